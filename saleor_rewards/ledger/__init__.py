@@ -1,0 +1,33 @@
+"""The ledger: balances as append-only entries over expiring lots (SPEC §1).
+
+Public functions only; programs and fronts use these, never the tables directly
+for writing.
+"""
+
+from .audit import Drift, audit
+from .constants import ActorType, EntryType, HoldStatus, Kind, LotSource, LotStatus
+from .errors import RewardsError
+from .expiry import expire_due_lots
+from .operations import (
+    activate,
+    adjust,
+    capture,
+    credit,
+    debit,
+    hold,
+    open_account,
+    release,
+    return_debit,
+    revoke,
+    void,
+)
+from .posting import NO_REFERENCE, SYSTEM, Actor, Posting, Reference
+from .queries import Balance, balance, expiring_soon, history
+
+__all__ = [
+    "NO_REFERENCE", "SYSTEM", "Actor", "ActorType", "Balance", "Drift", "EntryType",
+    "HoldStatus", "Kind", "LotSource", "LotStatus", "Posting", "Reference",
+    "RewardsError", "activate", "adjust", "audit", "balance", "capture", "credit",
+    "debit", "expire_due_lots", "expiring_soon", "history", "hold", "open_account",
+    "release", "return_debit", "revoke", "void",
+]  # fmt: skip

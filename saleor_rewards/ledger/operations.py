@@ -1,0 +1,512 @@
+"""The ledger's public operations (SPEC U1-U8).
+
+Each operation is one database transaction: it locks the one account it touches,
+returns the first result again when its idempotency key was used before (U6), and
+either writes everything or nothing. Amounts are ``Decimal``; points are whole.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
+from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
+from .models import Account, Program
+from .posting import (
+    NO_REFERENCE,
+    SYSTEM,
+    ZERO,
+    Actor,
+    Posting,
+    Reference,
+    account_of,
+    check_key,
+    entry_posting,
+    give_back,
+    lock_account,
+    parse_amount,
+    post,
+    replay,
+    spendable_lots,
+    take_fefo,
+)
+
+__all__ = [
+    "Actor",
+    "Posting",
+    "Reference",
+    "SYSTEM",
+    "activate",
+    "adjust",
+    "capture",
+    "credit",
+    "debit",
+    "hold",
+    "open_account",
+    "release",
+    "return_debit",
+    "revoke",
+    "void",
+]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _check_days(value, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{field} must be a whole number of days >= 0.", field=field)
+    return value
+
+
+def open_account(program: Program | str, member_id: int, kind: str) -> Account:
+    """The member's balance of ``kind`` in a channel's program, created if new."""
+    if kind not in Kind.ALL:
+        raise InvalidInput(
+            f"Unknown balance kind {kind!r}; use one of {', '.join(Kind.ALL)}.",
+            field="kind",
+        )
+    if isinstance(member_id, bool) or not isinstance(member_id, int) or member_id <= 0:
+        raise InvalidInput("member_id must be a positive integer.", field="member")
+    if not isinstance(program, Program):
+        slug = program
+        program = Program.objects.filter(channel_slug=slug).first()
+        if program is None:
+            raise UnknownChannel(f"Channel {slug!r} has no rewards program.", field="channel")
+    currency = program.currency if kind == Kind.CASH else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rewards_account (program_id, member_id, kind, currency, "
+            "available, pending, held, unrecovered, created_at) "
+            "VALUES (%s, %s, %s, %s, 0, 0, 0, 0, %s) "
+            "ON CONFLICT (program_id, member_id, kind) DO NOTHING",
+            [program.id, member_id, kind, currency, timezone.now()],
+        )
+    return Account.objects.get(program=program, member_id=member_id, kind=kind)
+
+
+def _account_id(account) -> int:
+    return account.id if isinstance(account, Account) else int(account)
+
+
+def credit(
+    account,
+    amount,
+    *,
+    key: str,
+    source: str,
+    entry_type: str = EntryType.EARN,
+    pending: bool = False,
+    expires_in_days: int | None = None,
+    available_at: datetime | None = None,
+    reference: Reference = NO_REFERENCE,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Add a lot: pending (visible, not spendable) or available at once (U4)."""
+    key = check_key(key)
+    now = _now(now)
+    if entry_type not in EntryType.CREDITS:
+        raise InvalidInput(f"{entry_type!r} is not a credit entry type.", field="type")
+    if source not in dict(LotSource.CHOICES):
+        raise InvalidInput(f"Unknown lot source {source!r}.", field="source")
+    expires_in_days = _check_days(expires_in_days, "expires_in_days")
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, _account_id(account))
+        if done := replay(cursor, acc.id, key, entry_type):
+            return done
+        amount = parse_amount(amount, acc.kind)
+        if pending:
+            lot = {"status": LotStatus.PENDING, "available_at": available_at}
+            deltas = {"d_pending": amount}
+        else:
+            lot = {
+                "status": LotStatus.AVAILABLE,
+                "available_at": now,
+                "expires_at": now + timedelta(days=expires_in_days)
+                if expires_in_days is not None
+                else None,
+            }
+            deltas = {"d_available": amount}
+        lot.update(source=source, amount=amount, expires_in_days=expires_in_days)
+        return post(
+            cursor, acc, entry_type, now=now, key=key, new_lot=lot,
+            reference=reference, actor=actor, reason=reason, **deltas,
+        )  # fmt: skip
+
+
+def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
+    """Make a pending lot spendable; its expiry clock starts now (L2, L4).
+
+    Idempotent by the lot's state: activating a lot that is no longer pending
+    returns its activation entry again (or None when it was voided in full).
+    """
+    now = _now(now)
+    key = f"lot:{lot_id}:activate"
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
+        if done := replay(cursor, acc.id, key, EntryType.ACTIVATE):
+            return done
+        cursor.execute(
+            "SELECT status, remaining, expires_in_days, reference_type, reference_id "
+            "FROM rewards_lot WHERE id = %s",
+            [lot_id],
+        )
+        status, remaining, days, ref_type, ref_id = cursor.fetchone()
+        if status != LotStatus.PENDING:
+            return None
+        if remaining == 0:
+            cursor.execute(
+                "UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id]
+            )
+            return None
+        expires_at = now + timedelta(days=days) if days is not None else None
+        cursor.execute(
+            "UPDATE rewards_lot SET status = 'available', available_at = %s, "
+            "expires_at = %s WHERE id = %s",
+            [now, expires_at, lot_id],
+        )
+        return post(
+            cursor, acc, EntryType.ACTIVATE, now=now, key=key,
+            d_pending=-remaining, d_available=remaining, lot_id=lot_id,
+            reference=Reference(ref_type, ref_id),
+        )  # fmt: skip
+
+
+def _take_available(
+    entry_type: str,
+    account,
+    amount,
+    *,
+    key: str,
+    reference: Reference,
+    actor: Actor,
+    reason: str,
+    now: datetime | None,
+    hold_expires_at: datetime | None = None,
+) -> Posting:
+    key = check_key(key)
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, _account_id(account))
+        if done := replay(cursor, acc.id, key, entry_type):
+            return done
+        amount = parse_amount(amount, acc.kind)
+        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), amount)
+        if short > 0:
+            raise InsufficientBalance(
+                f"Only {amount - short} of {amount} is available.", field="amount"
+            )
+        if entry_type == EntryType.HOLD:
+            return post(
+                cursor, acc, entry_type, now=now, key=key, moves=moves,
+                d_available=-amount, d_held=amount,
+                new_hold={"amount": amount, "expires_at": hold_expires_at},
+                reference=reference, actor=actor, reason=reason,
+            )  # fmt: skip
+        return post(
+            cursor, acc, entry_type, now=now, key=key, moves=moves,
+            d_available=-amount, reference=reference, actor=actor, reason=reason,
+        )  # fmt: skip
+
+
+def debit(
+    account,
+    amount,
+    *,
+    key: str,
+    entry_type: str = EntryType.REDEEM,
+    reference: Reference = NO_REFERENCE,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Spend from available lots, soonest-expiring first, then oldest (U4, U8)."""
+    if entry_type not in EntryType.DEBITS:
+        raise InvalidInput(f"{entry_type!r} is not a debit entry type.", field="type")
+    return _take_available(
+        entry_type, account, amount, key=key, reference=reference, actor=actor,
+        reason=reason, now=now,
+    )  # fmt: skip
+
+
+def hold(
+    account,
+    amount,
+    *,
+    key: str,
+    reference: Reference = NO_REFERENCE,
+    expires_at: datetime | None = None,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Reserve available balance (first phase); ``posting.hold_id`` names the hold."""
+    return _take_available(
+        EntryType.HOLD, account, amount, key=key, reference=reference, actor=actor,
+        reason=reason, now=now, hold_expires_at=expires_at,
+    )  # fmt: skip
+
+
+def _lock_hold(cursor, hold_id: int):
+    acc = lock_account(cursor, account_of(cursor, "rewards_hold", hold_id, "Hold"))
+    cursor.execute(
+        "SELECT h.status, h.amount, h.reference_type, h.reference_id, e.id "
+        "FROM rewards_hold h JOIN rewards_entry e "
+        "ON e.hold_id = h.id AND e.type = 'hold' WHERE h.id = %s",
+        [hold_id],
+    )
+    return acc, cursor.fetchone()
+
+
+def _closing_entry(cursor, hold_id: int, entry_type: str) -> Posting | None:
+    cursor.execute(
+        "SELECT id FROM rewards_entry WHERE hold_id = %s AND type = %s",
+        [hold_id, entry_type],
+    )
+    row = cursor.fetchone()
+    return entry_posting(cursor, row[0]) if row else None
+
+
+def _release_rest(cursor, acc, hold_id, hold_entry_id, rest, now, reference, actor, reason):
+    moves, returned, expired = give_back(cursor, hold_entry_id, rest, now)
+    return post(
+        cursor, acc, EntryType.RELEASE, now=now, key=f"hold:{hold_id}:release",
+        d_held=-rest, d_available=returned, expired=expired, moves=moves,
+        hold_id=hold_id, original_id=hold_entry_id, reference=reference,
+        actor=actor, reason=reason,
+    )  # fmt: skip
+
+
+def capture(
+    hold_id: int,
+    amount=None,
+    *,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Settle a hold (second phase), exactly once; a smaller amount releases the rest.
+
+    Capturing a hold that was already captured returns the first capture again;
+    capturing a released hold raises ``HoldClosed``.
+    """
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc, (status, held, ref_type, ref_id, hold_entry) = _lock_hold(cursor, hold_id)
+        if status == HoldStatus.CAPTURED:
+            return _closing_entry(cursor, hold_id, EntryType.CAPTURE)
+        if status != HoldStatus.OPEN:
+            raise HoldClosed(f"Hold {hold_id} was {status}.", field="hold")
+        amount = held if amount is None else parse_amount(amount, acc.kind)
+        if amount > held:
+            raise InvalidInput(
+                f"Cannot capture {amount}: hold {hold_id} is {held}.", field="amount"
+            )
+        reference = Reference(ref_type, ref_id)
+        cursor.execute(
+            "UPDATE rewards_hold SET status = 'captured', captured = %s, closed_at = %s "
+            "WHERE id = %s",
+            [amount, now, hold_id],
+        )
+        captured = post(
+            cursor, acc, EntryType.CAPTURE, now=now, key=f"hold:{hold_id}:capture",
+            d_held=-amount, hold_id=hold_id, original_id=hold_entry,
+            reference=reference, actor=actor, reason=reason,
+        )  # fmt: skip
+        if amount < held:
+            _release_rest(
+                cursor, acc, hold_id, hold_entry, held - amount, now, reference,
+                actor, reason,
+            )  # fmt: skip
+        return captured
+
+
+def release(
+    hold_id: int,
+    *,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Void a hold: the amount goes back to its lots, minus lots expired meanwhile.
+
+    Releasing again returns the first release; releasing a captured hold raises.
+    """
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc, (status, held, ref_type, ref_id, hold_entry) = _lock_hold(cursor, hold_id)
+        if status == HoldStatus.RELEASED:
+            return _closing_entry(cursor, hold_id, EntryType.RELEASE)
+        if status != HoldStatus.OPEN:
+            raise HoldClosed(f"Hold {hold_id} was {status}.", field="hold")
+        cursor.execute(
+            "UPDATE rewards_hold SET status = 'released', closed_at = %s WHERE id = %s",
+            [now, hold_id],
+        )
+        return _release_rest(
+            cursor, acc, hold_id, hold_entry, held, now, Reference(ref_type, ref_id),
+            actor, reason,
+        )  # fmt: skip
+
+
+_RETURNABLE = (EntryType.REDEEM, EntryType.WITHDRAW, EntryType.ADJUST, EntryType.HOLD)
+
+
+def return_debit(
+    entry_id: int,
+    amount=None,
+    *,
+    key: str,
+    reference: Reference | None = None,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Give (part of) a debit back to the lots it came from (S3, S4).
+
+    ``entry_id`` is a debit entry or the entry of a captured hold. Parts whose lot
+    expired meanwhile come back as expired. ``amount`` defaults to all that is still
+    returnable.
+    """
+    key = check_key(key)
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, account_of(cursor, "rewards_entry", entry_id, "Entry"))
+        if done := replay(cursor, acc.id, key, EntryType.RETURN):
+            return done
+        cursor.execute(
+            "SELECT e.type, e.available_delta, e.reference_type, e.reference_id, "
+            "h.status FROM rewards_entry e LEFT JOIN rewards_hold h ON h.id = e.hold_id "
+            "WHERE e.id = %s",
+            [entry_id],
+        )
+        entry_type, d_available, ref_type, ref_id, hold_status = cursor.fetchone()
+        if entry_type not in _RETURNABLE or d_available >= 0:
+            raise InvalidInput(f"Entry {entry_id} is not a debit.", field="entry")
+        if entry_type == EntryType.HOLD and hold_status != HoldStatus.CAPTURED:
+            raise InvalidInput(
+                f"Entry {entry_id} is a hold that is {hold_status}; release it instead.",
+                field="entry",
+            )
+        if amount is not None:
+            amount = parse_amount(amount, acc.kind)
+        moves, returned, expired = give_back(cursor, entry_id, amount, now)
+        return post(
+            cursor, acc, EntryType.RETURN, now=now, key=key, d_available=returned,
+            expired=expired, moves=moves, original_id=entry_id,
+            reference=reference or Reference(ref_type, ref_id), actor=actor,
+            reason=reason,
+        )  # fmt: skip
+
+
+def revoke(
+    account,
+    amount,
+    *,
+    key: str,
+    reference: Reference = NO_REFERENCE,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Take back available credit, soonest-expiring first, down to zero (L3, U8).
+
+    What the balance cannot cover is recorded as ``unrecovered`` on the entry and
+    the account instead of driving the balance negative.
+    """
+    key = check_key(key)
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, _account_id(account))
+        if done := replay(cursor, acc.id, key, EntryType.REVOKE):
+            return done
+        amount = parse_amount(amount, acc.kind)
+        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), amount)
+        return post(
+            cursor, acc, EntryType.REVOKE, now=now, key=key, moves=moves,
+            d_available=-(amount - short), unrecovered=short,
+            reference=reference, actor=actor, reason=reason,
+        )  # fmt: skip
+
+
+def void(
+    lot_id: int,
+    amount=None,
+    *,
+    key: str,
+    reference: Reference | None = None,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Posting:
+    """Take back (part of) a pending lot before it became available (L3).
+
+    More than the lot still holds is recorded as ``unrecovered``. Raises when the
+    lot is no longer pending: available credit is taken back with ``revoke``.
+    """
+    key = check_key(key)
+    now = _now(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        acc = lock_account(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
+        if done := replay(cursor, acc.id, key, EntryType.VOID):
+            return done
+        cursor.execute(
+            "SELECT status, remaining, reference_type, reference_id "
+            "FROM rewards_lot WHERE id = %s",
+            [lot_id],
+        )
+        status, remaining, ref_type, ref_id = cursor.fetchone()
+        if status != LotStatus.PENDING:
+            raise InvalidInput(f"Lot {lot_id} is {status}, not pending.", field="lot")
+        amount = remaining if amount is None else parse_amount(amount, acc.kind)
+        take = min(amount, remaining)
+        if take == remaining:
+            cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
+        return post(
+            cursor, acc, EntryType.VOID, now=now, key=key,
+            moves=[(lot_id, -take)] if take else [], d_pending=-take,
+            unrecovered=amount - take, lot_id=lot_id,
+            reference=reference or Reference(ref_type, ref_id), actor=actor,
+            reason=reason,
+        )  # fmt: skip
+
+
+def adjust(
+    account,
+    amount,
+    *,
+    key: str,
+    reason: str,
+    actor: Actor,
+    expires_in_days: int | None = None,
+    now: datetime | None = None,
+) -> Posting:
+    """A staff correction with a reason: a new lot, or a debit (never below zero)."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("A reason is required for an adjustment.", field="reason")
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal | str):
+        raise InvalidInput("amount must be a number.", field="amount")
+    try:
+        signed = Decimal(amount)
+    except ArithmeticError:
+        raise InvalidInput(f"amount is not a number: {amount!r}.", field="amount")
+    if signed == 0 or not signed.is_finite():
+        raise InvalidInput("An adjustment cannot be zero.", field="amount")
+    reference = Reference("ADJUSTMENT", key)
+    if signed > 0:
+        return credit(
+            account, signed, key=key, source=LotSource.ADJUSTMENT,
+            entry_type=EntryType.ADJUST, expires_in_days=expires_in_days,
+            reference=reference, actor=actor, reason=reason, now=now,
+        )  # fmt: skip
+    return debit(
+        account, -signed, key=key, entry_type=EntryType.ADJUST, reference=reference,
+        actor=actor, reason=reason, now=now,
+    )  # fmt: skip

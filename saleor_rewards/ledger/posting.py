@@ -1,0 +1,410 @@
+"""Low-level posting: lock an account, replay a key, write one entry.
+
+The write path is explicit SQL: one ledger operation is three or four round trips
+(lock, replay check, read lots, one statement that writes the entry, its allocations,
+the lot remainders and the account), so the ledger keeps pace with the database.
+
+Lock order (U7): an operation locks exactly one ``rewards_account`` row, first, with
+``SELECT ... FOR UPDATE``; lots and holds of an account are only written under its
+account lock. Work over many accounts (expiry) locks them in ascending id order.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection
+
+from .constants import ActorType, EntryType, Kind
+from .errors import IdempotencyConflict, InvalidInput, NotFound
+
+ZERO = Decimal(0)
+MAX_KEY_LENGTH = 255
+_AMOUNT_QUANTUM = Decimal("0.001")  # the columns' scale
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused an entry (U3)."""
+
+    type: str = ActorType.SYSTEM
+    id: str = ""
+
+
+SYSTEM = Actor()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What caused an entry: an order, a referral, a claim, ... (U3)."""
+
+    type: str = ""
+    id: str = ""
+
+
+NO_REFERENCE = Reference()
+
+
+@dataclass(frozen=True)
+class Posting:
+    """The outcome of one ledger operation, as first recorded."""
+
+    entry_id: int | None
+    account_id: int
+    type: str
+    amount: Decimal
+    available: Decimal
+    pending: Decimal
+    held: Decimal
+    unrecovered: Decimal = ZERO
+    expired: Decimal = ZERO
+    lot_id: int | None = None
+    hold_id: int | None = None
+    replayed: bool = False
+
+
+@dataclass
+class LockedAccount:
+    id: int
+    member_id: int | None
+    kind: str
+    currency: str | None
+    available: Decimal
+    pending: Decimal
+    held: Decimal
+
+
+def parse_amount(value, kind: str, *, field: str = "amount") -> Decimal:
+    """A strictly positive amount: whole points, or cash with at most 3 decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise InvalidInput(
+            f"{field} must be a whole number or a decimal, not {type(value).__name__}.",
+            field=field,
+        )
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        raise InvalidInput(f"{field} is not a number: {value!r}.", field=field)
+    if not amount.is_finite():
+        raise InvalidInput(f"{field} must be finite.", field=field)
+    if amount <= 0:
+        raise InvalidInput(f"{field} must be greater than zero.", field=field)
+    if kind == Kind.POINTS and amount != amount.to_integral_value():
+        raise InvalidInput(f"{field} must be a whole number of points.", field=field)
+    if amount != amount.quantize(_AMOUNT_QUANTUM):
+        raise InvalidInput(f"{field} has too many decimal places.", field=field)
+    if amount >= Decimal(10) ** 16:
+        raise InvalidInput(f"{field} is too large.", field=field)
+    return amount
+
+
+def check_key(key) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInput("An idempotency key is required.", field="key")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            f"The idempotency key is longer than {MAX_KEY_LENGTH} characters.",
+            field="key",
+        )
+    return key
+
+
+def lock_account(cursor, account_id: int) -> LockedAccount:
+    cursor.execute(
+        "SELECT id, member_id, kind, currency, available, pending, held "
+        "FROM rewards_account WHERE id = %s FOR UPDATE",
+        [account_id],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"Account {account_id} does not exist.", field="account")
+    return LockedAccount(*row)
+
+
+def account_of(cursor, table: str, row_id: int, what: str) -> int:
+    """The account a lot or hold belongs to (read before locking that account)."""
+    assert table in ("rewards_lot", "rewards_hold", "rewards_entry")
+    cursor.execute(f"SELECT account_id FROM {table} WHERE id = %s", [row_id])
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"{what} {row_id} does not exist.", field=what.lower())
+    return row[0]
+
+
+_ENTRY_COLUMNS = (
+    "id, type, available_delta + pending_delta + held_delta, available_after, "
+    "pending_after, held_after, unrecovered, expired, lot_id, hold_id"
+)
+
+
+def _posting_from_row(account_id, row, replayed) -> Posting:
+    entry_id, type_, amount, available, pending, held, unrec, expired, lot, hold = row
+    return Posting(
+        entry_id=entry_id,
+        account_id=account_id,
+        type=type_,
+        amount=amount,
+        available=available,
+        pending=pending,
+        held=held,
+        unrecovered=unrec,
+        expired=expired,
+        lot_id=lot,
+        hold_id=hold,
+        replayed=replayed,
+    )
+
+
+def replay(cursor, account_id: int, key: str, entry_type: str) -> Posting | None:
+    """The posting already recorded under ``key`` on this account, if any (U6).
+
+    Must run after ``lock_account``: under READ COMMITTED this statement then sees
+    whatever a concurrent holder of the same key committed before us.
+    """
+    cursor.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM rewards_entry "
+        "WHERE account_id = %s AND idempotency_key = %s",
+        [account_id, key],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[1] != entry_type:
+        raise IdempotencyConflict(
+            f"Key {key!r} was already used for a {row[1]} entry, not {entry_type}.",
+            field="key",
+        )
+    return _posting_from_row(account_id, row, replayed=True)
+
+
+def entry_posting(cursor, entry_id: int, replayed: bool = True) -> Posting:
+    cursor.execute(
+        f"SELECT account_id, {_ENTRY_COLUMNS} FROM rewards_entry WHERE id = %s",
+        [entry_id],
+    )
+    row = cursor.fetchone()
+    return _posting_from_row(row[0], row[1:], replayed)
+
+
+def spendable_lots(cursor, account_id: int, now: datetime) -> list[tuple[int, Decimal]]:
+    """Available, unexpired lots, soonest-expiring first, then oldest (U4)."""
+    cursor.execute(
+        "SELECT id, remaining FROM rewards_lot "
+        "WHERE account_id = %s AND status = 'available' AND remaining > 0 "
+        "AND (expires_at IS NULL OR expires_at > %s) "
+        "ORDER BY expires_at ASC NULLS LAST, id ASC",
+        [account_id, now],
+    )
+    return cursor.fetchall()
+
+
+def take_fefo(
+    lots: Iterable[tuple[int, Decimal]], amount: Decimal
+) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """Moves (lot, -taken) covering ``amount`` from ``lots``, and what is left over."""
+    moves = []
+    left = amount
+    for lot_id, remaining in lots:
+        if left <= 0:
+            break
+        take = min(remaining, left)
+        moves.append((lot_id, -take))
+        left -= take
+    return moves, left
+
+
+_POST_SQL = """
+WITH
+new_lot AS (
+    INSERT INTO rewards_lot (account_id, source, status, amount, remaining, created_at,
+        available_at, expires_in_days, expires_at, reference_type, reference_id)
+    SELECT %(account_id)s, %(lot_source)s, %(lot_status)s, %(lot_amount)s,
+        %(lot_amount)s, %(now)s, %(lot_available_at)s, %(lot_expires_in_days)s,
+        %(lot_expires_at)s, %(reference_type)s, %(reference_id)s
+    WHERE %(make_lot)s
+    RETURNING id
+),
+new_hold AS (
+    INSERT INTO rewards_hold (account_id, amount, status, captured, created_at,
+        expires_at, reference_type, reference_id)
+    SELECT %(account_id)s, %(hold_amount)s, 'open', 0, %(now)s, %(hold_expires_at)s,
+        %(reference_type)s, %(reference_id)s
+    WHERE %(make_hold)s
+    RETURNING id
+),
+entry AS (
+    INSERT INTO rewards_entry (account_id, created_at, type, amount,
+        available_delta, pending_delta, held_delta,
+        available_after, pending_after, held_after, unrecovered, expired,
+        lot_id, hold_id, original_id, idempotency_key,
+        reference_type, reference_id, actor_type, actor_id, reason)
+    VALUES (%(account_id)s, %(now)s, %(type)s, %(amount)s,
+        %(d_available)s, %(d_pending)s, %(d_held)s,
+        %(available)s, %(pending)s, %(held)s, %(unrecovered)s, %(expired)s,
+        COALESCE((SELECT id FROM new_lot), %(lot_id)s),
+        COALESCE((SELECT id FROM new_hold), %(hold_id)s),
+        %(original_id)s, %(key)s,
+        %(reference_type)s, %(reference_id)s, %(actor_type)s, %(actor_id)s,
+        %(reason)s)
+    RETURNING id, lot_id, hold_id
+),
+moves AS (
+    SELECT * FROM unnest(%(move_lots)s::bigint[], %(move_amounts)s::numeric[])
+        AS m(lot_id, amount)
+),
+lot_update AS (
+    UPDATE rewards_lot l SET remaining = l.remaining + s.amount
+    FROM (SELECT lot_id, SUM(amount) AS amount FROM moves GROUP BY lot_id) s
+    WHERE l.id = s.lot_id AND s.amount <> 0
+),
+allocations AS (
+    INSERT INTO rewards_allocation (entry_id, lot_id, amount)
+    SELECT entry.id, moves.lot_id, moves.amount FROM entry, moves
+),
+account AS (
+    UPDATE rewards_account SET available = %(available)s, pending = %(pending)s,
+        held = %(held)s, unrecovered = unrecovered + %(unrecovered)s
+    WHERE id = %(account_id)s
+)
+SELECT id, lot_id, hold_id FROM entry
+"""
+
+
+def post(
+    cursor,
+    account: LockedAccount,
+    entry_type: str,
+    *,
+    now: datetime,
+    key: str | None,
+    d_available: Decimal = ZERO,
+    d_pending: Decimal = ZERO,
+    d_held: Decimal = ZERO,
+    unrecovered: Decimal = ZERO,
+    expired: Decimal = ZERO,
+    moves: list[tuple[int, Decimal]] = (),
+    new_lot: dict | None = None,
+    new_hold: dict | None = None,
+    lot_id: int | None = None,
+    hold_id: int | None = None,
+    original_id: int | None = None,
+    reference: Reference = NO_REFERENCE,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+) -> Posting:
+    """Write one entry with its lot moves and the account's new balances."""
+    account.available += d_available
+    account.pending += d_pending
+    account.held += d_held
+    new_lot = new_lot or {}
+    new_hold = new_hold or {}
+    cursor.execute(
+        _POST_SQL,
+        {
+            "account_id": account.id,
+            "now": now,
+            "type": entry_type,
+            "amount": d_available + d_pending + d_held,
+            "d_available": d_available,
+            "d_pending": d_pending,
+            "d_held": d_held,
+            "available": account.available,
+            "pending": account.pending,
+            "held": account.held,
+            "unrecovered": unrecovered,
+            "expired": expired,
+            "make_lot": bool(new_lot),
+            "lot_source": new_lot.get("source"),
+            "lot_status": new_lot.get("status"),
+            "lot_amount": new_lot.get("amount"),
+            "lot_available_at": new_lot.get("available_at"),
+            "lot_expires_in_days": new_lot.get("expires_in_days"),
+            "lot_expires_at": new_lot.get("expires_at"),
+            "make_hold": bool(new_hold),
+            "hold_amount": new_hold.get("amount"),
+            "hold_expires_at": new_hold.get("expires_at"),
+            "lot_id": lot_id,
+            "hold_id": hold_id,
+            "original_id": original_id,
+            "key": key,
+            "reference_type": reference.type,
+            "reference_id": str(reference.id),
+            "actor_type": actor.type,
+            "actor_id": str(actor.id),
+            "reason": reason,
+            "move_lots": [lot for lot, _ in moves],
+            "move_amounts": [amount for _, amount in moves],
+        },
+    )
+    entry_id, lot, hold = cursor.fetchone()
+    return Posting(
+        entry_id=entry_id,
+        account_id=account.id,
+        type=entry_type,
+        amount=d_available + d_pending + d_held,
+        available=account.available,
+        pending=account.pending,
+        held=account.held,
+        unrecovered=unrecovered,
+        expired=expired,
+        lot_id=lot,
+        hold_id=hold,
+    )
+
+
+def give_back(
+    cursor, original_entry_id: int, amount: Decimal | None, now: datetime
+) -> tuple[list[tuple[int, Decimal]], Decimal, Decimal]:
+    """Moves returning ``amount`` of a debit to the lots it came from (S3).
+
+    Latest-expiring lots get theirs back first, so what stays spent is what would
+    have expired soonest. A lot that has expired meanwhile gets the amount back and
+    loses it again in the same entry (+x, -x): the history shows it as expired and
+    the lot's own arithmetic stays whole. Returns (moves, returned, expired).
+    ``amount=None`` returns all that is still returnable. Raises when ``amount`` is
+    more than that, or when nothing is left to return.
+    """
+    cursor.execute(
+        """
+        SELECT l.id, l.status, l.expires_at,
+               -SUM(a.amount) FILTER (WHERE a.entry_id = %(orig)s)
+               - COALESCE(SUM(a.amount) FILTER (
+                     WHERE a.entry_id <> %(orig)s AND a.amount > 0), 0)
+        FROM rewards_allocation a
+        JOIN rewards_entry e ON e.id = a.entry_id
+        JOIN rewards_lot l ON l.id = a.lot_id
+        WHERE e.id = %(orig)s OR e.original_id = %(orig)s
+        GROUP BY l.id, l.status, l.expires_at
+        ORDER BY l.expires_at DESC NULLS FIRST, l.id DESC
+        """,
+        {"orig": original_entry_id},
+    )
+    rows = cursor.fetchall()
+    returnable = sum((r[3] for r in rows if r[3] and r[3] > 0), ZERO)
+    if returnable <= 0:
+        raise InvalidInput(
+            f"Entry {original_entry_id} was already given back in full.", field="entry"
+        )
+    if amount is None:
+        amount = returnable
+    if amount > returnable:
+        raise InvalidInput(
+            f"Only {returnable} of entry {original_entry_id} can still be returned.",
+            field="amount",
+        )
+    moves, returned, expired, left = [], ZERO, ZERO, amount
+    for lot_id, status, expires_at, open_amount in rows:
+        if left <= 0:
+            break
+        if not open_amount or open_amount <= 0:
+            continue
+        give = min(open_amount, left)
+        left -= give
+        moves.append((lot_id, give))
+        if status == "expired" or (expires_at is not None and expires_at <= now):
+            moves.append((lot_id, -give))
+            expired += give
+        else:
+            returned += give
+    return moves, returned, expired

@@ -1,0 +1,65 @@
+"""Reading balances and history (no locks; what a member or staff sees)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from .constants import Kind, LotStatus
+from .models import Account, Entry, Lot
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Balance:
+    kind: str
+    currency: str | None
+    available: Decimal  # spendable now: excludes lots already past their expiry
+    pending: Decimal
+    held: Decimal
+
+
+def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
+    """Balance of an account; ``None`` (no account yet) reads as zero."""
+    if account is None:
+        return Balance(Kind.POINTS, None, ZERO, ZERO, ZERO)
+    now = now or timezone.now()
+    # Lots past expiry that the job has not swept yet are no longer spendable.
+    overdue = Lot.objects.filter(
+        account=account, status=LotStatus.AVAILABLE, remaining__gt=0,
+        expires_at__lte=now,
+    ).aggregate(total=Sum("remaining"))["total"] or ZERO  # fmt: skip
+    return Balance(
+        kind=account.kind,
+        currency=account.currency,
+        available=account.available - overdue,
+        pending=account.pending,
+        held=account.held,
+    )
+
+
+def expiring_soon(
+    account: Account | None, *, days: int = 30, now: datetime | None = None
+) -> list[tuple[Decimal, datetime]]:
+    """(amount, expires_at) of available lots expiring within ``days``, soonest first."""
+    if account is None:
+        return []
+    now = now or timezone.now()
+    rows = (
+        Lot.objects.filter(
+            account=account, status=LotStatus.AVAILABLE, remaining__gt=0,
+            expires_at__gt=now, expires_at__lte=now + timedelta(days=days),
+        )
+        .values("expires_at")
+        .annotate(total=Sum("remaining"))
+        .order_by("expires_at")
+    )  # fmt: skip
+    return [(row["total"], row["expires_at"]) for row in rows]
+
+
+def history(accounts) -> QuerySet[Entry]:
+    """Entries of the given accounts, newest first."""
+    return Entry.objects.filter(Q(account__in=accounts)).order_by("-id")
