@@ -1,0 +1,262 @@
+"""Program settings: one definition per setting, its SPEC default and its parser.
+
+The same table drives the Dashboard's plugin settings (``CONFIG_STRUCTURE``), their
+validation, and per-channel overrides stored on ``Program.settings``. Values arrive
+as text from the Dashboard; ``parse`` turns them into ``bool`` / ``int`` /
+``Decimal`` / ``dict`` and raises ``SettingsError`` naming each bad field.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .ledger.errors import InvalidInput
+
+# ISO 4217 codes, to refuse an unknown currency in the withdrawal table (W3).
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+    STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
+    WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
+)
+
+
+class SettingsError(InvalidInput):
+    """Bad settings; ``errors`` maps each field name to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        field, message = next(iter(errors.items()))
+        super().__init__(
+            "; ".join(f"{name}: {text}" for name, text in errors.items()), field=field
+        )
+        self.first_message = message
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _int(minimum: int = 0, maximum: int | None = None) -> Callable:
+    def parse(value) -> int:
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if number < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        if maximum is not None and number > maximum:
+            raise ValueError(f"must be at most {maximum}")
+        return number
+
+    return parse
+
+
+def _decimal(minimum: Decimal = Decimal(0), maximum: Decimal | None = None) -> Callable:
+    def parse(value) -> Decimal:
+        if isinstance(value, bool | float):
+            raise ValueError("must be a decimal number written as text")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError("must be a number") from None
+        if not number.is_finite():
+            raise ValueError("must be a number")
+        if number < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        if maximum is not None and number > maximum:
+            raise ValueError(f"must be at most {maximum}")
+        return number
+
+    return parse
+
+
+_percent = _decimal(Decimal(0), Decimal(100))
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _url_template(value) -> str:
+    text = _text(value)
+    if text and not text.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s) URL")
+    if text and "{code}" not in text:
+        raise ValueError("must contain {code} where the referral code goes")
+    return text
+
+
+def _currency_table(value) -> dict[str, Decimal]:
+    """``EUR:200, USD:222`` -> {"EUR": Decimal("200"), ...}."""
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    else:
+        items = []
+        for part in str(value).replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            if ":" not in part:
+                raise ValueError(f"{part.strip()!r} is not CURRENCY:AMOUNT")
+            code, amount = part.split(":", 1)
+            items.append((code, amount))
+    table = {}
+    for code, amount in items:
+        code = str(code).strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"unknown currency {code!r}")
+        try:
+            table[code] = _decimal()(amount)
+        except ValueError as error:
+            raise ValueError(f"{code}: {error}") from None
+    return table
+
+
+def _format_table(table: Mapping[str, Decimal]) -> str:
+    return ", ".join(f"{code}:{amount}" for code, amount in table.items())
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    label: str
+    help: str
+    default: object
+    parse: Callable
+    per_channel: bool = True
+    boolean: bool = False
+
+    def as_text(self, value) -> str:
+        if isinstance(value, dict):
+            return _format_table(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+
+def _s(name, label, help, default, parse, **kw) -> Setting:
+    return Setting(name, label, help, default, parse, **kw)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    _s("program_enabled", "Program enabled", "Members earn and spend only while on.",
+       True, _bool, boolean=True),
+    _s("points_per_unit", "Points per currency unit",
+       "How many points are worth 1.00 of the channel's currency (U2).", 100,
+       _int(1, 1_000_000)),
+    _s("loyalty_earn_percent", "Loyalty earn percent",
+       "Percent of a paid order's product amount earned in points (L1).",
+       Decimal("2.5"), _percent),
+    _s("hold_days", "Days before points become available",
+       "Days after delivery before pending points can be spent (L2).", 0,
+       _int(0, 365)),
+    _s("expiry_days_loyalty", "Expiry of purchase points (days)",
+       "Days after points became available before they expire (L4).", 60,
+       _int(1, 3650)),
+    _s("expiry_days_referral", "Expiry of referral points (days)", "R8.", 60,
+       _int(1, 3650)),
+    _s("expiry_days_bonus", "Expiry of bonus points (days)", "B1.", 60, _int(1, 3650)),
+    _s("expiry_days_review", "Expiry of review points (days)", "B2.", 60,
+       _int(1, 3650)),
+    _s("expiry_days_adjustment", "Expiry of staff adjustments (days)",
+       "Default expiry of points added by staff.", 60, _int(1, 3650)),
+    _s("signup_bonus_points", "E-mail verification bonus (points)", "B1.", 100,
+       _int()),
+    _s("review_points", "Review points", "For an approved review (B2).", 5, _int()),
+    _s("review_min_chars", "Review minimum length",
+       "Characters a review needs to earn points (B2).", 30, _int()),
+    _s("review_photo_points", "Review photo points", "With at least one photo (B2).",
+       5, _int()),
+    _s("daily_points_cap", "Daily activity points cap",
+       "Most activity points per member per day; 0 = no cap (B3).", 0, _int()),
+    _s("daily_cap_includes_purchases", "Daily cap includes purchase points", "B3.",
+       False, _bool, boolean=True),
+    _s("storefront_referral_url", "Storefront referral URL",
+       "Share URL with {code}, e.g. https://shop.example/?ref={code} (R1).", "",
+       _url_template),
+    _s("referral_max_friends", "Friends per sponsor", "R4.", 20, _int(0, 100_000)),
+    _s("referral_reward_percent", "Referral reward percent",
+       "Percent of the friend's first order earned by the sponsor (R6).", Decimal(1),
+       _percent),
+    _s("referral_reward_points", "Referral reward (fixed points)", "R6.", 0, _int()),
+    _s("referee_signup_bonus_points", "Friend's welcome bonus (points)", "R6.", 0,
+       _int()),
+    _s("affiliate_commission_percent", "Affiliate commission percent", "A3.",
+       Decimal(1), _percent),
+    _s("affiliate_window_days", "Affiliate attribution window (days)", "A2.", 30,
+       _int(1, 365)),
+    _s("affiliate_collection", "Affiliate products collection",
+       "Collection slug of affiliate products; empty = all products (A3).", "", _text),
+    _s("withdrawal_max", "Withdrawal maximum per request",
+       "Per currency, e.g. EUR:200, USD:222, CNY:1549.80 (W3).",
+       {"EUR": Decimal(200), "USD": Decimal(222), "CNY": Decimal("1549.80")},
+       _currency_table),
+    _s("withdrawal_min", "Withdrawal minimum", "W3.", Decimal(0), _decimal()),
+    _s("max_redeem_percent", "Redemption cap (percent)",
+       "Most of a checkout's product subtotal payable with rewards (S1).",
+       Decimal(50), _percent),
+    _s("redemption_hold_hours", "Abandoned redemption release (hours)", "S2.", 24,
+       _int(1, 24 * 90)),
+    _s("voucher_valid_days", "Voucher validity (days)", "S5.", 90, _int(1, 3650)),
+    _s("tier_window_days", "Tier consumption window (days)",
+       "0 = lifetime consumption; else a rolling window (T2).", 0, _int(0, 3650)),
+    _s("claim_window_days", "Guarantee claim window (days)", "C1.", 90,
+       _int(1, 3650)),
+    _s("reminder_days_before", "Expiry reminder (days before)", "O1.", 7,
+       _int(0, 365)),
+    _s("retention_days", "Payout details retention (days)",
+       "Days after a withdrawal closes before its payout details are purged (P3).",
+       180, _int(1, 3650), per_channel=False),
+)  # fmt: skip
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:
+    """Typed settings from raw values; defaults fill the gaps unless ``partial``.
+
+    Unknown names and bad values raise ``SettingsError`` listing every bad field.
+    """
+    errors, result = {}, {}
+    for name, raw in values.items():
+        setting = BY_NAME.get(name)
+        if setting is None:
+            errors[name] = "is not a rewards setting"
+            continue
+        if raw is None:
+            continue
+        try:
+            result[name] = setting.parse(raw)
+        except ValueError as error:
+            errors[name] = f"{setting.label} {error}"
+    if errors:
+        raise SettingsError(errors)
+    if not partial:
+        for setting in SETTINGS:
+            result.setdefault(setting.name, setting.default)
+    return result
+
+
+def resolve(global_values: Mapping[str, object], overrides: Mapping[str, object]):
+    """A channel's effective settings: its overrides over the plugin's values."""
+    merged = parse(global_values)
+    channel_values = {
+        name: value
+        for name, value in overrides.items()
+        if name not in BY_NAME or BY_NAME[name].per_channel
+    }
+    merged.update(parse(channel_values, partial=True))
+    return merged

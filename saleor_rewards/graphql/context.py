@@ -1,0 +1,105 @@
+"""What a request brings to the schema: who is calling, and where to look things up.
+
+The Saleor adapter builds these from Saleor's own auth and models; the schema itself
+never imports Saleor, so it also runs in the Saleor-independent suite.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .. import config
+from ..ledger import Actor, ActorType
+from ..ledger.errors import PermissionDenied, UnknownChannel
+from ..ledger.models import Program
+
+# Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
+# operations map to these.
+MANAGE_USERS = "account.manage_users"
+HANDLE_PAYMENTS = "payment.handle_payments"
+MANAGE_ORDERS = "order.manage_orders"
+MANAGE_PLUGINS = "plugins.manage_plugins"
+
+
+class RequestorKind:
+    ANONYMOUS = "anonymous"
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    APP = "app"
+
+
+@dataclass(frozen=True)
+class Requestor:
+    kind: str = RequestorKind.ANONYMOUS
+    user_id: int | None = None
+    app_id: int | None = None
+    email: str | None = None
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == RequestorKind.ANONYMOUS
+
+    def has_perm(self, permission: str) -> bool:
+        return self.kind in (RequestorKind.STAFF, RequestorKind.APP) and (
+            permission in self.permissions
+        )
+
+    def require_user(self) -> int:
+        if self.user_id is None:
+            raise PermissionDenied("You need to sign in as a customer to do this.")
+        return self.user_id
+
+    def require_perm(self, permission: str) -> None:
+        if not self.has_perm(permission):
+            raise PermissionDenied(f"You need the {permission} permission to do this.")
+
+    def actor(self) -> Actor:
+        if self.kind == RequestorKind.APP:
+            return Actor(ActorType.APP, str(self.app_id))
+        if self.kind == RequestorKind.STAFF:
+            return Actor(ActorType.STAFF, str(self.user_id))
+        if self.kind == RequestorKind.CUSTOMER:
+            return Actor(ActorType.CUSTOMER, str(self.user_id))
+        return Actor()
+
+
+ANONYMOUS = Requestor()
+
+
+class Directory(Protocol):
+    """Lookups of things the shop platform owns (channels, customers)."""
+
+    def program(self, channel_slug: str) -> Program | None: ...
+
+    def member_exists(self, user_id: int) -> bool: ...
+
+
+class ProgramDirectory:
+    """Knows only channels that already have a program; every member id exists.
+
+    What the schema uses without a shop platform behind it (and in the
+    Saleor-independent suite); the Saleor adapter provides the real directory.
+    """
+
+    def program(self, channel_slug: str) -> Program | None:
+        return Program.objects.filter(channel_slug=channel_slug).first()
+
+    def member_exists(self, user_id: int) -> bool:
+        return True
+
+
+@dataclass
+class RewardsContext:
+    requestor: Requestor = ANONYMOUS
+    directory: Directory = field(default_factory=ProgramDirectory)
+    plugin_settings: Mapping[str, object] = field(default_factory=dict)
+
+    def program(self, channel_slug: str) -> Program:
+        program = self.directory.program(channel_slug)
+        if program is None:
+            raise UnknownChannel(f"Channel {channel_slug!r} does not exist.", field="channel")
+        return program
+
+    def settings_for(self, program: Program) -> dict:
+        return config.resolve(self.plugin_settings, program.settings)

@@ -1,0 +1,55 @@
+import uuid
+
+import graphene
+
+from ...ledger.errors import InvalidInput, NotFound
+from ...ledger.models import Entry
+from ...programs.members import Member, adjust_balance
+from ..context import MANAGE_USERS
+from ..ids import decode_int_id
+from ..types import RewardsBalanceKind, RewardsLedgerEntry, RewardsMember
+from .base import RewardsMutation
+
+
+class RewardsBalanceAdjust(RewardsMutation):
+    """Staff: add to or take from a member's points or cash, with a reason (MANAGE_USERS)."""
+
+    class Arguments:
+        user_id = graphene.ID(required=True, description="Saleor User id.")
+        channel = graphene.String(required=True, description="Channel slug.")
+        kind = RewardsBalanceKind(required=True)
+        amount = graphene.Decimal(
+            required=True, description="Positive adds a lot, negative takes back."
+        )
+        reason = graphene.String(required=True)
+        expires_in_days = graphene.Int(
+            description="Expiry of added points; default: the program's setting."
+        )
+        idempotency_key = graphene.String(
+            description="Repeat a request with the same key to apply it only once."
+        )
+
+    entry = graphene.Field(RewardsLedgerEntry)
+    member = graphene.Field(RewardsMember)
+
+    @classmethod
+    def perform(cls, root, info, *, user_id, channel, kind, amount, reason,
+                expires_in_days=None, idempotency_key=None):  # fmt: skip
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        member_id = decode_int_id(user_id, "User", field="userId")
+        program = context.program(channel)
+        if not context.directory.member_exists(member_id):
+            raise NotFound(f"User {user_id} does not exist.", field="userId")
+        if expires_in_days is None:
+            expires_in_days = context.settings_for(program)["expiry_days_adjustment"]
+        elif expires_in_days < 1:
+            raise InvalidInput("expiresInDays must be at least 1.", field="expiresInDays")
+        member = Member(program, member_id)
+        key = f"adjust:{idempotency_key or uuid.uuid4()}"
+        posting = adjust_balance(
+            member, kind, amount, reason=reason, actor=context.requestor.actor(),
+            key=key, expires_in_days=expires_in_days,
+        )  # fmt: skip
+        entry = Entry.objects.select_related("account", "lot").get(id=posting.entry_id)
+        return {"entry": entry, "member": member}

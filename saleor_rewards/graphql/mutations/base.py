@@ -1,0 +1,33 @@
+"""Mutation plumbing: domain errors become ``errors``; a failure changes nothing."""
+
+import graphene
+from django.db import transaction
+
+from ...ledger.errors import RewardsError as DomainError
+from ..errors import RewardsError, error_from
+
+
+class RewardsMutation(graphene.Mutation):
+    """Subclasses implement ``perform(root, info, **data) -> dict of payload fields``.
+
+    ``perform`` runs inside one transaction: a domain error rolls it back whole and
+    is returned in ``errors``; anything else propagates as a GraphQL error.
+    """
+
+    class Meta:
+        abstract = True
+
+    errors = graphene.List(graphene.NonNull(RewardsError), required=True)
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        try:
+            with transaction.atomic():
+                payload = cls.perform(root, info, **data)
+        except DomainError as error:
+            return cls(errors=[error_from(error)])
+        return cls(errors=[], **payload)
+
+    @classmethod
+    def perform(cls, root, info, **data) -> dict:
+        raise NotImplementedError

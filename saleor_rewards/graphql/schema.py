@@ -1,0 +1,59 @@
+"""The plugin's GraphQL schema (API.md). Imports nothing from Saleor."""
+
+import graphene
+
+from ..ledger.errors import RewardsError as DomainError
+from ..programs.members import Member
+from .context import MANAGE_USERS
+from .errors import query_error
+from .ids import decode_int_id
+from .mutations.balance_adjust import RewardsBalanceAdjust
+from .types import RewardsMember
+
+
+def _domain_errors_as_graphql(resolver):
+    def resolve(root, info, **kwargs):
+        try:
+            return resolver(root, info, **kwargs)
+        except DomainError as error:
+            raise query_error(error) from error
+
+    return resolve
+
+
+class Query(graphene.ObjectType):
+    rewards_me = graphene.Field(
+        RewardsMember,
+        channel=graphene.String(required=True),
+        description="The signed-in customer's rewards in a channel.",
+    )
+    rewards_member = graphene.Field(
+        RewardsMember,
+        user_id=graphene.ID(required=True),
+        channel=graphene.String(required=True),
+        description="Staff: a member's rewards (MANAGE_USERS).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_me(root, info, channel):
+        user_id = info.context.requestor.require_user()
+        return Member(info.context.program(channel), user_id)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_member(root, info, user_id, channel):
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        member_id = decode_int_id(user_id, "User", field="userId")
+        program = context.program(channel)
+        if not context.directory.member_exists(member_id):
+            return None
+        return Member(program, member_id)
+
+
+class Mutation(graphene.ObjectType):
+    rewards_balance_adjust = RewardsBalanceAdjust.Field()
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,54 @@
+"""The caller of the plugin's endpoint, resolved by Saleor's own machinery.
+
+An App token (Saleor's 30-character tokens) makes an App requestor; a Saleor access
+token (JWT) a customer or staff requestor; anything else, including a forged,
+expired or revoked token, is anonymous.
+"""
+
+import logging
+
+from saleor.graphql.app.dataloaders.utils import promise_app
+from saleor.graphql.context import get_context_value
+
+from ..graphql.context import (
+    ANONYMOUS,
+    HANDLE_PAYMENTS,
+    MANAGE_ORDERS,
+    MANAGE_PLUGINS,
+    MANAGE_USERS,
+    Requestor,
+    RequestorKind,
+)
+
+logger = logging.getLogger(__name__)
+
+PERMISSIONS = (MANAGE_USERS, HANDLE_PAYMENTS, MANAGE_ORDERS, MANAGE_PLUGINS)
+
+
+def requestor_from_request(request) -> Requestor:
+    try:
+        context = get_context_value(request)
+        app = promise_app(context).get()
+        if app is not None:
+            if not app.is_active:
+                return ANONYMOUS
+            return Requestor(
+                kind=RequestorKind.APP,
+                app_id=app.id,
+                permissions=frozenset(p for p in PERMISSIONS if app.has_perm(p)),
+            )
+        user = context.user
+        if user is None or not user.is_active:
+            return ANONYMOUS
+        user = getattr(user, "_wrapped", user)
+    except Exception as error:  # a bad token: jwt errors, unknown user, ...
+        logger.info("rewards endpoint: token refused, caller is anonymous: %s", error)
+        return ANONYMOUS
+    if user.is_staff:
+        return Requestor(
+            kind=RequestorKind.STAFF,
+            user_id=user.id,
+            email=user.email,
+            permissions=frozenset(p for p in PERMISSIONS if user.has_perm(p)),
+        )
+    return Requestor(kind=RequestorKind.CUSTOMER, user_id=user.id, email=user.email)

@@ -1,0 +1,77 @@
+"""RewardsPlugin: what Saleor loads through the ``saleor.plugins`` entry point."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotFound
+from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
+
+from .. import config
+from ..graphql import view
+from ..graphql.context import RewardsContext
+from .auth import requestor_from_request
+from .directory import SaleorDirectory
+
+GRAPHQL_PATHS = ("/graphql/", "/graphql")
+
+
+def _config_structure() -> dict:
+    return {
+        setting.name: {
+            "type": ConfigurationTypeField.BOOLEAN
+            if setting.boolean
+            else ConfigurationTypeField.STRING,
+            "label": setting.label,
+            "help_text": f"{setting.help} Default: {setting.as_text(setting.default)}.",
+        }
+        for setting in config.SETTINGS
+    }
+
+
+def _default_configuration() -> list[dict]:
+    return [
+        {
+            "name": setting.name,
+            "value": setting.default if setting.boolean else setting.as_text(setting.default),
+        }
+        for setting in config.SETTINGS
+    ]
+
+
+class RewardsPlugin(BasePlugin):
+    PLUGIN_ID = "saleor_rewards"
+    PLUGIN_NAME = "Rewards: loyalty, referrals, affiliates"
+    PLUGIN_DESCRIPTION = (
+        "Loyalty points, referral rewards, affiliate commissions, membership tiers, "
+        "paying with points and guarantee claims. Per-channel values are edited in "
+        "the rewards program settings (rewardsProgramUpdate)."
+    )
+    # Account hooks run without a channel (SPEC §0), so the plugin is global.
+    CONFIGURATION_PER_CHANNEL = False
+    DEFAULT_ACTIVE = False
+    CONFIG_STRUCTURE = _config_structure()
+    DEFAULT_CONFIGURATION = _default_configuration()
+
+    @classmethod
+    def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
+        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        try:
+            config.parse(values)
+        except config.SettingsError as error:
+            raise ValidationError(
+                {
+                    name: ValidationError(message, code="invalid")
+                    for name, message in error.errors.items()
+                }
+            ) from error
+
+    def settings(self) -> dict:
+        return {item["name"]: item.get("value") for item in self.configuration}
+
+    def webhook(self, request, path, previous_value):
+        if path not in GRAPHQL_PATHS:
+            return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
+        context = RewardsContext(
+            requestor=requestor_from_request(request),
+            directory=SaleorDirectory(),
+            plugin_settings=self.settings(),
+        )
+        return view.handle(request, context)
