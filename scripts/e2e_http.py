@@ -1,0 +1,172 @@
+"""End to end over HTTP against a running Saleor 3.23 with the plugin installed.
+
+    .venv/bin/python scripts/e2e_http.py [--fresh] [--port 8765]
+
+1. `django-admin migrate` with Saleor's own settings on a database of its own
+   (default saleor_rewards_e2e; --fresh drops it first: ~4 minutes of migrations);
+2. checks that Saleor lists saleor_rewards.plugin.RewardsPlugin in PLUGINS;
+3. creates a channel, a customer with some points, and activates the plugin;
+4. starts Saleor's ASGI app with uvicorn on 127.0.0.1, signs the customer in with
+   Saleor's own `tokenCreate` mutation, and asks the plugin's endpoint for
+   `rewardsMe` with that JWT; also checks that no token gets PERMISSION_DENIED.
+
+Exits non-zero on any failure. Talks only to 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PASSWORD = "e2e-Passw0rd!"
+EMAIL = "e2e-customer@example.com"
+
+SETUP = f"""
+from django.conf import settings
+from saleor.account.models import User
+from saleor.channel.models import Channel
+from saleor.plugins.models import PluginConfiguration
+from saleor_rewards import ledger
+from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+
+assert "saleor_rewards.plugin.RewardsPlugin" in settings.PLUGINS, settings.PLUGINS
+print("PLUGINS lists saleor_rewards.plugin.RewardsPlugin")
+channel, _ = Channel.objects.get_or_create(
+    slug="e2e", defaults=dict(name="E2E", currency_code="EUR", default_country="DE",
+                              is_active=True))
+user = User.objects.filter(email="{EMAIL}").first()
+if user is None:
+    user = User(email="{EMAIL}", is_active=True, is_confirmed=True)
+    user.set_password("{PASSWORD}")
+    user.save()
+PluginConfiguration.objects.update_or_create(
+    identifier="saleor_rewards", channel=None, defaults=dict(active=True, name="Rewards"))
+program = SaleorDirectory().program("e2e")
+points = ledger.open_account(program, user.id, "points")
+ledger.credit(points, 300, key="e2e-seed-available", source="bonus", expires_in_days=60)
+ledger.credit(points, 45, key="e2e-seed-pending", source="loyalty", pending=True)
+print("customer", user.id, "seeded: 300 available, 45 pending")
+"""
+
+
+def step(text):
+    print(f"\n==> {text}", flush=True)
+
+
+def post(url, payload, token=None):
+    request = urllib.request.Request(
+        url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+    )
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fresh", action="store_true", help="drop the database first")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database", default="saleor_rewards_e2e")
+    args = parser.parse_args()
+
+    server = os.environ.get("DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
+    key_file = os.path.join(tempfile.mkdtemp(), "jwt.pem")
+    subprocess.run(["openssl", "genrsa", "-out", key_file, "2048"], check=True,
+                   capture_output=True)  # fmt: skip
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="saleor.settings",
+        DATABASE_URL=f"{server}/{args.database}",
+        SECRET_KEY="e2e-not-secret",
+        RSA_PRIVATE_KEY=open(key_file).read(),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        ALLOWED_CLIENT_HOSTS="127.0.0.1,localhost",
+        DEBUG="False",
+        PYTHONUNBUFFERED="1",
+    )
+    admin = [sys.executable, "-m", "django"]
+    if args.fresh:
+        step(f"Dropping database {args.database}")
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres",
+                        args.database], check=True)  # fmt: skip
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", args.database],
+                   capture_output=True)  # fmt: skip
+
+    step("manage.py migrate (Saleor's settings; saleor_rewards' migrations included)")
+    started = time.monotonic()
+    subprocess.run(admin + ["migrate", "-v", "1"], env=env, check=True)
+    print(f"migrate took {time.monotonic() - started:.0f} s")
+    shown = subprocess.run(admin + ["showmigrations", "saleor_rewards"], env=env,
+                           check=True, capture_output=True, text=True).stdout  # fmt: skip
+    print(shown)
+    if "[ ]" in shown or "[X]" not in shown:
+        print("FAIL: saleor_rewards migrations are not all applied")
+        return 1
+
+    step("Channel, customer, points; plugin activated")
+    subprocess.run(admin + ["shell", "-c", SETUP], env=env, check=True)
+
+    step(f"Starting Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
+    uvicorn = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host",
+         "127.0.0.1", "--port", str(args.port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(120):
+            try:
+                post(f"{base}/graphql/", {"query": "{ shop { name } }"})
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        else:
+            print("FAIL: Saleor did not start")
+            return 1
+
+        step("Customer signs in with Saleor's tokenCreate")
+        login = post(f"{base}/graphql/", {
+            "query": "mutation($e: String!, $p: String!) { tokenCreate(email: $e, "
+                     "password: $p) { token errors { message } } }",
+            "variables": {"e": EMAIL, "p": PASSWORD}})  # fmt: skip
+        token = login["data"]["tokenCreate"]["token"]
+        if not token:
+            print("FAIL:", login)
+            return 1
+        print("got a JWT of", len(token), "characters")
+
+        endpoint = f"{base}/plugins/global/saleor_rewards/graphql/"
+        query = {"query": 'query { rewardsMe(channel: "e2e") { userId '
+                          "points { available pending held } "
+                          "history(first: 5) { totalCount } } }"}  # fmt: skip
+        step(f"POST {endpoint} rewardsMe with the customer's JWT")
+        answer = post(endpoint, query, token)
+        print(json.dumps(answer, indent=2))
+        me = (answer.get("data") or {}).get("rewardsMe") or {}
+        ok = me.get("points") == {"available": 300, "pending": 45, "held": 0}
+        ok = ok and me.get("history", {}).get("totalCount") == 2
+
+        step("The same query without a token")
+        anonymous = post(endpoint, query)
+        print(json.dumps(anonymous))
+        denied = anonymous["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+        if ok and denied and anonymous["data"]["rewardsMe"] is None:
+            print("\nPASS: a customer's JWT gets rewardsMe over HTTP; no token is denied")
+            return 0
+        print("\nFAIL: unexpected answers")
+        return 1
+    finally:
+        uvicorn.terminate()
+        uvicorn.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
