@@ -14,7 +14,7 @@ transaction. The ledger audit runs afterwards: the run must leave it clean.
     PYENV_VERSION=3.12.1 python bench/ledger_bench.py --clients 2
     PYENV_VERSION=3.12.1 python bench/ledger_bench.py --quick         # CI smoke run
 
-See bench/README.md for every option.
+See bench/README.md for the options and what is measured.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict, deque
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -43,34 +44,42 @@ GOAL = 0.5  # ledger ops/s must reach at least this fraction of pgbench's tps
 
 # The timed mix: operation -> weight. Each is exactly one public ledger call.
 # When an operation has nothing to work on (no pending lot to activate, no open
-# hold, no debit to return, too little balance) the worker posts the operation
+# hold, no debit to return, too little balance) the client posts the operation
 # that creates it instead, so the measured mix stays close to these weights.
 MIX = {
-    "credit": 22,          # earn, available at once, with an expiry (new lot)
+    "credit": 22,          # earn, available at once, with an expiry (a new lot)
     "credit_pending": 10,  # earn, pending (e.g. until the return window closes)
-    "activate": 10,        # pending lot -> available, expiry clock starts
+    "activate": 10,        # pending lot -> available, its expiry clock starts
     "debit": 22,           # redeem, soonest-expiring lots first, over several lots
     "hold": 14,            # checkout reserves balance (first phase)
     "capture": 12,         # order placed: hold captured (1 in 4 partially)
-    "release": 4,          # checkout abandoned: hold released to its lots
+    "release": 4,          # checkout abandoned: hold goes back to its lots
     "return_debit": 6,     # order refunded: (part of) a debit back to its lots
-}
+}  # fmt: skip
 EXPIRY_DAYS = (30, 60, 90, 180, 365, None)
 SOURCES = ("loyalty", "bonus", "referral", "review")
+MIN_SPEND = 60  # below this tracked balance a debit or hold becomes a credit
 
 
-# --------------------------------------------------------------------------- setup
+# ---------------------------------------------------------------- database plumbing
 
 
-def _bootstrap(url: str) -> None:
-    """Django for this process: tests.settings on ``url`` (call once per process)."""
+def _bootstrap(url: str, db_options: dict | None = None) -> None:
+    """Django for this process: tests.settings on ``url`` (once per process).
+
+    ``db_options`` go into ``DATABASES["default"]["OPTIONS"]`` before the first
+    connection (the --server-side-binding / --prepare-threshold experiments).
+    """
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     import django
+    from django.conf import settings
 
     django.setup()
+    if db_options:
+        settings.DATABASES["default"].setdefault("OPTIONS", {}).update(db_options)
 
 
 def _url_parts(url: str) -> dict:
@@ -85,6 +94,7 @@ def _url_parts(url: str) -> dict:
 
 
 def _admin_conn(url: str):
+    """An autocommit connection to the server's ``postgres`` database."""
     import psycopg
 
     p = _url_parts(url)
@@ -94,25 +104,25 @@ def _admin_conn(url: str):
     )  # fmt: skip
 
 
-def _ensure_database(url: str, name: str, *, fresh: bool) -> bool:
-    """Create database ``name`` on the server of ``url`` if missing; True if created."""
+def _ensure_database(url: str, name: str, *, fresh: bool = False) -> bool:
+    """Create database ``name`` if missing (drop it first if ``fresh``); True if created."""
     from psycopg import sql
 
     with _admin_conn(url) as conn:
         if fresh:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            return True
-    return False
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)
+                )
+            )
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
 
 
 def _checkpoint(url: str) -> bool:
-    """CHECKPOINT so that neither timed phase pays for the other's dirty pages."""
+    """CHECKPOINT, so that no timed phase pays for the dirty pages of another."""
     try:
         with _admin_conn(url) as conn:
             conn.execute("CHECKPOINT")
@@ -121,8 +131,105 @@ def _checkpoint(url: str) -> bool:
         return False
 
 
+def _db_stats(url: str, dbname: str) -> dict:
+    """Commits of one database and the server's WAL position (for per-op figures)."""
+    with _admin_conn(url) as conn:
+        commits, rollbacks = conn.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
+            [dbname],
+        ).fetchone()
+        wal = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0]
+    return {"commits": commits, "rollbacks": rollbacks, "wal": int(wal)}
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process on this machine, if readable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Sampler:
+    """Samples, 4 times a second, how busy the machine is and what else the server runs.
+
+    The server is shared: ``other_backends`` counts active client backends outside
+    this benchmark's two databases, ``cpu_busy`` the share of all CPUs in use (by
+    anyone, this benchmark included). With ``watch_db``, it also follows the CPU
+    time of that database's backends (pgbench's), as last seen before they exit.
+    """
+
+    def __init__(self, url: str, own_dbs: tuple[str, ...], watch_db: str | None = None):
+        import threading
+
+        self.url, self.own_dbs, self.watch_db = url, list(own_dbs), watch_db
+        self.samples: list[tuple[float, int]] = []
+        self.watched_cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @staticmethod
+    def _cpu():
+        try:
+            v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+            return sum(v), v[3] + v[4]  # total, idle + iowait
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _loop(self):
+        try:
+            with _admin_conn(self.url) as conn:
+                last = self._cpu()
+                while not self._stop.wait(0.25):
+                    if self.watch_db:
+                        pids = conn.execute(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                            "AND backend_type = 'client backend'", [self.watch_db],
+                        ).fetchall()  # fmt: skip
+                        for (pid,) in pids:
+                            cpu = _proc_cpu(pid)
+                            if cpu is not None:
+                                self.watched_cpu[pid] = cpu
+                    others = conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state <> 'idle' "
+                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                        "AND datname <> ALL(%s)", [self.own_dbs],
+                    ).fetchone()[0]  # fmt: skip
+                    now = self._cpu()
+                    busy = None
+                    if last and now and now[0] > last[0]:
+                        busy = 1 - (now[1] - last[1]) / (now[0] - last[0])
+                    last = now
+                    self.samples.append((busy, others))
+        except Exception:  # diagnostics only: never break the benchmark
+            pass
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return False
+
+    def figures(self) -> dict:
+        busy = [b for b, _ in self.samples if b is not None]
+        others = [o for _, o in self.samples]
+        return {
+            "cpu_busy": sum(busy) / len(busy) if busy else None,
+            "other_backends": sum(others) / len(others) if others else None,
+            "samples": len(self.samples),
+            "watched_cpu_s": sum(self.watched_cpu.values()) if self.watched_cpu else None,
+        }
+
+
+# --------------------------------------------------------------------------- setup
+
+
 def _seed_chunk(job: tuple) -> list[tuple[int, int, int]]:
-    """Open the accounts of some members and credit their seed lots (pool task)."""
+    """Open the accounts of some members and credit their seed lots (a pool task)."""
     from saleor_rewards import ledger
     from saleor_rewards.ledger.models import Program
 
@@ -136,10 +243,9 @@ def _seed_chunk(job: tuple) -> list[tuple[int, int, int]]:
         # Distinct expiries per member, so that a debit walks several lots FEFO.
         expiries = rng.sample(EXPIRY_DAYS, min(lots_per_member, len(EXPIRY_DAYS)))
         for i in range(lots_per_member):
-            days = expiries[i % len(expiries)]
             posting = ledger.credit(
                 account.id, rng.randint(40, 150), key=f"seed:{run_id}:{member}:{i}",
-                source=rng.choice(SOURCES), expires_in_days=days,
+                source=rng.choice(SOURCES), expires_in_days=expiries[i % len(expiries)],
                 reference=ledger.Reference("ORDER", f"seed-{member}-{i}"),
             )  # fmt: skip
             available = int(posting.available)
@@ -147,17 +253,41 @@ def _seed_chunk(job: tuple) -> list[tuple[int, int, int]]:
     return out
 
 
-def _pool_init(url: str) -> None:
-    _bootstrap(url)
-
-
 def setup_ledger(args, url: str, run_id: str) -> dict:
-    """Program, accounts and seed lots, through the public functions (not timed)."""
+    """A program, the members' accounts and seed lots, via the public functions.
+
+    With ``--reuse``, the accounts of the latest earlier run of the same shape
+    (members, lots per member) instead, as they are now.
+    """
     from django.db import connection
 
-    from saleor_rewards.ledger.models import Program
+    from saleor_rewards.ledger.models import Account, Program
 
-    program = Program.objects.create(channel_slug=f"bench-{run_id}", currency="USD")
+    shape = {"members": args.members, "lots_per_member": args.lots_per_member}
+    if args.reuse:
+        program = (
+            Program.objects.filter(channel_slug__startswith="bench-", settings__bench=shape)
+            .order_by("-id")
+            .first()
+        )
+        if program is not None:
+            accounts = list(
+                Account.objects.filter(program=program)
+                .order_by("member_id")
+                .values_list("id", "available")
+            )
+            if len(accounts) == args.members:
+                connection.close()
+                return {
+                    "program_id": program.id,
+                    "channel": program.channel_slug,
+                    "reused": True,
+                    "accounts": [(i, int(a)) for i, a in accounts],
+                    "seconds": 0.0, "calls": 0, "calls_per_s": 0.0, "workers": 0,
+                }  # fmt: skip
+    program = Program.objects.create(
+        channel_slug=f"bench-{run_id}", currency="USD", settings={"bench": shape}
+    )
     connection.close()  # no connection crosses into the pool
     members = list(range(1, args.members + 1))
     chunk = 250
@@ -169,10 +299,9 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     workers = max(1, min(args.setup_workers, len(jobs)))
     started = time.perf_counter()
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_pool_init, initargs=(url,)) as pool:
-        rows = [row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part]
+    with ctx.Pool(workers, initializer=_bootstrap, initargs=(url, args.db_options)) as pool:
+        rows = sorted(row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part)
     elapsed = time.perf_counter() - started
-    rows.sort()
     calls = len(members) * (1 + args.lots_per_member)
     return {
         "program_id": program.id,
@@ -182,179 +311,223 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
         "calls": calls,
         "calls_per_s": calls / elapsed if elapsed else 0.0,
         "workers": workers,
+        "reused": False,
     }
 
 
-# ---------------------------------------------------------------------- timed phase
+# ---------------------------------------------------------------------- the client
 
 
-class _SqlCounter:
-    """execute_wrapper counting the statements Django sends (not BEGIN/COMMIT)."""
+class _SqlStats:
+    """Times every statement Django sends and every COMMIT (``--sql-stats``).
 
-    def __init__(self):
+    psycopg sends BEGIN just before the first statement of a transaction, so its
+    round trip is part of that statement's time. COMMIT includes the deferred
+    constraint triggers and the WAL flush.
+    """
+
+    def __init__(self, connection):
         self.n = 0
+        self.seconds = 0.0
+        self.commit_seconds = 0.0
+        self.by_statement = defaultdict(lambda: [0, 0.0])
+        commit = connection._commit
+
+        def timed_commit():
+            t0 = time.perf_counter()
+            try:
+                return commit()
+            finally:
+                self.commit_seconds += time.perf_counter() - t0
+
+        connection._commit = timed_commit  # instance attribute: only this client
 
     def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - t0
+            self.n += 1
+            self.seconds += spent
+            label = " ".join(sql.split())[:60]
+            self.by_statement[label][0] += 1
+            self.by_statement[label][1] += spent
+
+    def snapshot(self):
+        return self.n, self.seconds, self.commit_seconds
 
 
-def _timed_worker(widx, url, run_id, accounts, opts, barrier, queue):
-    """One client: its own process and connection, posting the mix until done."""
+class _Client:
+    """One client's state: what it can activate, capture, release or return next."""
+
+    def __init__(self, widx, run_id, accounts, seed):
+        from saleor_rewards import ledger
+
+        self.ledger = ledger
+        self.widx, self.run_id = widx, run_id
+        self.rng = random.Random(seed * 7919 + widx)
+        self.available = dict(accounts)  # account id -> available, from each Posting
+        self.ids = list(self.available)
+        self.pending = deque()  # lot ids of pending credits, oldest first
+        self.holds = deque()  # (hold id, amount) of open holds, oldest first
+        self.debits = deque(maxlen=5000)  # (entry id, amount) of unreturned debits
+        self.seq = 0
+
+    def key(self) -> str:
+        self.seq += 1
+        return f"bench:{self.run_id}:{self.widx}:{self.seq}"
+
+    def next_call(self):
+        """(operation, zero-argument call, amount a partial capture gives back)."""
+        ledger, rng = self.ledger, self.rng
+        op = rng.choices(list(MIX), list(MIX.values()))[0]
+        if op == "activate" and not self.pending:
+            op = "credit_pending"
+        if op in ("capture", "release") and not self.holds:
+            op = "hold"
+        if op == "return_debit" and not self.debits:
+            op = "debit"
+        acc = rng.choice(self.ids)
+        if op in ("debit", "hold") and self.available[acc] < MIN_SPEND:
+            op = "credit"
+        ref = ledger.Reference("ORDER", f"{self.run_id}-{self.widx}-{self.seq}")
+        key = self.key()
+
+        if op in ("credit", "credit_pending"):
+            amount, days = rng.randint(5, 120), rng.choice(EXPIRY_DAYS)
+            source, pending = rng.choice(SOURCES), op == "credit_pending"
+            return op, lambda: ledger.credit(
+                acc, amount, key=key, source=source, pending=pending,
+                expires_in_days=days, reference=ref,
+            ), 0  # fmt: skip
+        if op == "activate":
+            lot_id = self.pending.popleft()
+            return op, lambda: ledger.activate(lot_id), 0
+        if op == "debit":
+            amount = min(self.available[acc], rng.randint(MIN_SPEND, 260))
+            return op, lambda: ledger.debit(acc, amount, key=key, reference=ref), 0
+        if op == "hold":
+            amount = min(self.available[acc], rng.randint(30, 200))
+            expires = datetime.now(dt_timezone.utc) + timedelta(minutes=15)
+            checkout = ledger.Reference("CHECKOUT", ref.id)
+            return op, lambda: ledger.hold(
+                acc, amount, key=key, reference=checkout, expires_at=expires
+            ), 0  # fmt: skip
+        if op == "capture":
+            hold_id, held = self.holds.popleft()
+            part = rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
+            # A partial capture also releases the rest, after the captured entry.
+            return op, lambda: ledger.capture(hold_id, part), held - part if part else 0
+        if op == "release":
+            hold_id, _held = self.holds.popleft()
+            return op, lambda: ledger.release(hold_id), 0
+        entry_id, spent = self.debits.popleft()  # return_debit, in full or in part
+        part = rng.randint(1, spent - 1) if spent > 1 and rng.random() < 0.5 else None
+        return op, lambda: ledger.return_debit(entry_id, part, key=key), 0
+
+    def record(self, op, posting, released):
+        if posting is None:
+            return
+        self.available[posting.account_id] = int(posting.available) + released
+        if op == "credit_pending":
+            self.pending.append(posting.lot_id)
+        elif op == "hold":
+            self.holds.append((posting.hold_id, int(-posting.amount)))
+        elif op == "debit":
+            self.debits.append((posting.entry_id, int(-posting.amount)))
+
+
+def _client_process(widx, url, run_id, accounts, opts, barrier, queue):
+    """A ledger client: its own process and connection; one report per round."""
     try:
-        _bootstrap(url)
+        _bootstrap(url, opts["db_options"])
         from django.db import connection
 
-        from saleor_rewards import ledger
         from saleor_rewards.ledger.errors import RewardsError
 
         connection.ensure_connection()
-        if opts["track_functions"]:
-            with connection.cursor() as cursor:
-                cursor.execute("SET track_functions = 'pl'")
         with connection.cursor() as cursor:
+            if opts["track_functions"]:
+                cursor.execute("SET track_functions = 'pl'")
             cursor.execute("SHOW synchronous_commit")
             sync_commit = cursor.fetchone()[0]
-
-        rng = random.Random(opts["seed"] * 7919 + widx)
-        available = dict(accounts)  # account id -> available, from each Posting
-        ids = list(available)
-        pending = deque()  # lot ids of pending credits, oldest first
-        holds = deque()  # (hold id, account id, amount) of open holds
-        debits = deque(maxlen=5000)  # (entry id, amount) of debits not yet returned
-        names = list(MIX)
-        weights = list(MIX.values())
-        counts, latency, sql_counts = Counter(), defaultdict(list), Counter()
-        errors, rejected = Counter(), Counter()
-        counter = _SqlCounter()
-        seq = 0
-        back = {"released": 0}  # what a partial capture gave back besides its entry
-
-        def key():
-            nonlocal seq
-            seq += 1
-            return f"bench:{run_id}:{widx}:{seq}"
-
-        def step():
-            op = rng.choices(names, weights)[0]
-            # Substitute what the chosen operation needs when there is none of it.
-            if op == "activate" and not pending:
-                op = "credit_pending"
-            if op in ("capture", "release") and not holds:
-                op = "hold"
-            if op == "return_debit" and not debits:
-                op = "debit"
-            acc = rng.choice(ids)
-            if op in ("debit", "hold") and available[acc] < 60:
-                op = "credit"
-            ref = ledger.Reference("ORDER", f"{run_id}-{widx}-{seq}")
-
-            if op == "credit":
-                days = rng.choice(EXPIRY_DAYS)
-                return op, lambda: ledger.credit(
-                    acc, rng.randint(5, 120), key=key(), source=rng.choice(SOURCES),
-                    expires_in_days=days, reference=ref,
-                )  # fmt: skip
-            if op == "credit_pending":
-                return op, lambda: ledger.credit(
-                    acc, rng.randint(5, 120), key=key(), source="loyalty", pending=True,
-                    expires_in_days=rng.choice(EXPIRY_DAYS), reference=ref,
-                )  # fmt: skip
-            if op == "activate":
-                lot_id = pending.popleft()
-                return op, lambda: ledger.activate(lot_id)
-            if op == "debit":
-                amount = min(available[acc], rng.randint(60, 260))
-                return op, lambda: ledger.debit(acc, amount, key=key(), reference=ref)
-            if op == "hold":
-                amount = min(available[acc], rng.randint(30, 200))
-                expires = datetime.now(dt_timezone.utc) + timedelta(minutes=15)
-                return op, lambda: ledger.hold(
-                    acc, amount, key=key(), reference=ledger.Reference("CHECKOUT", ref.id),
-                    expires_at=expires,
-                )  # fmt: skip
-            if op == "capture":
-                hold_id, _acc, held = holds.popleft()
-                part = rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
-                # A partial capture also releases the rest, after the captured entry.
-                back["released"] = held - part if part else 0
-                return op, lambda: ledger.capture(hold_id, part)
-            if op == "release":
-                hold_id, _acc, _held = holds.popleft()
-                return op, lambda: ledger.release(hold_id)
-            # return_debit: in full or in part
-            entry_id, spent = debits.popleft()
-            part = rng.randint(1, spent - 1) if spent > 1 and rng.random() < 0.5 else None
-            return op, lambda: ledger.return_debit(entry_id, part, key=key())
-
-        def record(op, posting):
-            if posting is None:
-                return
-            available[posting.account_id] = int(posting.available)
-            if op == "capture":
-                available[posting.account_id] += back["released"]
-            if op == "credit_pending":
-                pending.append(posting.lot_id)
-            elif op == "hold":
-                holds.append((posting.hold_id, posting.account_id, int(-posting.amount)))
-            elif op == "debit":
-                debits.append((posting.entry_id, int(-posting.amount)))
-
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_pid = cursor.fetchone()[0]
+        client = _Client(widx, run_id, accounts, opts["seed"])
+        stats = _SqlStats(connection) if opts["sql_stats"] else None
         profiler = None
         if opts["profile"] and widx == 0:
             import cProfile
 
             profiler = cProfile.Profile()
 
-        def one():
-            op, call = step()
-            before = counter.n
-            t0 = time.perf_counter()
-            try:
-                posting = call()
-            except RewardsError as exc:  # refused by the ledger: rolled back
-                rejected[f"{op}:{type(exc).__name__}"] += 1
-                return
-            except Exception as exc:  # noqa: BLE001 - reported, never hidden
-                errors[f"{op}:{type(exc).__name__}: {exc}"[:300]] += 1
-                connection.close()  # a broken connection is reopened on next use
-                return
-            latency[op].append(time.perf_counter() - t0)
-            counts[op] += 1
-            sql_counts[op] += counter.n - before
-            record(op, posting)
+        for round_no in range(opts["rounds"]):
+            counts, latency, errors, rejected = Counter(), defaultdict(list), Counter(), Counter()
+            sql_n, sql_s, commit_s = Counter(), Counter(), Counter()
 
-        with connection.execute_wrapper(counter) if opts["count_sql"] else _null():
-            barrier.wait()
-            started = time.perf_counter()
-            deadline = started + opts["seconds"] if opts["seconds"] else None
-            if profiler:
-                profiler.enable()
-            if deadline is not None:
-                while time.perf_counter() < deadline:
-                    one()
-            else:
-                for _ in range(opts["ops"]):
-                    one()
-            elapsed = time.perf_counter() - started
-            if profiler:
-                profiler.disable()
-        profile_file = None
-        if profiler:
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            profile_file = str(RESULTS / f"profile_{run_id}_client0.pstats")
-            profiler.dump_stats(profile_file)
-        queue.put({
-            "worker": widx,
-            "elapsed": elapsed,
-            "counts": dict(counts),
-            "latency": {op: sorted(v) for op, v in latency.items()},
-            "sql": dict(sql_counts),
-            "errors": dict(errors),
-            "rejected": dict(rejected),
-            "synchronous_commit": sync_commit,
-            "profile_file": profile_file,
-        })  # fmt: skip
+            def one():
+                op, call, released = client.next_call()
+                before = stats.snapshot() if stats else None
+                t0 = time.perf_counter()
+                try:
+                    posting = call()
+                except RewardsError as exc:  # refused by the ledger: rolled back
+                    rejected[f"{op}: {type(exc).__name__}"] += 1
+                    return
+                except Exception as exc:  # noqa: BLE001 - reported, never hidden
+                    errors[f"{op}: {type(exc).__name__}: {exc}"[:300]] += 1
+                    connection.close()  # reopened on next use
+                    return
+                latency[op].append(time.perf_counter() - t0)
+                counts[op] += 1
+                if stats:
+                    n, s, c = stats.snapshot()
+                    sql_n[op] += n - before[0]
+                    sql_s[op] += s - before[1]
+                    commit_s[op] += c - before[2]
+                client.record(op, posting, released)
+
+            wrapper = connection.execute_wrapper(stats) if stats else _Null()
+            with wrapper:
+                barrier.wait()  # every client and the parent start together
+                if profiler:
+                    profiler.enable()
+                backend_cpu = _proc_cpu(backend_pid)
+                client_cpu = time.process_time()
+                started = time.perf_counter()
+                if opts["seconds"]:
+                    deadline = started + opts["seconds"]
+                    while time.perf_counter() < deadline:
+                        one()
+                else:
+                    for _ in range(opts["ops"]):
+                        one()
+                elapsed = time.perf_counter() - started
+                client_cpu = time.process_time() - client_cpu
+                after = _proc_cpu(backend_pid)
+                backend_cpu = after - backend_cpu if after is not None and backend_cpu is not None else None
+                if profiler:
+                    profiler.disable()
+            with connection.cursor() as cursor:  # commit counters: flush them now
+                cursor.execute("SELECT pg_stat_force_next_flush()")
+            report = {
+                "worker": widx, "round": round_no, "elapsed": elapsed,
+                "counts": dict(counts), "latency": dict(latency),
+                "errors": dict(errors), "rejected": dict(rejected),
+                "synchronous_commit": sync_commit,
+                "client_cpu_s": client_cpu, "backend_cpu_s": backend_cpu,
+                "sql_n": dict(sql_n), "sql_s": dict(sql_s), "commit_s": dict(commit_s),
+            }  # fmt: skip
+            if round_no == opts["rounds"] - 1:
+                if stats:
+                    report["statements"] = {k: tuple(v) for k, v in stats.by_statement.items()}
+                if profiler:
+                    RESULTS.mkdir(parents=True, exist_ok=True)
+                    path = RESULTS / f"profile_{run_id}_client0.pstats"
+                    profiler.dump_stats(str(path))
+                    report["profile_file"] = str(path.relative_to(REPO))
+            queue.put(report)
         connection.close()
     except BaseException as exc:  # the parent must never wait forever
         import traceback
@@ -363,7 +536,7 @@ def _timed_worker(widx, url, run_id, accounts, opts, barrier, queue):
         queue.put({"worker": widx, "fatal": f"{exc!r}\n{traceback.format_exc()}"})
 
 
-class _null:
+class _Null:
     def __enter__(self):
         return self
 
@@ -371,105 +544,260 @@ class _null:
         return False
 
 
+# ----------------------------------------------------------------------- pgbench
+
+
+class PgBench:
+    def __init__(self, args, url: str):
+        exe = shutil.which("pgbench")
+        if not exe:
+            raise SystemExit("pgbench is not on PATH (use --no-pgbench to skip it).")
+        p = _url_parts(url)
+        self.url, self.db, self.exe = url, args.pgbench_db, exe
+        self.env = dict(os.environ)
+        if p["password"]:
+            self.env["PGPASSWORD"] = p["password"]
+        self.conn = ["-h", p["host"], "-p", p["port"], "-U", p["user"]]
+        self.scale = args.pgbench_scale or max(1, args.clients)
+        self.clients, self.seconds = args.clients, args.pgbench_seconds
+        self.own_dbs = (p["dbname"], self.db)
+
+    def init(self) -> str:
+        _ensure_database(self.url, self.db)
+        cmd = [self.exe, "-i", "-q", "-s", str(self.scale), *self.conn, self.db]
+        subprocess.run(cmd, check=True, env=self.env, capture_output=True, text=True)
+        return " ".join(cmd)
+
+    def run(self) -> dict:
+        cmd = [
+            self.exe, "-c", str(self.clients), "-j", str(self.clients),
+            "-T", str(self.seconds), *self.conn, self.db,
+        ]  # fmt: skip
+        import resource
+
+        before = _db_stats(self.url, self.db)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with _Sampler(self.url, self.own_dbs, watch_db=self.db) as load:
+            out = subprocess.run(cmd, check=True, env=self.env, capture_output=True, text=True)
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after = _db_stats(self.url, self.db)
+        client_cpu = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
+        found = {
+            name: re.search(pattern, out.stdout, re.M)
+            for name, pattern in {
+                "tps": r"^tps = ([0-9.]+) \(without initial connection time\)",
+                "latency_ms": r"^latency average = ([0-9.]+) ms",
+                "transactions": r"^number of transactions actually processed: (\d+)",
+            }.items()
+        }
+        if not found["tps"] or not found["transactions"]:
+            raise SystemExit(f"could not read pgbench's output:\n{out.stdout}\n{out.stderr}")
+        txs = int(found["transactions"].group(1))
+        return {
+            "tps": float(found["tps"].group(1)),
+            "latency_ms": float(found["latency_ms"].group(1)) if found["latency_ms"] else None,
+            "transactions": txs,
+            "seconds": self.seconds,
+            "wal_bytes_per_tx": (after["wal"] - before["wal"]) / txs if txs else None,
+            "client_cpu_ms_per_tx": client_cpu / txs * 1e3 if txs else None,
+            # sampled every 0.25 s until the backends exit: a slight underestimate
+            "backend_cpu_ms_per_tx": load.figures()["watched_cpu_s"] / txs * 1e3
+            if txs and load.figures()["watched_cpu_s"] else None,
+            "load": load.figures(),
+            "command": " ".join(cmd),
+            "output": out.stdout,
+        }
+
+
+# ------------------------------------------------------------------------ the run
+
+
 def _pct(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return 0.0
-    i = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[i]
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
 
 
-def _db_stats(url: str, dbname: str) -> dict:
-    with _admin_conn(url) as conn:
-        commits, rollbacks = conn.execute(
-            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
-            [dbname],
-        ).fetchone()
-        lsn = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0]
-    return {"commits": commits, "rollbacks": rollbacks, "wal": int(lsn)}
+def _ledger_figures(reports: list[dict], elapsed: float, sql_stats: bool) -> dict:
+    """Ops/s by type and in total, latencies, and (optionally) SQL per op."""
+    counts, errors, rejected = Counter(), Counter(), Counter()
+    sql_n, sql_s, commit_s = Counter(), Counter(), Counter()
+    latency = defaultdict(list)
+    for r in reports:
+        counts.update(r["counts"])
+        errors.update(r["errors"])
+        rejected.update(r["rejected"])
+        sql_n.update(r["sql_n"])
+        sql_s.update(r["sql_s"])
+        commit_s.update(r["commit_s"])
+        for op, values in r["latency"].items():
+            latency[op].extend(values)
+    total = sum(counts.values())
+    by_type = {}
+    for op in MIX:
+        n = counts.get(op, 0)
+        values = sorted(latency.get(op, []))
+        row = {
+            "ops": n,
+            "ops_per_s": n / elapsed if elapsed else 0.0,
+            "share": n / total if total else 0.0,
+            "ms_mean": sum(values) / n * 1e3 if n else 0.0,
+            "ms_p50": _pct(values, 0.50) * 1e3,
+            "ms_p95": _pct(values, 0.95) * 1e3,
+            "ms_p99": _pct(values, 0.99) * 1e3,
+        }
+        if sql_stats and n:
+            row |= {
+                "statements_per_op": sql_n[op] / n,
+                "ms_in_statements": sql_s[op] / n * 1e3,  # incl. the implicit BEGIN
+                "ms_in_commit": commit_s[op] / n * 1e3,  # incl. deferred triggers
+                "ms_other": (sum(values) - sql_s[op] - commit_s[op]) / n * 1e3,
+            }
+        by_type[op] = row
+    every = sorted(v for values in latency.values() for v in values)
+    client_cpu = sum(r["client_cpu_s"] for r in reports)
+    backend = [r["backend_cpu_s"] for r in reports]
+    backend_cpu = None if None in backend else sum(backend)
+    return {
+        "client_cpu_ms_per_op": client_cpu / total * 1e3 if total else None,
+        "backend_cpu_ms_per_op": backend_cpu / total * 1e3 if total and backend_cpu is not None else None,
+        "elapsed_s": elapsed,
+        "ops": total,
+        "ops_per_s": total / elapsed if elapsed else 0.0,
+        "ms_mean": sum(every) / total * 1e3 if total else 0.0,
+        "ms_p50": _pct(every, 0.50) * 1e3,
+        "ms_p95": _pct(every, 0.95) * 1e3,
+        "ms_p99": _pct(every, 0.99) * 1e3,
+        "by_type": by_type,
+        "rejected": dict(rejected),
+        "errors": dict(errors),
+    }
 
 
-def run_ledger(args, url: str, run_id: str, accounts: list) -> dict:
-    """The timed phase: ``args.clients`` processes, one connection each."""
-    parts = [accounts[i :: args.clients] for i in range(args.clients)]
+def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
+    """``--rounds`` times: the ledger's timed phase, then pgbench's."""
+    dbname = _url_parts(url)["dbname"]
     opts = {
         "seconds": args.seconds, "ops": args.ops, "seed": args.seed,
-        "count_sql": args.count_sql, "track_functions": args.track_functions,
-        "profile": args.profile,
+        "rounds": args.rounds, "sql_stats": args.sql_stats,
+        "track_functions": args.track_functions, "profile": args.profile,
+        "db_options": args.db_options,
     }  # fmt: skip
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(args.clients + 1)
     queue = ctx.Queue()
     procs = [
-        ctx.Process(target=_timed_worker, args=(i, url, run_id, parts[i], opts, barrier, queue))
+        ctx.Process(
+            target=_client_process,
+            args=(i, url, run_id, accounts[i :: args.clients], opts, barrier, queue),
+        )
         for i in range(args.clients)
     ]
     for p in procs:
         p.start()
-    dbname = _url_parts(url)["dbname"]
-    try:
-        barrier.wait(timeout=300)
-    except Exception:  # a client died before the start: its report says why
-        pass
-    before = _db_stats(url, dbname)
-    wall_started = time.perf_counter()
-    results = [queue.get() for _ in procs]
-    wall = time.perf_counter() - wall_started
-    after = _db_stats(url, dbname)
+    pgbench = None if args.no_pgbench else PgBench(args, url)
+    init_command = pgbench.init() if pgbench else None
+
+    rounds, all_reports = [], []
+    for round_no in range(args.rounds):
+        checkpointed = _checkpoint(url)
+        before = _db_stats(url, dbname)
+        with _Sampler(url, (dbname, args.pgbench_db)) as ledger_load:
+            try:
+                barrier.wait(timeout=600)
+            except Exception:  # a client died: its report says why
+                pass
+            reports = [queue.get() for _ in procs]
+        fatal = [r["fatal"] for r in reports if "fatal" in r]
+        if fatal:
+            for p in procs:
+                p.kill()
+            raise SystemExit("a ledger client failed:\n" + "\n".join(fatal))
+        time.sleep(0.2)  # the clients' flushed commit counters reach shared memory
+        after = _db_stats(url, dbname)
+        elapsed = max(r["elapsed"] for r in reports)
+        led = _ledger_figures(reports, elapsed, args.sql_stats)
+        led["db_commits_per_op"] = (after["commits"] - before["commits"]) / led["ops"]
+        led["db_rollbacks"] = after["rollbacks"] - before["rollbacks"]
+        led["wal_bytes_per_op"] = (after["wal"] - before["wal"]) / led["ops"]
+        led["load"] = ledger_load.figures()
+        all_reports.extend(reports)
+        pgb = None
+        if pgbench:
+            _checkpoint(url)
+            pgb = pgbench.run()
+        ratio = led["ops_per_s"] / pgb["tps"] if pgb else None
+        rounds.append({"round": round_no + 1, "checkpoint_before": checkpointed,
+                       "ledger": led, "pgbench": pgb, "ratio": ratio})  # fmt: skip
+        print(f"round {round_no + 1}/{args.rounds}: ledger {led['ops_per_s']:.1f} ops/s"
+              + (f", pgbench {pgb['tps']:.1f} tps, ratio {ratio:.3f}" if pgb else ""),
+              flush=True)  # fmt: skip
     for p in procs:
         p.join()
-    fatal = [r["fatal"] for r in results if "fatal" in r]
-    if fatal:
-        raise SystemExit("a ledger client failed:\n" + "\n".join(fatal))
 
-    counts, sql, errors, rejected = Counter(), Counter(), Counter(), Counter()
-    latency = defaultdict(list)
-    for r in results:
-        counts.update(r["counts"])
-        sql.update(r["sql"])
-        errors.update(r["errors"])
-        rejected.update(r["rejected"])
-        for op, values in r["latency"].items():
-            latency[op].extend(values)
-    elapsed = max(r["elapsed"] for r in results)
-    total = sum(counts.values())
-    by_type = {}
-    for op in MIX:
-        values = sorted(latency.get(op, []))
-        by_type[op] = {
-            "ops": counts.get(op, 0),
-            "ops_per_s": counts.get(op, 0) / elapsed,
-            "share": counts.get(op, 0) / total if total else 0.0,
-            "ms_p50": _pct(values, 0.50) * 1e3,
-            "ms_p95": _pct(values, 0.95) * 1e3,
-            "ms_p99": _pct(values, 0.99) * 1e3,
-            "sql_per_op": sql.get(op, 0) / counts[op] if args.count_sql and counts.get(op) else None,
+    # Over all rounds: total ledger ops over total ledger time, pgbench likewise.
+    elapsed = sum(r["ledger"]["elapsed_s"] for r in rounds)
+    ledger_total = _ledger_figures(all_reports, elapsed, args.sql_stats)
+    for name in ("db_commits_per_op", "wal_bytes_per_op"):
+        ledger_total[name] = (
+            sum(r["ledger"][name] * r["ledger"]["ops"] for r in rounds) / ledger_total["ops"]
+        )
+    ledger_total["db_rollbacks"] = sum(r["ledger"]["db_rollbacks"] for r in rounds)
+    ledger_total["load"] = _mean_load([r["ledger"]["load"] for r in rounds])
+    ledger_total["synchronous_commit"] = sorted({r["synchronous_commit"] for r in all_reports})
+    statements = Counter(), Counter()
+    for r in all_reports:
+        for label, (n, s) in r.get("statements", {}).items():
+            statements[0][label] += n
+            statements[1][label] += s
+    if statements[0]:
+        ledger_total["statements"] = [
+            {"statement": label, "count": n, "ms_mean": statements[1][label] / n * 1e3}
+            for label, n in statements[0].most_common()
+        ]
+    ledger_total["profile_file"] = next(
+        (r["profile_file"] for r in all_reports if "profile_file" in r), None
+    )
+    pgb_total = None
+    if pgbench:
+        seconds = sum(r["pgbench"]["seconds"] for r in rounds)
+        txs = sum(r["pgbench"]["transactions"] for r in rounds)
+        pgb_total = {
+            # the mean of pgbench's own tps figures (excluding connection time)
+            "tps": sum(r["pgbench"]["tps"] for r in rounds) / len(rounds),
+            "transactions": txs,
+            "seconds": seconds,
+            "latency_ms": sum(r["pgbench"]["latency_ms"] or 0 for r in rounds) / len(rounds),
+            "wal_bytes_per_tx": sum(
+                r["pgbench"]["wal_bytes_per_tx"] * r["pgbench"]["transactions"] for r in rounds
+            ) / txs if txs else None,
+            "scale": pgbench.scale,
+            "load": _mean_load([r["pgbench"]["load"] for r in rounds]),
+            **{
+                name: sum(r["pgbench"][name] * r["pgbench"]["transactions"] for r in rounds) / txs
+                if txs and all(r["pgbench"][name] is not None for r in rounds) else None
+                for name in ("client_cpu_ms_per_tx", "backend_cpu_ms_per_tx")
+            },
+            "init_command": init_command,
+            "command": rounds[0]["pgbench"]["command"],
         }  # fmt: skip
-    all_lat = sorted(v for values in latency.values() for v in values)
-    return {
-        "elapsed_s": elapsed,
-        "wall_s": wall,
-        "ops": total,
-        "ops_per_s": total / elapsed if elapsed else 0.0,
-        "ms_p50": _pct(all_lat, 0.50) * 1e3,
-        "ms_p95": _pct(all_lat, 0.95) * 1e3,
-        "ms_p99": _pct(all_lat, 0.99) * 1e3,
-        "by_type": by_type,
-        "rejected": dict(rejected),
-        "errors": dict(errors),
-        "db_commits": after["commits"] - before["commits"],
-        "db_rollbacks": after["rollbacks"] - before["rollbacks"],
-        "wal_bytes_per_op": (after["wal"] - before["wal"]) / total if total else None,
-        "synchronous_commit": sorted({r["synchronous_commit"] for r in results}),
-        "profile_file": next((r["profile_file"] for r in results if r["profile_file"]), None),
-    }
+    return {"rounds": rounds, "ledger": ledger_total, "pgbench": pgb_total}
 
 
-def function_stats(url: str) -> list[dict]:
-    """Server-side time in the ledger's PL/pgSQL trigger functions (track_functions)."""
+def _mean_load(loads: list[dict]) -> dict:
+    out = {}
+    for name in ("cpu_busy", "other_backends"):
+        values = [(x[name], x["samples"]) for x in loads if x[name] is not None]
+        n = sum(w for _, w in values)
+        out[name] = sum(v * w for v, w in values) / n if n else None
+    return out
+
+
+def function_stats() -> list[dict]:
+    """Server time in the ledger's PL/pgSQL trigger functions (track_functions)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions "
             "WHERE funcname LIKE 'rewards%%' ORDER BY total_time DESC"
@@ -480,62 +808,16 @@ def function_stats(url: str) -> list[dict]:
         ]
 
 
-# -------------------------------------------------------------------------- pgbench
-
-
-def run_pgbench(args, url: str) -> dict:
-    exe = shutil.which("pgbench")
-    if not exe:
-        raise SystemExit("pgbench is not on PATH (use --no-pgbench to skip it).")
-    p = _url_parts(url)
-    env = dict(os.environ)
-    if p["password"]:
-        env["PGPASSWORD"] = p["password"]
-    conn = ["-h", p["host"], "-p", p["port"], "-U", p["user"]]
-    _ensure_database(url, args.pgbench_db, fresh=False)
-    scale = args.pgbench_scale or max(1, args.clients)
-    init = [exe, "-i", "-q", "-s", str(scale), *conn, args.pgbench_db]
-    subprocess.run(init, check=True, env=env, capture_output=True, text=True)
-    checkpointed = _checkpoint(url)
-    before = _db_stats(url, args.pgbench_db)
-    cmd = [
-        exe, "-c", str(args.clients), "-j", str(args.clients),
-        "-T", str(args.pgbench_seconds), *conn, args.pgbench_db,
-    ]  # fmt: skip
-    out = subprocess.run(cmd, check=True, env=env, capture_output=True, text=True)
-    after = _db_stats(url, args.pgbench_db)
-    tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", out.stdout, re.M)
-    lat = re.search(r"^latency average = ([0-9.]+) ms", out.stdout, re.M)
-    txs = re.search(r"^number of transactions actually processed: (\d+)", out.stdout, re.M)
-    if not tps:
-        raise SystemExit(f"could not read pgbench's tps:\n{out.stdout}\n{out.stderr}")
-    return {
-        "tps": float(tps.group(1)),
-        "latency_ms": float(lat.group(1)) if lat else None,
-        "transactions": int(txs.group(1)) if txs else None,
-        "scale": scale,
-        "seconds": args.pgbench_seconds,
-        "command": " ".join(cmd),
-        "init_command": " ".join(init),
-        "checkpoint_before": checkpointed,
-        "wal_bytes_per_tx": (after["wal"] - before["wal"]) / int(txs.group(1))
-        if txs and int(txs.group(1)) else None,
-        "output": out.stdout,
-    }
-
-
-# ----------------------------------------------------------------------------- main
-
-
 def environment(url: str) -> dict:
     import django
     import psycopg
     from django.db import connection
 
+    settings = {}
     with connection.cursor() as cursor:
-        settings = {}
         for name in ("server_version", "synchronous_commit", "fsync", "wal_sync_method",
-                     "full_page_writes", "shared_buffers", "max_wal_size", "commit_delay"):
+                     "full_page_writes", "shared_buffers", "max_wal_size", "commit_delay",
+                     "jit"):  # fmt: skip
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
         cursor.execute(
@@ -543,82 +825,135 @@ def environment(url: str) -> dict:
             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
         )
         settings["other_active_backends"] = cursor.fetchone()[0]
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
     return {
         "python": platform.python_version(),
         "django": django.__version__,
         "psycopg": psycopg.__version__,
         "cpus": os.cpu_count(),
-        "loadavg_before": load,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
         "host": platform.node(),
         "database": _url_parts(url) | {"password": None},
         "postgres": settings,
     }
 
 
-def _print_summary(s: dict) -> None:
-    env, led, pgb = s["environment"], s["ledger"], s.get("pgbench")
+# ------------------------------------------------------------------------ output
+
+
+def _load_text(phase: str, load: dict) -> str:
+    busy, others = load.get("cpu_busy"), load.get("other_backends")
+    return (f"{phase}: CPUs {busy:.0%} busy" if busy is not None else f"{phase}: CPUs ?") + (
+        f", {others:.1f} other active backends" if others is not None else "")
+
+
+def print_summary(s: dict) -> None:
+    env, led, pgb, pg = s["environment"], s["ledger"], s["pgbench"], s["environment"]["postgres"]
+    sql = s["sql_stats"]
     w = print
     w("")
-    w("=" * 78)
-    w("Ledger benchmark summary")
-    w("=" * 78)
-    w(f"clients            {s['clients']}  (ledger: processes with one connection each;"
-      f" pgbench: -c {s['clients']} -j {s['clients']})")
-    w(f"members            {s['members']}  ({s['lots_per_member']} seed lots each, "
-      f"channel {s['setup']['channel']})")
-    w(f"setup              {s['setup']['calls']} public calls in {s['setup']['seconds']:.1f} s"
-      f" ({s['setup']['calls_per_s']:.0f}/s, {s['setup']['workers']} processes, not timed)")
-    w(f"ledger run         {led['elapsed_s']:.1f} s per client"
-      + (f" ({s['ops_per_client']} ops per client)" if s.get("ops_per_client") else ""))
-    w(f"postgres           {env['postgres']['server_version']}, synchronous_commit="
-      f"{env['postgres']['synchronous_commit']} (ledger sessions: "
-      f"{','.join(led['synchronous_commit'])}), fsync={env['postgres']['fsync']}, "
-      f"wal_sync_method={env['postgres']['wal_sync_method']}")
-    w(f"machine            {env['cpus']} CPUs, load {env['loadavg_before']}, other active "
-      f"backends at start: {env['postgres']['other_active_backends']}")
+    w("=" * 86)
+    w("Ledger benchmark: public ledger functions vs pgbench (TPC-B-like), same server")
+    w("=" * 86)
+    w(f"clients         {s['clients']} (ledger: processes, one connection each; "
+      f"pgbench -c {s['clients']} -j {s['clients']})")
+    w(f"members         {s['members']}, {s['lots_per_member']} seed lots each "
+      f"(channel {s['setup']['channel']})")
+    if s["setup"]["reused"]:
+        w("setup           reused the accounts of an earlier run (--reuse), as they are now")
+    else:
+        w(f"setup           {s['setup']['calls']} public calls in {s['setup']['seconds']:.1f} s "
+          f"({s['setup']['calls_per_s']:.0f}/s over {s['setup']['workers']} processes; not "
+          "in the figures)")
+    per = (f"{s['seconds_per_client']:g} s" if s["seconds_per_client"]
+           else f"{s['ops_per_client']} ops")
+    w(f"durations       {len(s['rounds'])} round(s) of: ledger {per} per client"
+      + (f", then pgbench {s['rounds'][0]['pgbench']['seconds']} s" if pgb else ""))
+    if s["db_options"]:
+        w(f"EXPERIMENT      ledger clients' DATABASES OPTIONS {s['db_options']} (not the default)")
+    w(f"postgres        {pg['server_version']}; synchronous_commit={pg['synchronous_commit']}"
+      f" (ledger sessions: {','.join(led['synchronous_commit'])}), fsync={pg['fsync']}, "
+      f"wal_sync_method={pg['wal_sync_method']}, shared_buffers={pg['shared_buffers']}")
+    w(f"machine         {env['cpus']} CPUs, load average {env['loadavg_before']} at start, "
+      f"{pg['other_active_backends']} other active backend(s); Python {env['python']}, "
+      f"Django {env['django']}, psycopg {env['psycopg']}")
     w("")
-    w(f"{'operation':<16}{'ops':>9}{'share':>8}{'ops/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
-      f"{'p99 ms':>9}" + (f"{'SQL/op':>8}" if s["count_sql"] else ""))
+    head = f"{'operation':<15}{'ops':>8}{'share':>7}{'ops/s':>9}{'mean':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
+    if sql:
+        head += f"{'stmts':>7}{'in SQL':>8}{'COMMIT':>8}{'Python':>8}"
+    w(head + ("   (latencies in ms)" if not sql else ""))
     for op, r in led["by_type"].items():
-        w(f"{op:<16}{r['ops']:>9}{r['share']:>8.1%}{r['ops_per_s']:>10.1f}"
-          f"{r['ms_p50']:>9.2f}{r['ms_p95']:>9.2f}{r['ms_p99']:>9.2f}"
-          + (f"{r['sql_per_op']:>8.2f}" if s["count_sql"] and r["sql_per_op"] else ""))
-    w(f"{'total':<16}{led['ops']:>9}{'':>8}{led['ops_per_s']:>10.1f}{led['ms_p50']:>9.2f}"
-      f"{led['ms_p95']:>9.2f}{led['ms_p99']:>9.2f}")
-    w(f"db commits/op      {led['db_commits'] / led['ops']:.3f} "
-      f"(rollbacks {led['db_rollbacks']}); WAL {led['wal_bytes_per_op']:.0f} B/op")
+        line = (f"{op:<15}{r['ops']:>8}{r['share']:>7.1%}{r['ops_per_s']:>9.1f}"
+                f"{r['ms_mean']:>7.2f}{r['ms_p50']:>7.2f}{r['ms_p95']:>7.2f}{r['ms_p99']:>7.2f}")
+        if sql and r["ops"]:
+            line += (f"{r['statements_per_op']:>7.2f}{r['ms_in_statements']:>8.2f}"
+                     f"{r['ms_in_commit']:>8.2f}{r['ms_other']:>8.2f}")
+        w(line)
+    w(f"{'total':<15}{led['ops']:>8}{'':>7}{led['ops_per_s']:>9.1f}{led['ms_mean']:>7.2f}"
+      f"{led['ms_p50']:>7.2f}{led['ms_p95']:>7.2f}{led['ms_p99']:>7.2f}")
+    if sql:
+        w("  stmts = statements Django sends per op (+ BEGIN and COMMIT); in SQL = their "
+          "round trips incl. BEGIN;")
+        w("  COMMIT = commit incl. deferred triggers and WAL flush; Python = the rest (ms/op)")
+    w(f"per op          {led['db_commits_per_op']:.3f} commits (rollbacks {led['db_rollbacks']}); "
+      f"{led['wal_bytes_per_op']:.0f} WAL bytes"
+      + (f" vs pgbench {pgb['wal_bytes_per_tx']:.0f} per tx" if pgb else "")
+      + " (server-wide WAL: includes other sessions)")
+    if led["client_cpu_ms_per_op"] is not None:
+        backend = led["backend_cpu_ms_per_op"]
+        w(f"CPU per op      {led['client_cpu_ms_per_op']:.3f} ms in the Python client, "
+          + (f"{backend:.3f} ms in its PostgreSQL backend" if backend is not None
+             else "backend not measurable") + f" (latency mean {led['ms_mean']:.3f} ms)")
+    if pgb and pgb.get("client_cpu_ms_per_tx") is not None:
+        backend = pgb.get("backend_cpu_ms_per_tx")
+        w(f"CPU per tx      {pgb['client_cpu_ms_per_tx']:.3f} ms in pgbench, "
+          + (f"{backend:.3f} ms in its backend" if backend is not None else "backend ?")
+          + f" (pgbench latency avg {pgb['latency_ms']:.3f} ms)")
+    w("machine load    " + _load_text("ledger", led["load"])
+      + (";  " + _load_text("pgbench", pgb["load"]) if pgb else ""))
     if led["rejected"]:
-        w(f"refused by ledger  {led['rejected']} (not counted as ops)")
+        w(f"refused         {led['rejected']} (rolled back, not counted)")
     if led["errors"]:
-        w(f"ERRORS             {led['errors']}")
+        w(f"ERRORS          {led['errors']}")
+    if led.get("statements"):
+        w("")
+        w("statements (count, mean ms incl. round trip):")
+        for st in led["statements"][:12]:
+            w(f"  {st['count']:>8} {st['ms_mean']:>7.3f}  {st['statement']}")
     if s.get("functions"):
         w("")
-        w("server time in trigger functions (track_functions=pl), per ledger op:")
+        w("server time in the trigger functions (track_functions=pl), per ledger op:")
         for f in s["functions"]:
-            w(f"  {f['function']:<34} {f['calls'] / led['ops']:>5.2f} calls  "
-              f"{f['total_ms'] / led['ops']:>7.3f} ms total  {f['self_ms'] / led['ops']:>7.3f} ms self")
+            w(f"  {f['function']:<32} {f['calls'] / led['ops']:>5.2f} calls "
+              f"{f['total_ms'] / led['ops']:>7.3f} ms total {f['self_ms'] / led['ops']:>7.3f} ms self")
+    if led.get("profile_file"):
+        w(f"profile         {led['profile_file']} (client 0; cProfile slows it down)")
     w("")
+    if len(s["rounds"]) > 1:
+        for r in s["rounds"]:
+            w(f"round {r['round']:<9} ledger {r['ledger']['ops_per_s']:8.1f} ops/s"
+              + (f"   pgbench {r['pgbench']['tps']:8.1f} tps   ratio {r['ratio']:.3f}"
+                 if r["pgbench"] else "") + "   (" + _load_text("ledger", r["ledger"]["load"])
+              + (";  " + _load_text("pgbench", r["pgbench"]["load"]) if r["pgbench"] else "")
+              + ")")
+    w(f"LEDGER          {led['ops_per_s']:.1f} ops/s")
     if pgb:
-        w(f"pgbench            {pgb['tps']:.1f} tps (TPC-B-like, scale {pgb['scale']}, "
-          f"{pgb['seconds']} s, latency avg {pgb['latency_ms']} ms, "
-          f"WAL {pgb['wal_bytes_per_tx'] or 0:.0f} B/tx)")
-        w(f"ledger             {led['ops_per_s']:.1f} ops/s")
-        w(f"ratio              {s['ratio']:.3f}  (goal >= {GOAL})  ->  "
-          f"{'PASS' if s['pass'] else 'FAIL'}")
+        w(f"PGBENCH         {pgb['tps']:.1f} tps (scale {pgb['scale']}, "
+          f"latency avg {pgb['latency_ms']:.3f} ms)")
+        w(f"RATIO           {s['ratio']:.3f} (goal >= {GOAL}): {'PASS' if s['pass'] else 'FAIL'}")
     else:
-        w(f"ledger             {led['ops_per_s']:.1f} ops/s  (pgbench skipped: no ratio)")
+        w("PGBENCH         skipped (--no-pgbench): no ratio")
     a = s["audit"]
-    w(f"audit              {a['counts']} -> "
-      + ("clean: every balance is proven" if a["clean"] else f"{len(a['drifts'])} DRIFT(S)"))
+    counts = ", ".join(f"{v} {k}" for k, v in a["counts"].items())
+    w(f"AUDIT           {counts}: "
+      + ("clean, every balance is proven" if a["clean"] else f"{len(a['drifts'])} DRIFT(S)"))
     for d in a["drifts"][:20]:
         w(f"  DRIFT {d}")
     if s.get("results_file"):
-        w(f"results            {s['results_file']}")
-    w("=" * 78)
+        w(f"results         {s['results_file']}")
+    w("=" * 86)
+
+
+# -------------------------------------------------------------------------- main
 
 
 def parse_args(argv=None):
@@ -626,37 +961,51 @@ def parse_args(argv=None):
         description="Ledger ops/s through the public functions vs pgbench tps.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    ap.add_argument("--members", type=int, default=None, help="default 10000 (200 with --quick)")
+    ap.add_argument("--members", type=int, default=None,
+                    help="members (accounts); default 10000, 200 with --quick")
     ap.add_argument("--lots-per-member", type=int, default=4,
-                    help="seed lots per member, each with a different expiry")
+                    help="seed lots per member, each with its own expiry")
     ap.add_argument("--clients", type=int, default=1,
                     help="concurrent ledger processes, and pgbench -c/-j")
     run = ap.add_mutually_exclusive_group()
     run.add_argument("--seconds", type=float, default=None,
-                     help="timed ledger phase per client (default 30)")
+                     help="timed ledger phase per client and round (default 30; 3 with --quick)")
     run.add_argument("--ops", type=int, default=None,
-                     help="ledger operations per client instead of --seconds")
+                     help="ledger operations per client and round, instead of --seconds")
     ap.add_argument("--pgbench-seconds", type=int, default=None,
-                    help="pgbench -T (default: --seconds, or 30)")
+                    help="pgbench -T per round (default: --seconds, else 30)")
     ap.add_argument("--pgbench-scale", type=int, default=None,
-                    help="pgbench -i -s (default: number of clients)")
+                    help="pgbench -i -s (default: the number of clients)")
     ap.add_argument("--pgbench-db", default=DEFAULT_PGBENCH_DB)
-    ap.add_argument("--no-pgbench", action="store_true", help="skip the pgbench phase")
+    ap.add_argument("--no-pgbench", action="store_true", help="skip pgbench (no ratio)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate ledger and pgbench phases this many times")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run for CI: 200 members, 3 s phases")
     ap.add_argument("--fresh", action="store_true",
                     help="drop and recreate the ledger database first (rewards_bench* only)")
-    ap.add_argument("--setup-workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--count-sql", action="store_true",
-                    help="count the SQL statements Django sends per operation")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse the accounts of the latest earlier run with the same "
+                         "--members and --lots-per-member instead of seeding new ones")
+    ap.add_argument("--setup-workers", type=int, default=os.cpu_count() or 2,
+                    help="processes that open accounts and seed lots")
+    ap.add_argument("--seed", type=int, default=1, help="random seed")
+    ap.add_argument("--sql-stats", "--count-sql", dest="sql_stats", action="store_true",
+                    help="count and time the SQL statements and COMMITs of each operation")
     ap.add_argument("--track-functions", action="store_true",
-                    help="report server time in the ledger's trigger functions")
+                    help="server time in the ledger's trigger functions (superuser)")
     ap.add_argument("--profile", action="store_true",
-                    help="cProfile client 0 (slows it: figures are then not comparable)")
+                    help="cProfile client 0 into bench/results/ (slows it down)")
+    ap.add_argument("--server-side-binding", action="store_true",
+                    help="experiment: OPTIONS server_side_binding=True for the ledger "
+                         "clients (psycopg binds parameters on the server)")
+    ap.add_argument("--prepare-threshold", type=int, default=None,
+                    help="experiment: OPTIONS prepare_threshold=N (psycopg prepares a "
+                         "statement after N runs; needs --server-side-binding)")
     ap.add_argument("--strict", action="store_true",
                     help="exit 2 when the ratio misses the goal")
-    ap.add_argument("--no-json", action="store_true", help="do not write bench/results/")
+    ap.add_argument("--no-json", action="store_true",
+                    help="do not write the summary to bench/results/")
     args = ap.parse_args(argv)
     if args.quick:
         args.members = args.members or 200
@@ -670,7 +1019,16 @@ def parse_args(argv=None):
     if args.pgbench_seconds is None:
         args.pgbench_seconds = max(1, round(args.seconds)) if args.seconds else 30
     if args.clients < 1 or args.members < args.clients or args.lots_per_member < 1:
-        ap.error("need clients >= 1, members >= clients and lots-per-member >= 1")
+        ap.error("need --clients >= 1, --members >= --clients, --lots-per-member >= 1")
+    if args.rounds < 1 or (args.seconds is not None and args.seconds <= 0):
+        ap.error("need --rounds >= 1 and --seconds > 0")
+    if args.prepare_threshold is not None and not args.server_side_binding:
+        ap.error("--prepare-threshold needs --server-side-binding")
+    args.db_options = {}
+    if args.server_side_binding:
+        args.db_options["server_side_binding"] = True
+    if args.prepare_threshold is not None:
+        args.db_options["prepare_threshold"] = args.prepare_threshold
     return args
 
 
@@ -683,6 +1041,7 @@ def main(argv=None) -> int:
     if dbname == args.pgbench_db:
         raise SystemExit("the ledger and pgbench need different databases.")
     run_id = datetime.now(dt_timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+
     created = _ensure_database(url, dbname, fresh=args.fresh)
     _bootstrap(url)
     from django.core.management import call_command
@@ -690,43 +1049,41 @@ def main(argv=None) -> int:
 
     from saleor_rewards import ledger
 
-    print(f"database {dbname} {'created' if created else 'exists'}; migrating ...", flush=True)
+    print(f"database {dbname} {'created' if created else 'exists'}; migrate ...", flush=True)
     call_command("migrate", verbosity=0)
     env = environment(url)
     if args.track_functions:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_reset()")  # this database only
+            cursor.execute("SELECT pg_stat_reset()")  # this database's counters only
     connection.close()
 
     print(f"setup: {args.members} members x {args.lots_per_member} lots ...", flush=True)
     setup = setup_ledger(args, url, run_id)
-    print(f"setup done in {setup['seconds']:.1f} s ({setup['calls_per_s']:.0f} calls/s)",
-          flush=True)
+    if setup["reused"]:
+        print(f"setup: reusing the accounts of channel {setup['channel']}", flush=True)
+    else:
+        print(f"setup: {setup['seconds']:.1f} s ({setup['calls_per_s']:.0f} calls/s)",
+              flush=True)  # fmt: skip
 
-    checkpointed = _checkpoint(url)
     what = f"{args.seconds:g} s" if args.seconds else f"{args.ops} ops"
-    print(f"ledger: {args.clients} client(s), {what} ...", flush=True)
-    led = run_ledger(args, url, run_id, setup.pop("accounts"))
-    led["checkpoint_before"] = checkpointed
-    print(f"ledger: {led['ops_per_s']:.1f} ops/s", flush=True)
+    print(f"timed: {args.clients} client(s), {args.rounds} round(s) of ledger {what}"
+          + ("" if args.no_pgbench else f" + pgbench {args.pgbench_seconds} s") + " ...",
+          flush=True)  # fmt: skip
+    phases = run_phases(args, url, run_id, setup.pop("accounts"))
+    led, pgb = phases["ledger"], phases["pgbench"]
 
-    functions = function_stats(url) if args.track_functions else None
-
+    time.sleep(0.6 if args.track_functions else 0)  # let the clients' stats arrive
+    functions = function_stats() if args.track_functions else None
     print("audit ...", flush=True)
     counts, drifts = ledger.audit()
     audit = {"counts": counts, "clean": not drifts, "drifts": [str(d) for d in drifts]}
     connection.close()
 
-    pgb = None
-    if not args.no_pgbench:
-        print(f"pgbench: scale {args.pgbench_scale or args.clients}, {args.clients} client(s),"
-              f" {args.pgbench_seconds} s ...", flush=True)
-        pgb = run_pgbench(args, url)
-
     ratio = led["ops_per_s"] / pgb["tps"] if pgb else None
     summary = {
         "run_id": run_id,
-        "when": datetime.now(dt_timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(dt_timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]]),
         "goal": GOAL,
         "ratio": ratio,
         "pass": ratio is not None and ratio >= GOAL,
@@ -735,24 +1092,25 @@ def main(argv=None) -> int:
         "lots_per_member": args.lots_per_member,
         "seconds_per_client": args.seconds,
         "ops_per_client": args.ops,
-        "mix_weights": MIX,
+        "rounds": phases["rounds"],
         "quick": args.quick,
-        "count_sql": args.count_sql,
+        "sql_stats": args.sql_stats,
         "profile": args.profile,
-        "command": " ".join([sys.executable, *sys.argv]),
+        "db_options": args.db_options,
+        "mix_weights": MIX,
         "environment": env,
         "setup": setup,
         "ledger": led,
-        "functions": functions,
         "pgbench": pgb,
+        "functions": functions,
         "audit": audit,
     }
     if not args.no_json:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"ledger_bench_{run_id}_c{args.clients}.json"
-        path.write_text(json.dumps(summary, indent=2, default=str))
+        path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
         summary["results_file"] = str(path.relative_to(REPO))
-    _print_summary(summary)
+    print_summary(summary)
     if not audit["clean"] or led["errors"]:
         return 1
     if args.strict and pgb and not summary["pass"]:

@@ -467,15 +467,17 @@ def void(
             raise InvalidInput(f"Lot {lot_id} is {status}, not pending.", field="lot")
         amount = remaining if amount is None else parse_amount(amount, acc.kind)
         take = min(amount, remaining)
-        if take == remaining:
-            cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
-        return post(
+        posting = post(
             cursor, acc, EntryType.VOID, now=now, key=key,
             moves=[(lot_id, -take)] if take else [], d_pending=-take,
             unrecovered=amount - take, lot_id=lot_id,
             reference=reference or Reference(ref_type, ref_id), actor=actor,
             reason=reason,
         )  # fmt: skip
+        if take == remaining:
+            # After the posting emptied it: a void lot must be empty (CHECK).
+            cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
+        return posting
 
 
 def adjust(

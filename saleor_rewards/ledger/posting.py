@@ -92,10 +92,10 @@ def parse_amount(value, kind: str, *, field: str = "amount") -> Decimal:
         raise InvalidInput(f"{field} must be greater than zero.", field=field)
     if kind == Kind.POINTS and amount != amount.to_integral_value():
         raise InvalidInput(f"{field} must be a whole number of points.", field=field)
-    if amount != amount.quantize(_AMOUNT_QUANTUM):
-        raise InvalidInput(f"{field} has too many decimal places.", field=field)
     if amount >= Decimal(10) ** 16:
         raise InvalidInput(f"{field} is too large.", field=field)
+    if amount != amount.quantize(_AMOUNT_QUANTUM):
+        raise InvalidInput(f"{field} has too many decimal places.", field=field)
     return amount
 
 

@@ -27,6 +27,8 @@ def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
     if account is None:
         return Balance(Kind.POINTS, None, ZERO, ZERO, ZERO)
     now = now or timezone.now()
+    # The caller's object may predate later postings: read the columns afresh.
+    account.refresh_from_db(fields=["available", "pending", "held"])
     # Lots past expiry that the job has not swept yet are no longer spendable.
     overdue = Lot.objects.filter(
         account=account, status=LotStatus.AVAILABLE, remaining__gt=0,

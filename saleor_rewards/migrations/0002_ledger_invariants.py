@@ -130,6 +130,10 @@ BEGIN
     PERFORM rewards_check_account(NEW.id);
   ELSE
     PERFORM rewards_check_account(NEW.account_id);
+    -- A lot or hold moved to another account unbalances the one it left too.
+    IF TG_OP = 'UPDATE' AND OLD.account_id IS DISTINCT FROM NEW.account_id THEN
+      PERFORM rewards_check_account(OLD.account_id);
+    END IF;
   END IF;
   RETURN NULL;
 END $$;

@@ -7,6 +7,7 @@ expired or revoked token, is anonymous.
 
 import logging
 
+from saleor.core.utils.lazyobjects import unwrap_lazy
 from saleor.graphql.app.dataloaders.utils import promise_app
 from saleor.graphql.context import get_context_value
 
@@ -37,10 +38,10 @@ def requestor_from_request(request) -> Requestor:
                 app_id=app.id,
                 permissions=frozenset(p for p in PERMISSIONS if app.has_perm(p)),
             )
-        user = context.user
+        # Saleor's context.user is a SimpleLazyObject, wrapping None when no token.
+        user = unwrap_lazy(context.user)
         if user is None or not user.is_active:
             return ANONYMOUS
-        user = getattr(user, "_wrapped", user)
     except Exception as error:  # a bad token: jwt errors, unknown user, ...
         logger.info("rewards endpoint: token refused, caller is anonymous: %s", error)
         return ANONYMOUS

@@ -7,8 +7,22 @@ import itertools
 import os
 
 import pytest
+from hypothesis import Phase, settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+# The property test's examples run dozens of SQL statements per step: shrinking a
+# failure can take minutes. By default a failure is reported as found (the whole
+# step sequence); ``--hypothesis-profile=ledger-shrink`` shrinks it to a minimal one.
+settings.register_profile(
+    "ledger", phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
+)
+settings.register_profile("ledger-shrink", phases=list(Phase))
+
+
+def pytest_configure(config):
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile("ledger")
 
 _member_ids = itertools.count(1001)
 

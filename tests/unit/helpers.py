@@ -99,36 +99,38 @@ def allocations(entry_id: int) -> list[tuple[int, Decimal]]:
     )
 
 
+_PROOF_SQL = """
+SELECT a.available, a.pending, a.held, a.unrecovered,
+    e.available, e.pending, e.held, e.unrecovered,
+    l.available, l.pending, h.held,
+    COALESCE(last.available_after, 0), COALESCE(last.pending_after, 0),
+    COALESCE(last.held_after, 0)
+FROM rewards_account a,
+LATERAL (SELECT COALESCE(SUM(available_delta), 0) AS available,
+                COALESCE(SUM(pending_delta), 0) AS pending,
+                COALESCE(SUM(held_delta), 0) AS held,
+                COALESCE(SUM(unrecovered), 0) AS unrecovered
+         FROM rewards_entry WHERE account_id = a.id) e,
+LATERAL (SELECT COALESCE(SUM(remaining) FILTER (WHERE status = 'available'), 0)
+                    AS available,
+                COALESCE(SUM(remaining) FILTER (WHERE status = 'pending'), 0)
+                    AS pending
+         FROM rewards_lot WHERE account_id = a.id) l,
+LATERAL (SELECT COALESCE(SUM(amount), 0) AS held FROM rewards_hold
+         WHERE account_id = a.id AND status = 'open') h
+LEFT JOIN LATERAL (SELECT available_after, pending_after, held_after
+                   FROM rewards_entry WHERE account_id = a.id
+                   ORDER BY id DESC LIMIT 1) last ON true
+WHERE a.id = %s
+"""
+
+
 def proof_problems(account) -> list[str]:
     """Recompute one account from its entries, lots and holds; list every mismatch."""
-    account_id = getattr(account, "id", account)
-    ((available, pending, held, unrecovered),) = sql(
-        "SELECT available, pending, held, unrecovered FROM rewards_account "
-        "WHERE id = %s",
-        [account_id],
-    )
-    ((e_available, e_pending, e_held, e_unrecovered),) = sql(
-        "SELECT COALESCE(SUM(available_delta), 0), COALESCE(SUM(pending_delta), 0), "
-        "COALESCE(SUM(held_delta), 0), COALESCE(SUM(unrecovered), 0) "
-        "FROM rewards_entry WHERE account_id = %s",
-        [account_id],
-    )
-    ((l_available, l_pending),) = sql(
-        "SELECT COALESCE(SUM(remaining) FILTER (WHERE status = 'available'), 0), "
-        "COALESCE(SUM(remaining) FILTER (WHERE status = 'pending'), 0) "
-        "FROM rewards_lot WHERE account_id = %s",
-        [account_id],
-    )
-    ((h_open,),) = sql(
-        "SELECT COALESCE(SUM(amount), 0) FROM rewards_hold "
-        "WHERE account_id = %s AND status = 'open'",
-        [account_id],
-    )
-    last = sql(
-        "SELECT available_after, pending_after, held_after FROM rewards_entry "
-        "WHERE account_id = %s ORDER BY id DESC LIMIT 1",
-        [account_id],
-    ) or [(ZERO, ZERO, ZERO)]
+    ((available, pending, held, unrecovered, e_available, e_pending, e_held,
+      e_unrecovered, l_available, l_pending, h_open, *last),) = sql(
+        _PROOF_SQL, [getattr(account, "id", account)]
+    )  # fmt: skip
     cached = (available, pending, held)
     problems = []
     if min(cached) < 0:
@@ -139,8 +141,8 @@ def proof_problems(account) -> list[str]:
         problems.append(f"columns {cached} != lot remainders {(l_available, l_pending)}")
     if held != h_open:
         problems.append(f"held {held} != open holds {h_open}")
-    if cached != tuple(last[0]):
-        problems.append(f"columns {cached} != last entry's balance-after {last[0]}")
+    if cached != tuple(last):
+        problems.append(f"columns {cached} != last entry's balance-after {tuple(last)}")
     if unrecovered != e_unrecovered:
         problems.append(f"unrecovered {unrecovered} != entries' {e_unrecovered}")
     return problems

@@ -90,11 +90,6 @@ def test_U1_opening_an_account_twice_returns_the_same_account(program, member):
     assert again.available == 10
 
 
-@pytest.mark.skip(reason="U2 (points_per_unit) is program configuration, not the ledger")
-def test_U2_point_value_is_a_program_setting():
-    pass
-
-
 def test_U5_balance_equals_entries_and_lots_after_every_operation(points):
     # given: every kind of operation, in an order that crosses expiries
     made = {}
