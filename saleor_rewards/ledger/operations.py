@@ -59,8 +59,10 @@ def _now(now: datetime | None) -> datetime:
 def _check_days(value, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{field} must be a whole number of days >= 0.", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
+        raise InvalidInput(
+            f"{field} must be a whole number of days from 0 to 36500.", field=field
+        )
     return value
 
 
@@ -501,7 +503,8 @@ def adjust(
         raise InvalidInput(f"amount is not a number: {amount!r}.", field="amount")
     if signed == 0 or not signed.is_finite():
         raise InvalidInput("An adjustment cannot be zero.", field="amount")
-    reference = Reference("ADJUSTMENT", key)
+    # reference_id holds 128 characters; keys may have 255.
+    reference = Reference("ADJUSTMENT", key[:128])
     if signed > 0:
         return credit(
             account, signed, key=key, source=LotSource.ADJUSTMENT,

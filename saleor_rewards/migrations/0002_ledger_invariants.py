@@ -73,6 +73,8 @@ BEGIN
       NEW.id, NEW.account_id
       USING ERRCODE = 'integrity_constraint_violation';
   END IF;
+  -- An entry its account does not reflect is drift too.
+  PERFORM rewards_check_account(NEW.account_id);
   RETURN NULL;
 END $$;
 

@@ -1,6 +1,6 @@
 """Fixtures of the Saleor-independent ledger suite (real PostgreSQL, no Saleor).
 
-Run with ``--ds=tests.settings`` (set here as a default too) and a DATABASE_URL.
+Run with a DATABASE_URL; ``--ds=tests.settings`` is the default set here.
 """
 
 import itertools
@@ -23,6 +23,12 @@ settings.register_profile("ledger-shrink", phases=list(Phase))
 def pytest_configure(config):
     if not config.getoption("hypothesis_profile", default=None):
         settings.load_profile("ledger")
+    # With --ds (or DJANGO_SETTINGS_MODULE) pytest-django has set Django up already;
+    # without, the default above is only read here, before test modules import models.
+    import django
+
+    django.setup()
+
 
 _member_ids = itertools.count(1001)
 

@@ -44,7 +44,7 @@ def sql(statement: str, params=None) -> list[tuple]:
 
 def row_counts() -> dict[str, int]:
     counts = ", ".join(f"(SELECT COUNT(*) FROM {table})" for table in LEDGER_TABLES)
-    return dict(zip(LEDGER_TABLES, sql(f"SELECT {counts}")[0]))
+    return dict(zip(LEDGER_TABLES, sql(f"SELECT {counts}")[0], strict=True))
 
 
 def ledger_snapshot() -> tuple:
@@ -88,7 +88,8 @@ def lot_row(lot_id: int) -> dict:
         "FROM rewards_lot WHERE id = %s",
         [lot_id],
     )
-    return dict(zip(("status", "amount", "remaining", "available_at", "expires_at"), row))
+    names = ("status", "amount", "remaining", "available_at", "expires_at")
+    return dict(zip(names, row, strict=True))
 
 
 def allocations(entry_id: int) -> list[tuple[int, Decimal]]:
@@ -136,9 +137,13 @@ def proof_problems(account) -> list[str]:
     if min(cached) < 0:
         problems.append(f"negative balance {cached}")
     if cached != (e_available, e_pending, e_held):
-        problems.append(f"columns {cached} != entry sums {(e_available, e_pending, e_held)}")
+        problems.append(
+            f"columns {cached} != entry sums {(e_available, e_pending, e_held)}"
+        )
     if (available, pending) != (l_available, l_pending):
-        problems.append(f"columns {cached} != lot remainders {(l_available, l_pending)}")
+        problems.append(
+            f"columns {cached} != lot remainders {(l_available, l_pending)}"
+        )
     if held != h_open:
         problems.append(f"held {held} != open holds {h_open}")
     if cached != tuple(last):

@@ -1,4 +1,5 @@
-"""U1 separate balances, U2 (configuration), U5 balance = entries = lots, enforced."""
+"""U1 separate balances per channel and kind; U5 balance = entries = lots, enforced
+by the database. (U2, the point value, is program configuration, not the ledger.)"""
 
 from decimal import Decimal
 
@@ -219,7 +220,29 @@ def test_U5_trigger_rejects_an_entry_that_breaks_the_balance_chain(points):
     assert points.entries.count() == 1
 
 
-def test_U5_trigger_rejects_moving_a_lot_to_another_account(points, program, new_member):
+def test_U5_trigger_rejects_an_entry_its_account_does_not_reflect(points):
+    # given an account whose last entry says 100 available
+    credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0))
+    settle()
+
+    # when an entry that continues the chain correctly (+5 -> 105) is written, but
+    # neither the account nor any lot changes
+    message = _rejected_at_settle(
+        ("INSERT INTO rewards_entry (account_id, created_at, type, amount, "
+         "available_delta, pending_delta, held_delta, available_after, pending_after, "
+         "held_after, unrecovered, expired, reference_type, reference_id, actor_type, "
+         "actor_id, reason) VALUES (%s, now(), 'adjust', 5, 5, 0, 0, 105, 0, 0, 0, 0, "
+         "'', '', 'system', '', '')", [points.id]),
+    )  # fmt: skip
+
+    # then the account (100) no longer equals its last entry (105): refused at commit
+    assert f"rewards account {points.id}" in message
+    assert points.entries.count() == 1
+
+
+def test_U5_trigger_rejects_moving_a_lot_to_another_account(
+    points, program, new_member
+):
     # given two members with 100 points each, one lot each
     other = open_account(program, new_member(), Kind.POINTS)
     lot = credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0)).lot_id
@@ -242,7 +265,8 @@ def test_U5_points_balances_must_be_whole_numbers(points):
     with pytest.raises(IntegrityError, match="rewards_account_points_are_whole"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE rewards_account SET unrecovered = 0.5 WHERE id = %s", [points.id]
+                "UPDATE rewards_account SET unrecovered = 0.5 WHERE id = %s",
+                [points.id],
             )
 
     # then the immediate CHECK constraint refuses it

@@ -121,7 +121,9 @@ def test_S1_capture_of_more_than_the_hold_is_refused(points, held):
     assert ledger_snapshot() == before
 
 
-def test_S4_return_of_a_captured_hold_gives_back_only_the_captured_part(points, lot, held):
+def test_S4_return_of_a_captured_hold_gives_back_only_the_captured_part(
+    points, lot, held
+):
     # given 20 of 30 captured (10 released)
     capture(held.hold_id, 20, now=at(0, hours=1))
 
@@ -130,7 +132,11 @@ def test_S4_return_of_a_captured_hold_gives_back_only_the_captured_part(points, 
     settle()
 
     # then the captured 20 come back, keeping the checkout reference
-    assert (posting.type, posting.amount, posting.available) == (EntryType.RETURN, 20, 100)
+    assert (posting.type, posting.amount, posting.available) == (
+        EntryType.RETURN,
+        20,
+        100,
+    )
     entry = Entry.objects.get(id=posting.entry_id)
     assert (entry.reference_type, entry.original_id) == ("CHECKOUT", held.entry_id)
     assert lot_row(lot)["remaining"] == 100

@@ -168,7 +168,9 @@ def test_U6_capture_twice_returns_the_first_capture(ctx):
     # then the first capture comes back and nothing changed
     assert again == replace(first, replayed=True)
     assert ledger_snapshot() == before
-    assert Entry.objects.filter(hold_id=held.hold_id, type=EntryType.CAPTURE).count() == 1
+    assert (
+        Entry.objects.filter(hold_id=held.hold_id, type=EntryType.CAPTURE).count() == 1
+    )
 
 
 def test_U6_release_twice_returns_the_first_release(ctx):
@@ -240,6 +242,22 @@ def test_U6_activating_twice_does_nothing_more(ctx):
     assert again == replace(first, replayed=True)
     assert ledger_snapshot() == before
     assert columns(ctx.points) == Columns(Decimal(140), 0, 0)
+
+
+def test_U6_activating_a_lot_voided_in_full_does_nothing(ctx):
+    # given the order was cancelled before fulfilment: its pending lot voided in full
+    void(ctx.pending, key="order-9:cancel", now=at(1))
+    settle()
+    before = ledger_snapshot()
+
+    # when a late "fulfilled" event arrives
+    result = activate(ctx.pending, now=at(2))
+    settle()
+
+    # then there is nothing to activate and nothing is written
+    assert result is None
+    assert ledger_snapshot() == before
+    assert columns(ctx.points) == Columns(Decimal(100), 0, 0)
 
 
 def test_U6_return_replayed_after_a_later_return_changes_nothing(ctx):

@@ -6,10 +6,13 @@ from decimal import Decimal
 import pytest
 
 from saleor_rewards.ledger import (
+    Actor,
+    ActorType,
     EntryType,
     Kind,
     LotSource,
     activate,
+    adjust,
     capture,
     credit,
     debit,
@@ -26,7 +29,7 @@ from saleor_rewards.ledger.errors import (
     RewardsError,
     UnknownChannel,
 )
-from saleor_rewards.ledger.models import Account
+from saleor_rewards.ledger.models import Account, Entry
 
 from .helpers import at, ledger_snapshot, settle
 
@@ -75,11 +78,15 @@ def _refused(operation, error_class=InvalidInput):
 
 
 @pytest.mark.parametrize(
-    "value, kind, message", [case[1:] for case in BAD_AMOUNTS], ids=[c[0] for c in BAD_AMOUNTS]
+    "value, kind, message",
+    [case[1:] for case in BAD_AMOUNTS],
+    ids=[c[0] for c in BAD_AMOUNTS],
 )
 def test_U8_credit_refuses_a_bad_amount(accounts, value, kind, message):
     error = _refused(
-        lambda: credit(accounts[kind], value, key="k", source=LotSource.LOYALTY, now=at(1))
+        lambda: credit(
+            accounts[kind], value, key="k", source=LotSource.LOYALTY, now=at(1)
+        )
     )
 
     assert (error.code, error.field) == ("INVALID", "amount")
@@ -87,7 +94,9 @@ def test_U8_credit_refuses_a_bad_amount(accounts, value, kind, message):
 
 
 @pytest.mark.parametrize(
-    "value, kind, message", [case[1:] for case in BAD_AMOUNTS], ids=[c[0] for c in BAD_AMOUNTS]
+    "value, kind, message",
+    [case[1:] for case in BAD_AMOUNTS],
+    ids=[c[0] for c in BAD_AMOUNTS],
 )
 def test_U8_debit_refuses_a_bad_amount(accounts, value, kind, message):
     error = _refused(lambda: debit(accounts[kind], value, key="k", now=at(1)))
@@ -161,7 +170,9 @@ def test_U1_open_account_of_an_unknown_kind_is_refused(program, member, kind):
 
 @pytest.mark.parametrize("member_id", [0, -1, True, "5", None, 5.0])
 def test_U1_open_account_needs_a_positive_integer_member(program, member_id):
-    with pytest.raises(InvalidInput, match="member_id must be a positive integer") as error:
+    with pytest.raises(
+        InvalidInput, match="member_id must be a positive integer"
+    ) as error:
         open_account(program, member_id, Kind.POINTS)
 
     assert error.value.field == "member"
@@ -177,11 +188,15 @@ BAD_KEYS = [
 ]
 
 
-@pytest.mark.parametrize("key, message", BAD_KEYS, ids=["none", "empty", "blank", "int", "256"])
+@pytest.mark.parametrize(
+    "key, message", BAD_KEYS, ids=["none", "empty", "blank", "int", "256"]
+)
 @pytest.mark.parametrize(
     "operation", ["credit", "debit", "hold", "revoke", "void", "return"]
 )
-def test_U6_operations_refuse_a_missing_or_overlong_key(accounts, operation, key, message):
+def test_U6_operations_refuse_a_missing_or_overlong_key(
+    accounts, operation, key, message
+):
     points = accounts[Kind.POINTS]
     lot = credit(points, 5, key="p", source=LotSource.LOYALTY, pending=True,
                  now=at(0)).lot_id  # fmt: skip
@@ -207,6 +222,20 @@ def test_U6_a_key_of_exactly_255_characters_is_accepted(accounts):
     settle()
 
     assert posting.entry_id is not None
+
+
+@pytest.mark.parametrize("amount", [5, -5], ids=["credit", "debit"])
+def test_U6_adjust_accepts_every_key_the_ledger_accepts(accounts, amount):
+    # given a 255-character key, which every other operation accepts
+    key = "adjust:" + "k" * 248
+
+    # when staff adjust a balance with it
+    posting = adjust(accounts[Kind.POINTS], amount, key=key, reason="x",
+                     actor=Actor(ActorType.STAFF, "7"), now=at(1))  # fmt: skip
+    settle()
+
+    # then the adjustment is recorded under that key
+    assert Entry.objects.get(id=posting.entry_id).idempotency_key == key
 
 
 @pytest.mark.parametrize(
@@ -236,6 +265,20 @@ def test_U4_credit_and_debit_refuse_unknown_sources_types_and_expiries(
     assert error.field == field
 
 
+@pytest.mark.parametrize("pending", [False, True], ids=["available", "pending"])
+def test_U4_credit_refuses_an_expiry_beyond_the_calendar(accounts, pending):
+    # 10 million days is past year 9999: no expiry date can be computed from it, now
+    # (available lot) or at activation (pending lot, which could then never activate)
+    error = _refused(
+        lambda: credit(accounts[Kind.POINTS], 10, key="k", source=LotSource.BONUS,
+                       pending=pending, expires_in_days=10**7, now=at(1)),
+        RewardsError,
+    )  # fmt: skip
+
+    assert isinstance(error, InvalidInput)
+    assert error.field == "expires_in_days"
+
+
 @pytest.mark.parametrize(
     "field, call",
     [
@@ -246,7 +289,14 @@ def test_U4_credit_and_debit_refuse_unknown_sources_types_and_expiries(
         ("hold", lambda: release(999_999, now=at(1))),
         ("entry", lambda: return_debit(999_999, key="k", now=at(1))),
     ],
-    ids=["account", "activate-lot", "void-lot", "capture-hold", "release-hold", "entry"],
+    ids=[
+        "account",
+        "activate-lot",
+        "void-lot",
+        "capture-hold",
+        "release-hold",
+        "entry",
+    ],
 )
 def test_U3_operations_on_unknown_rows_are_not_found(accounts, field, call):
     error = _refused(call, NotFound)
@@ -256,7 +306,9 @@ def test_U3_operations_on_unknown_rows_are_not_found(accounts, field, call):
 
 
 def test_U4_return_of_an_entry_that_is_not_a_debit_is_refused(accounts):
-    earned = credit(accounts[Kind.POINTS], 10, key="e", source=LotSource.BONUS, now=at(1))
+    earned = credit(
+        accounts[Kind.POINTS], 10, key="e", source=LotSource.BONUS, now=at(1)
+    )
     settle()
 
     error = _refused(lambda: return_debit(earned.entry_id, key="r", now=at(2)))

@@ -46,7 +46,9 @@ def test_U8_debit_beyond_available_is_refused_and_changes_nothing(points):
     before = ledger_snapshot()
 
     # when 101 are spent
-    with pytest.raises(InsufficientBalance, match=r"Only 100(\.0+)? of 101 is available") as error:
+    with pytest.raises(
+        InsufficientBalance, match=r"Only 100(\.0+)? of 101 is available"
+    ) as error:
         debit(points, 101, key="checkout-1", now=at(1))
     settle()
 
@@ -79,7 +81,9 @@ def test_U8_hold_beyond_available_is_refused_and_changes_nothing(points):
     assert columns(points) == Columns(Decimal(40), 0, Decimal(60))
 
 
-def test_U8_revoke_larger_than_the_balance_takes_it_to_zero_and_records_the_rest(points):
+def test_U8_revoke_larger_than_the_balance_takes_it_to_zero_and_records_the_rest(
+    points,
+):
     # given 100 points of which 70 were already spent
     lot = earn(points, 100, "order-1:earn")
     debit(points, 70, key="checkout-1", now=at(1))
@@ -164,7 +168,9 @@ def test_L3_void_of_a_whole_pending_lot_empties_and_closes_it(points):
     assert_proven(points)
 
 
-def test_U8_void_of_more_than_a_pending_lot_holds_records_the_rest_as_unrecovered(points):
+def test_U8_void_of_more_than_a_pending_lot_holds_records_the_rest_as_unrecovered(
+    points,
+):
     # given a pending lot of 40
     lot = earn(points, 40, "order-1:earn", pending=True)
 
@@ -191,7 +197,10 @@ def test_L3_partial_void_leaves_the_rest_pending_for_activation(points):
     # then 25 become available
     assert (voided.amount, voided.pending, voided.unrecovered) == (-15, 25, 0)
     assert (activated.available, activated.pending) == (25, 0)
-    assert (lot_row(lot)["status"], lot_row(lot)["remaining"]) == (LotStatus.AVAILABLE, 25)
+    assert (lot_row(lot)["status"], lot_row(lot)["remaining"]) == (
+        LotStatus.AVAILABLE,
+        25,
+    )
     assert_proven(points)
 
 

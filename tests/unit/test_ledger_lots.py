@@ -3,10 +3,13 @@ go back to the lots they came from; L4 the set-based expiry job; staff adjustmen
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from freezegun import freeze_time
 
 from saleor_rewards.ledger import (
     Actor,
@@ -15,8 +18,8 @@ from saleor_rewards.ledger import (
     Kind,
     LotSource,
     LotStatus,
-    adjust,
     activate,
+    adjust,
     balance,
     credit,
     debit,
@@ -75,7 +78,12 @@ def test_U4_debit_takes_soonest_expiring_lot_first(points):
     assert allocations(posting.entry_id) == [
         (soon, Decimal(-10)), (soon_too, Decimal(-10)), (late, Decimal(-5)),
     ]  # fmt: skip
-    assert [lot_row(lot)["remaining"] for lot in (late, soon, never, soon_too)] == [5, 0, 10, 0]
+    assert [lot_row(lot)["remaining"] for lot in (late, soon, never, soon_too)] == [
+        5,
+        0,
+        10,
+        0,
+    ]
     assert posting.available == columns(points).available == 15
     assert_proven(points)
 
@@ -128,7 +136,11 @@ def test_U4_activate_makes_a_pending_lot_available_and_starts_its_expiry_clock(p
     assert (row["status"], row["available_at"], row["expires_at"]) == (
         LotStatus.AVAILABLE, at(5), at(15),
     )  # fmt: skip
-    assert (posting.type, posting.available, posting.pending) == (EntryType.ACTIVATE, 100, 0)
+    assert (posting.type, posting.available, posting.pending) == (
+        EntryType.ACTIVATE,
+        100,
+        0,
+    )
     assert columns(points) == Columns(Decimal(100), 0, 0)
     assert_proven(points)
 
@@ -235,7 +247,9 @@ def test_U4_return_cannot_give_back_more_than_was_spent(points):
     return_debit(spent.entry_id, 30, key="r1", now=at(2))
     before = ledger_snapshot()
 
-    with pytest.raises(InvalidInput, match="Only 20.000 of entry .* can still be returned"):
+    with pytest.raises(
+        InvalidInput, match="Only 20.000 of entry .* can still be returned"
+    ):
         return_debit(spent.entry_id, 21, key="r2", now=at(2))
     return_debit(spent.entry_id, key="r3", now=at(2))
     with pytest.raises(InvalidInput, match="already given back in full"):
@@ -304,7 +318,7 @@ def test_U4_release_of_a_hold_whose_lot_expired_meanwhile_comes_back_as_expired(
 
 
 def _due_lots_for(program, new_member, members=3):
-    """Per member: two due lots (one partly spent), one later, one never, one pending."""
+    """Per member: two due lots (one partly spent), a later, a never, a pending one."""
     accounts, due = [], []
     for _ in range(members):
         account = open_account(program, new_member(), Kind.POINTS)
@@ -336,7 +350,11 @@ def test_L4_expire_due_lots_expires_many_lots_across_many_accounts_in_one_call(
     for account in accounts:
         # one expire entry per account, one allocation per due lot
         entry = Entry.objects.get(account=account, type=EntryType.EXPIRE)
-        assert (entry.amount, entry.available_after, entry.pending_after) == (-25, 70, 50)
+        assert (entry.amount, entry.available_after, entry.pending_after) == (
+            -25,
+            70,
+            50,
+        )
         assert sorted(amount for _, amount in allocations(entry.id)) == [-20, -5]
         assert {lot for lot, _ in allocations(entry.id)} <= set(due)
         assert columns(account) == Columns(Decimal(70), Decimal(50), 0)
@@ -378,7 +396,9 @@ def test_L4_expire_due_lots_works_in_batches_of_accounts(program, new_member):
     reports = []
 
     # when the job runs two accounts at a time
-    expired = expire_due_lots(now=at(3), batch_size=2, progress=lambda a, n: reports.append((a, n)))
+    expired = expire_due_lots(
+        now=at(3), batch_size=2, progress=lambda a, n: reports.append((a, n))
+    )
     settle()
 
     # then it reports each batch and expires them all
@@ -395,6 +415,25 @@ def test_L4_expire_due_lots_leaves_lots_that_are_not_due_yet(points):
     assert lot_row(lot)["status"] == LotStatus.AVAILABLE
     assert expire_due_lots(now=at(3)) == 1
     assert lot_row(lot)["status"] == LotStatus.EXPIRED
+
+
+def test_O2_rewards_expire_command_expires_what_is_due_now(program, new_member):
+    # given due lots (day 1 and 2) for three members
+    accounts, due = _due_lots_for(program, new_member)
+    out = StringIO()
+
+    # when the scheduled command runs on day 3, two accounts per batch
+    with freeze_time(at(3)):
+        call_command("rewards_expire", "--batch-size", "2", stdout=out)
+    settle()
+
+    # then it expired them all and said so
+    assert "Expired 6 lot(s)." in out.getvalue()
+    assert "2 accounts, 4 lots expired so far" in out.getvalue()
+    assert set(
+        Lot.objects.filter(status=LotStatus.EXPIRED).values_list("id", flat=True)
+    ) == set(due)
+    assert_proven(*accounts)
 
 
 def test_O3_expiring_soon_lists_available_lots_by_expiry(points):
@@ -440,7 +479,11 @@ def test_U3_adjust_debits_soonest_expiring_first(points):
     # then the soonest-expiring lot pays
     assert allocations(posting.entry_id) == [(soon, Decimal(-30))]
     assert lot_row(late)["remaining"] == 100
-    assert (posting.type, posting.amount, posting.available) == (EntryType.ADJUST, -30, 170)
+    assert (posting.type, posting.amount, posting.available) == (
+        EntryType.ADJUST,
+        -30,
+        170,
+    )
     assert_proven(points)
 
 
