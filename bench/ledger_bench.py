@@ -10,9 +10,9 @@ prints both rates and their ratio. Goal: the ledger reaches at least half of
 pgbench's rate. Each public call is one ledger operation and one database
 transaction. The ledger audit runs afterwards: the run must leave it clean.
 
-    PYENV_VERSION=3.12.1 python bench/ledger_bench.py                 # 10,000 members, 1 client
+    PYENV_VERSION=3.12.1 python bench/ledger_bench.py            # 10,000 members
     PYENV_VERSION=3.12.1 python bench/ledger_bench.py --clients 2
-    PYENV_VERSION=3.12.1 python bench/ledger_bench.py --quick         # CI smoke run
+    PYENV_VERSION=3.12.1 python bench/ledger_bench.py --quick    # CI smoke run
 
 See bench/README.md for the options and what is measured.
 """
@@ -20,19 +20,20 @@ See bench/README.md for the options and what is measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import platform
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict, deque
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -105,7 +106,7 @@ def _admin_conn(url: str):
 
 
 def _ensure_database(url: str, name: str, *, fresh: bool = False) -> bool:
-    """Create database ``name`` if missing (drop it first if ``fresh``); True if created."""
+    """Create database ``name`` if missing (dropped first if ``fresh``); True if new."""
     from psycopg import sql
 
     with _admin_conn(url) as conn:
@@ -115,7 +116,9 @@ def _ensure_database(url: str, name: str, *, fresh: bool = False) -> bool:
                     sql.Identifier(name)
                 )
             )
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True
@@ -135,7 +138,8 @@ def _db_stats(url: str, dbname: str) -> dict:
     """Commits of one database and the server's WAL position (for per-op figures)."""
     with _admin_conn(url) as conn:
         commits, rollbacks = conn.execute(
-            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database "
+            "WHERE datname = %s",
             [dbname],
         ).fetchone()
         wal = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0]
@@ -172,7 +176,10 @@ class _Sampler:
     @staticmethod
     def _cpu():
         try:
-            v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+            v = [
+                int(x)
+                for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+            ]
             return sum(v), v[3] + v[4]  # total, idle + iowait
         except (OSError, ValueError, IndexError):
             return None
@@ -193,8 +200,9 @@ class _Sampler:
                                 self.watched_cpu[pid] = cpu
                     others = conn.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE state <> 'idle' "
-                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
-                        "AND datname <> ALL(%s)", [self.own_dbs],
+                        "AND backend_type = 'client backend' "
+                        "AND pid <> pg_backend_pid() AND datname <> ALL(%s)",
+                        [self.own_dbs],
                     ).fetchone()[0]  # fmt: skip
                     now = self._cpu()
                     busy = None
@@ -221,7 +229,9 @@ class _Sampler:
             "cpu_busy": sum(busy) / len(busy) if busy else None,
             "other_backends": sum(others) / len(others) if others else None,
             "samples": len(self.samples),
-            "watched_cpu_s": sum(self.watched_cpu.values()) if self.watched_cpu else None,
+            "watched_cpu_s": sum(self.watched_cpu.values())
+            if self.watched_cpu
+            else None,
         }
 
 
@@ -249,7 +259,13 @@ def _seed_chunk(job: tuple) -> list[tuple[int, int, int]]:
                 reference=ledger.Reference("ORDER", f"seed-{member}-{i}"),
             )  # fmt: skip
             available = int(posting.available)
-        out.append((member, account.id, available))
+        # Some history: one redemption, so that allocations exist before the run.
+        posting = ledger.debit(
+            account.id, rng.randint(20, min(80, available)),
+            key=f"seed:{run_id}:{member}:d",
+            reference=ledger.Reference("ORDER", f"seed-{member}-d"),
+        )  # fmt: skip
+        out.append((member, account.id, int(posting.available)))
     return out
 
 
@@ -266,7 +282,9 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     shape = {"members": args.members, "lots_per_member": args.lots_per_member}
     if args.reuse:
         program = (
-            Program.objects.filter(channel_slug__startswith="bench-", settings__bench=shape)
+            Program.objects.filter(
+                channel_slug__startswith="bench-", settings__bench=shape
+            )
             .order_by("-id")
             .first()
         )
@@ -299,10 +317,14 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     workers = max(1, min(args.setup_workers, len(jobs)))
     started = time.perf_counter()
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_bootstrap, initargs=(url, args.db_options)) as pool:
-        rows = sorted(row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part)
+    with ctx.Pool(
+        workers, initializer=_bootstrap, initargs=(url, args.db_options)
+    ) as pool:
+        rows = sorted(
+            row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part
+        )
     elapsed = time.perf_counter() - started
-    calls = len(members) * (1 + args.lots_per_member)
+    calls = len(members) * (2 + args.lots_per_member)
     return {
         "program_id": program.id,
         "channel": program.channel_slug,
@@ -409,14 +431,16 @@ class _Client:
             return op, lambda: ledger.debit(acc, amount, key=key, reference=ref), 0
         if op == "hold":
             amount = min(self.available[acc], rng.randint(30, 200))
-            expires = datetime.now(dt_timezone.utc) + timedelta(minutes=15)
+            expires = datetime.now(UTC) + timedelta(minutes=15)
             checkout = ledger.Reference("CHECKOUT", ref.id)
             return op, lambda: ledger.hold(
                 acc, amount, key=key, reference=checkout, expires_at=expires
             ), 0  # fmt: skip
         if op == "capture":
             hold_id, held = self.holds.popleft()
-            part = rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
+            part = (
+                rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
+            )
             # A partial capture also releases the rest, after the captured entry.
             return op, lambda: ledger.capture(hold_id, part), held - part if part else 0
         if op == "release":
@@ -462,32 +486,41 @@ def _client_process(widx, url, run_id, accounts, opts, barrier, queue):
 
             profiler = cProfile.Profile()
 
+        def one(r: dict) -> None:
+            """Post one operation; account for it in round ``r``."""
+            op, call, released = client.next_call()
+            before = stats.snapshot() if stats else None
+            t0 = time.perf_counter()
+            try:
+                posting = call()
+            except RewardsError as exc:  # refused by the ledger: rolled back
+                r["rejected"][f"{op}: {type(exc).__name__}"] += 1
+                return
+            except Exception as exc:  # noqa: BLE001 - reported, never hidden
+                r["errors"][f"{op}: {type(exc).__name__}: {exc}"[:300]] += 1
+                connection.close()  # reopened on next use
+                return
+            r["latency"][op].append(time.perf_counter() - t0)
+            r["counts"][op] += 1
+            if stats:
+                n, spent, committing = stats.snapshot()
+                r["sql_n"][op] += n - before[0]
+                r["sql_s"][op] += spent - before[1]
+                r["commit_s"][op] += committing - before[2]
+            client.record(op, posting, released)
+
         for round_no in range(opts["rounds"]):
-            counts, latency, errors, rejected = Counter(), defaultdict(list), Counter(), Counter()
-            sql_n, sql_s, commit_s = Counter(), Counter(), Counter()
-
-            def one():
-                op, call, released = client.next_call()
-                before = stats.snapshot() if stats else None
-                t0 = time.perf_counter()
-                try:
-                    posting = call()
-                except RewardsError as exc:  # refused by the ledger: rolled back
-                    rejected[f"{op}: {type(exc).__name__}"] += 1
-                    return
-                except Exception as exc:  # noqa: BLE001 - reported, never hidden
-                    errors[f"{op}: {type(exc).__name__}: {exc}"[:300]] += 1
-                    connection.close()  # reopened on next use
-                    return
-                latency[op].append(time.perf_counter() - t0)
-                counts[op] += 1
-                if stats:
-                    n, s, c = stats.snapshot()
-                    sql_n[op] += n - before[0]
-                    sql_s[op] += s - before[1]
-                    commit_s[op] += c - before[2]
-                client.record(op, posting, released)
-
+            r = {"latency": defaultdict(list)} | {
+                name: Counter()
+                for name in (
+                    "counts",
+                    "errors",
+                    "rejected",
+                    "sql_n",
+                    "sql_s",
+                    "commit_s",
+                )
+            }
             wrapper = connection.execute_wrapper(stats) if stats else _Null()
             with wrapper:
                 barrier.wait()  # every client and the parent start together
@@ -499,29 +532,35 @@ def _client_process(widx, url, run_id, accounts, opts, barrier, queue):
                 if opts["seconds"]:
                     deadline = started + opts["seconds"]
                     while time.perf_counter() < deadline:
-                        one()
+                        one(r)
                 else:
                     for _ in range(opts["ops"]):
-                        one()
+                        one(r)
                 elapsed = time.perf_counter() - started
                 client_cpu = time.process_time() - client_cpu
                 after = _proc_cpu(backend_pid)
-                backend_cpu = after - backend_cpu if after is not None and backend_cpu is not None else None
+                backend_cpu = (
+                    after - backend_cpu
+                    if after is not None and backend_cpu is not None
+                    else None
+                )
                 if profiler:
                     profiler.disable()
-            with connection.cursor() as cursor:  # commit counters: flush them now
-                cursor.execute("SELECT pg_stat_force_next_flush()")
-            report = {
+            try:  # commit counters: flush them now (PostgreSQL 15+)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_stat_force_next_flush()")
+            except Exception:  # older server: the counters lag a little
+                pass
+            report = {name: dict(value) for name, value in r.items()} | {
                 "worker": widx, "round": round_no, "elapsed": elapsed,
-                "counts": dict(counts), "latency": dict(latency),
-                "errors": dict(errors), "rejected": dict(rejected),
                 "synchronous_commit": sync_commit,
                 "client_cpu_s": client_cpu, "backend_cpu_s": backend_cpu,
-                "sql_n": dict(sql_n), "sql_s": dict(sql_s), "commit_s": dict(commit_s),
             }  # fmt: skip
             if round_no == opts["rounds"] - 1:
                 if stats:
-                    report["statements"] = {k: tuple(v) for k, v in stats.by_statement.items()}
+                    report["statements"] = {
+                        k: tuple(v) for k, v in stats.by_statement.items()
+                    }
                 if profiler:
                     RESULTS.mkdir(parents=True, exist_ok=True)
                     path = RESULTS / f"profile_{run_id}_client0.pstats"
@@ -573,15 +612,17 @@ class PgBench:
             self.exe, "-c", str(self.clients), "-j", str(self.clients),
             "-T", str(self.seconds), *self.conn, self.db,
         ]  # fmt: skip
-        import resource
-
         before = _db_stats(self.url, self.db)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         with _Sampler(self.url, self.own_dbs, watch_db=self.db) as load:
-            out = subprocess.run(cmd, check=True, env=self.env, capture_output=True, text=True)
+            out = subprocess.run(
+                cmd, check=True, env=self.env, capture_output=True, text=True
+            )
         done = resource.getrusage(resource.RUSAGE_CHILDREN)
         after = _db_stats(self.url, self.db)
-        client_cpu = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
+        client_cpu = (done.ru_utime + done.ru_stime) - (
+            children.ru_utime + children.ru_stime
+        )
         found = {
             name: re.search(pattern, out.stdout, re.M)
             for name, pattern in {
@@ -591,18 +632,23 @@ class PgBench:
             }.items()
         }
         if not found["tps"] or not found["transactions"]:
-            raise SystemExit(f"could not read pgbench's output:\n{out.stdout}\n{out.stderr}")
+            raise SystemExit(
+                f"could not read pgbench's output:\n{out.stdout}\n{out.stderr}"
+            )
         txs = int(found["transactions"].group(1))
         return {
             "tps": float(found["tps"].group(1)),
-            "latency_ms": float(found["latency_ms"].group(1)) if found["latency_ms"] else None,
+            "latency_ms": float(found["latency_ms"].group(1))
+            if found["latency_ms"]
+            else None,
             "transactions": txs,
             "seconds": self.seconds,
             "wal_bytes_per_tx": (after["wal"] - before["wal"]) / txs if txs else None,
             "client_cpu_ms_per_tx": client_cpu / txs * 1e3 if txs else None,
             # sampled every 0.25 s until the backends exit: a slight underestimate
             "backend_cpu_ms_per_tx": load.figures()["watched_cpu_s"] / txs * 1e3
-            if txs and load.figures()["watched_cpu_s"] else None,
+            if txs and load.figures()["watched_cpu_s"]
+            else None,
             "load": load.figures(),
             "command": " ".join(cmd),
             "output": out.stdout,
@@ -615,7 +661,9 @@ class PgBench:
 def _pct(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return 0.0
-    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
+    return sorted_values[
+        min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
+    ]
 
 
 def _ledger_figures(reports: list[dict], elapsed: float, sql_stats: bool) -> dict:
@@ -660,7 +708,9 @@ def _ledger_figures(reports: list[dict], elapsed: float, sql_stats: bool) -> dic
     backend_cpu = None if None in backend else sum(backend)
     return {
         "client_cpu_ms_per_op": client_cpu / total * 1e3 if total else None,
-        "backend_cpu_ms_per_op": backend_cpu / total * 1e3 if total and backend_cpu is not None else None,
+        "backend_cpu_ms_per_op": backend_cpu / total * 1e3
+        if total and backend_cpu is not None
+        else None,
         "elapsed_s": elapsed,
         "ops": total,
         "ops_per_s": total / elapsed if elapsed else 0.0,
@@ -703,10 +753,8 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
         checkpointed = _checkpoint(url)
         before = _db_stats(url, dbname)
         with _Sampler(url, (dbname, args.pgbench_db)) as ledger_load:
-            try:
+            with contextlib.suppress(Exception):  # a client died: its report says why
                 barrier.wait(timeout=600)
-            except Exception:  # a client died: its report says why
-                pass
             reports = [queue.get() for _ in procs]
         fatal = [r["fatal"] for r in reports if "fatal" in r]
         if fatal:
@@ -740,11 +788,14 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
     ledger_total = _ledger_figures(all_reports, elapsed, args.sql_stats)
     for name in ("db_commits_per_op", "wal_bytes_per_op"):
         ledger_total[name] = (
-            sum(r["ledger"][name] * r["ledger"]["ops"] for r in rounds) / ledger_total["ops"]
+            sum(r["ledger"][name] * r["ledger"]["ops"] for r in rounds)
+            / ledger_total["ops"]
         )
     ledger_total["db_rollbacks"] = sum(r["ledger"]["db_rollbacks"] for r in rounds)
     ledger_total["load"] = _mean_load([r["ledger"]["load"] for r in rounds])
-    ledger_total["synchronous_commit"] = sorted({r["synchronous_commit"] for r in all_reports})
+    ledger_total["synchronous_commit"] = sorted(
+        {r["synchronous_commit"] for r in all_reports}
+    )
     statements = Counter(), Counter()
     for r in all_reports:
         for label, (n, s) in r.get("statements", {}).items():
@@ -760,27 +811,32 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
     )
     pgb_total = None
     if pgbench:
-        seconds = sum(r["pgbench"]["seconds"] for r in rounds)
-        txs = sum(r["pgbench"]["transactions"] for r in rounds)
+        runs = [r["pgbench"] for r in rounds]
+        txs = sum(run["transactions"] for run in runs)
+
+        def per_tx(name):  # weighted by transactions
+            if not txs or any(run[name] is None for run in runs):
+                return None
+            return sum(run[name] * run["transactions"] for run in runs) / txs
+
         pgb_total = {
             # the mean of pgbench's own tps figures (excluding connection time)
-            "tps": sum(r["pgbench"]["tps"] for r in rounds) / len(rounds),
+            "tps": sum(run["tps"] for run in runs) / len(runs),
             "transactions": txs,
-            "seconds": seconds,
-            "latency_ms": sum(r["pgbench"]["latency_ms"] or 0 for r in rounds) / len(rounds),
-            "wal_bytes_per_tx": sum(
-                r["pgbench"]["wal_bytes_per_tx"] * r["pgbench"]["transactions"] for r in rounds
-            ) / txs if txs else None,
+            "seconds": sum(run["seconds"] for run in runs),
+            "latency_ms": sum(run["latency_ms"] or 0 for run in runs) / len(runs),
             "scale": pgbench.scale,
-            "load": _mean_load([r["pgbench"]["load"] for r in rounds]),
-            **{
-                name: sum(r["pgbench"][name] * r["pgbench"]["transactions"] for r in rounds) / txs
-                if txs and all(r["pgbench"][name] is not None for r in rounds) else None
-                for name in ("client_cpu_ms_per_tx", "backend_cpu_ms_per_tx")
-            },
+            "load": _mean_load([run["load"] for run in runs]),
             "init_command": init_command,
-            "command": rounds[0]["pgbench"]["command"],
-        }  # fmt: skip
+            "command": runs[0]["command"],
+        } | {
+            name: per_tx(name)
+            for name in (
+                "wal_bytes_per_tx",
+                "client_cpu_ms_per_tx",
+                "backend_cpu_ms_per_tx",
+            )
+        }
     return {"rounds": rounds, "ledger": ledger_total, "pgbench": pgb_total}
 
 
@@ -798,6 +854,7 @@ def function_stats() -> list[dict]:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions "
             "WHERE funcname LIKE 'rewards%%' ORDER BY total_time DESC"
@@ -808,6 +865,22 @@ def function_stats() -> list[dict]:
         ]
 
 
+def _git_revision() -> str | None:
+    """The commit measured, with ``+changes`` when the ledger's code differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        changed = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "saleor_rewards"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if changed else "")
+
+
 def environment(url: str) -> dict:
     import django
     import psycopg
@@ -815,9 +888,10 @@ def environment(url: str) -> dict:
 
     settings = {}
     with connection.cursor() as cursor:
-        for name in ("server_version", "synchronous_commit", "fsync", "wal_sync_method",
-                     "full_page_writes", "shared_buffers", "max_wal_size", "commit_delay",
-                     "jit"):  # fmt: skip
+        for name in (
+            "server_version", "synchronous_commit", "fsync", "wal_sync_method",
+            "full_page_writes", "shared_buffers", "max_wal_size", "commit_delay", "jit",
+        ):  # fmt: skip
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
         cursor.execute(
@@ -826,6 +900,7 @@ def environment(url: str) -> dict:
         )
         settings["other_active_backends"] = cursor.fetchone()[0]
     return {
+        "git": _git_revision(),
         "python": platform.python_version(),
         "django": django.__version__,
         "psycopg": psycopg.__version__,
@@ -842,115 +917,176 @@ def environment(url: str) -> dict:
 
 def _load_text(phase: str, load: dict) -> str:
     busy, others = load.get("cpu_busy"), load.get("other_backends")
-    return (f"{phase}: CPUs {busy:.0%} busy" if busy is not None else f"{phase}: CPUs ?") + (
-        f", {others:.1f} other active backends" if others is not None else "")
+    text = f"{phase}: CPUs {busy:.0%} busy" if busy is not None else f"{phase}: CPUs ?"
+    if others is not None:
+        text += f", {others:.1f} other active backends"
+    return text
+
+
+def _ms(value) -> str:
+    return f"{value:.3f} ms" if value is not None else "?"
 
 
 def print_summary(s: dict) -> None:
-    env, led, pgb, pg = s["environment"], s["ledger"], s["pgbench"], s["environment"]["postgres"]
-    sql = s["sql_stats"]
-    w = print
-    w("")
-    w("=" * 86)
+    env, pg = s["environment"], s["environment"]["postgres"]
+    led, pgb, setup, sql = s["ledger"], s["pgbench"], s["setup"], s["sql_stats"]
+    lines = []
+    w = lines.append
+    n = s["clients"]
+    w("=" * 88)
     w("Ledger benchmark: public ledger functions vs pgbench (TPC-B-like), same server")
-    w("=" * 86)
-    w(f"clients         {s['clients']} (ledger: processes, one connection each; "
-      f"pgbench -c {s['clients']} -j {s['clients']})")
-    w(f"members         {s['members']}, {s['lots_per_member']} seed lots each "
-      f"(channel {s['setup']['channel']})")
-    if s["setup"]["reused"]:
-        w("setup           reused the accounts of an earlier run (--reuse), as they are now")
+    w("=" * 88)
+    w(
+        f"clients         {n} (ledger: processes with a connection each; "
+        f"pgbench -c {n} -j {n})"
+    )
+    w(
+        f"members         {s['members']}, {s['lots_per_member']} seed lots each "
+        f"(channel {setup['channel']})"
+    )
+    analyze = f"; then ANALYZE {setup['analyze_seconds']:.1f} s"
+    if setup["reused"]:
+        w("setup           reused the accounts of an earlier run (--reuse)" + analyze)
     else:
-        w(f"setup           {s['setup']['calls']} public calls in {s['setup']['seconds']:.1f} s "
-          f"({s['setup']['calls_per_s']:.0f}/s over {s['setup']['workers']} processes; not "
-          "in the figures)")
-    per = (f"{s['seconds_per_client']:g} s" if s["seconds_per_client"]
-           else f"{s['ops_per_client']} ops")
-    w(f"durations       {len(s['rounds'])} round(s) of: ledger {per} per client"
-      + (f", then pgbench {s['rounds'][0]['pgbench']['seconds']} s" if pgb else ""))
+        w(
+            f"setup           {setup['calls']} public calls in "
+            f"{setup['seconds']:.1f} s ({setup['calls_per_s']:.0f}/s, "
+            f"{setup['workers']} processes, not timed)" + analyze
+        )
+    per = (
+        f"{s['seconds_per_client']:g} s"
+        if s["seconds_per_client"]
+        else f"{s['ops_per_client']} ops"
+    )
+    then = f", then pgbench {s['rounds'][0]['pgbench']['seconds']} s" if pgb else ""
+    w(f"durations       {len(s['rounds'])} round(s) of: ledger {per} per client{then}")
     if s["db_options"]:
-        w(f"EXPERIMENT      ledger clients' DATABASES OPTIONS {s['db_options']} (not the default)")
-    w(f"postgres        {pg['server_version']}; synchronous_commit={pg['synchronous_commit']}"
-      f" (ledger sessions: {','.join(led['synchronous_commit'])}), fsync={pg['fsync']}, "
-      f"wal_sync_method={pg['wal_sync_method']}, shared_buffers={pg['shared_buffers']}")
-    w(f"machine         {env['cpus']} CPUs, load average {env['loadavg_before']} at start, "
-      f"{pg['other_active_backends']} other active backend(s); Python {env['python']}, "
-      f"Django {env['django']}, psycopg {env['psycopg']}")
+        w(f"EXPERIMENT      ledger clients' DATABASES OPTIONS {s['db_options']}")
+    w(f"code            saleor-rewards {env['git'] or '(no git)'}")
+    w(f"postgres        {pg['server_version']}")
+    w(
+        f"                synchronous_commit={pg['synchronous_commit']} "
+        f"(ledger sessions: {','.join(led['synchronous_commit'])}), "
+        f"fsync={pg['fsync']}, wal_sync_method={pg['wal_sync_method']}, "
+        f"shared_buffers={pg['shared_buffers']}"
+    )
+    w(
+        f"machine         {env['cpus']} CPUs, load average {env['loadavg_before']} at "
+        f"start; Python {env['python']}, Django {env['django']}, "
+        f"psycopg {env['psycopg']}"
+    )
+    w(
+        f"machine load    {_load_text('ledger', led['load'])}"
+        + (f";  {_load_text('pgbench', pgb['load'])}" if pgb else "")
+    )
     w("")
-    head = f"{'operation':<15}{'ops':>8}{'share':>7}{'ops/s':>9}{'mean':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
+    head = (
+        f"{'operation':<15}{'ops':>8}{'share':>7}{'ops/s':>9}"
+        f"{'mean':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
+    )
     if sql:
         head += f"{'stmts':>7}{'in SQL':>8}{'COMMIT':>8}{'Python':>8}"
-    w(head + ("   (latencies in ms)" if not sql else ""))
-    for op, r in led["by_type"].items():
-        line = (f"{op:<15}{r['ops']:>8}{r['share']:>7.1%}{r['ops_per_s']:>9.1f}"
-                f"{r['ms_mean']:>7.2f}{r['ms_p50']:>7.2f}{r['ms_p95']:>7.2f}{r['ms_p99']:>7.2f}")
-        if sql and r["ops"]:
-            line += (f"{r['statements_per_op']:>7.2f}{r['ms_in_statements']:>8.2f}"
-                     f"{r['ms_in_commit']:>8.2f}{r['ms_other']:>8.2f}")
+    w(head + ("" if sql else "   (latencies in ms)"))
+    for op, r in [*led["by_type"].items(), ("total", led | {"share": None})]:
+        line = (
+            f"{op:<15}{r['ops']:>8}"
+            + (f"{r['share']:>7.1%}" if r["share"] is not None else " " * 7)
+            + f"{r['ops_per_s']:>9.1f}"
+            + "".join(
+                f"{r[k]:>7.2f}" for k in ("ms_mean", "ms_p50", "ms_p95", "ms_p99")
+            )
+        )
+        if sql and r.get("statements_per_op") is not None:
+            line += f"{r['statements_per_op']:>7.2f}" + "".join(
+                f"{r[k]:>8.2f}"
+                for k in ("ms_in_statements", "ms_in_commit", "ms_other")
+            )
         w(line)
-    w(f"{'total':<15}{led['ops']:>8}{'':>7}{led['ops_per_s']:>9.1f}{led['ms_mean']:>7.2f}"
-      f"{led['ms_p50']:>7.2f}{led['ms_p95']:>7.2f}{led['ms_p99']:>7.2f}")
     if sql:
-        w("  stmts = statements Django sends per op (+ BEGIN and COMMIT); in SQL = their "
-          "round trips incl. BEGIN;")
-        w("  COMMIT = commit incl. deferred triggers and WAL flush; Python = the rest (ms/op)")
-    w(f"per op          {led['db_commits_per_op']:.3f} commits (rollbacks {led['db_rollbacks']}); "
-      f"{led['wal_bytes_per_op']:.0f} WAL bytes"
-      + (f" vs pgbench {pgb['wal_bytes_per_tx']:.0f} per tx" if pgb else "")
-      + " (server-wide WAL: includes other sessions)")
+        w("  stmts: statements Django sends per op (psycopg adds BEGIN, COMMIT);")
+        w("  in SQL: their time incl. BEGIN; COMMIT: incl. deferred triggers and the")
+        w("  WAL flush; Python: the rest (ms per op)")
+    w("")
+    w(
+        f"per op          {led['db_commits_per_op']:.3f} commits (rollbacks "
+        f"{led['db_rollbacks']}), {led['wal_bytes_per_op']:.0f} WAL bytes"
+        + (f" (pgbench: {pgb['wal_bytes_per_tx']:.0f} per tx)" if pgb else "")
+        + ", WAL server-wide"
+    )
     if led["client_cpu_ms_per_op"] is not None:
-        backend = led["backend_cpu_ms_per_op"]
-        w(f"CPU per op      {led['client_cpu_ms_per_op']:.3f} ms in the Python client, "
-          + (f"{backend:.3f} ms in its PostgreSQL backend" if backend is not None
-             else "backend not measurable") + f" (latency mean {led['ms_mean']:.3f} ms)")
+        w(
+            f"CPU per op      {_ms(led['client_cpu_ms_per_op'])} in the Python client, "
+            f"{_ms(led['backend_cpu_ms_per_op'])} in its backend "
+            f"(latency mean {_ms(led['ms_mean'])})"
+        )
     if pgb and pgb.get("client_cpu_ms_per_tx") is not None:
-        backend = pgb.get("backend_cpu_ms_per_tx")
-        w(f"CPU per tx      {pgb['client_cpu_ms_per_tx']:.3f} ms in pgbench, "
-          + (f"{backend:.3f} ms in its backend" if backend is not None else "backend ?")
-          + f" (pgbench latency avg {pgb['latency_ms']:.3f} ms)")
-    w("machine load    " + _load_text("ledger", led["load"])
-      + (";  " + _load_text("pgbench", pgb["load"]) if pgb else ""))
+        w(
+            f"CPU per tx      {_ms(pgb['client_cpu_ms_per_tx'])} in pgbench, "
+            f"{_ms(pgb.get('backend_cpu_ms_per_tx'))} in its backend "
+            f"(latency avg {_ms(pgb['latency_ms'])})"
+        )
     if led["rejected"]:
         w(f"refused         {led['rejected']} (rolled back, not counted)")
     if led["errors"]:
         w(f"ERRORS          {led['errors']}")
     if led.get("statements"):
         w("")
-        w("statements (count, mean ms incl. round trip):")
-        for st in led["statements"][:12]:
+        w("statements: count, mean ms (round trip included), statement")
+        for st in led["statements"][:14]:
             w(f"  {st['count']:>8} {st['ms_mean']:>7.3f}  {st['statement']}")
     if s.get("functions"):
         w("")
-        w("server time in the trigger functions (track_functions=pl), per ledger op:")
+        w("trigger functions (track_functions=pl) per ledger op: calls, total, self ms")
         for f in s["functions"]:
-            w(f"  {f['function']:<32} {f['calls'] / led['ops']:>5.2f} calls "
-              f"{f['total_ms'] / led['ops']:>7.3f} ms total {f['self_ms'] / led['ops']:>7.3f} ms self")
+            calls, total, own = (
+                f[k] / led["ops"] for k in ("calls", "total_ms", "self_ms")
+            )
+            w(f"  {f['function']:<32} {calls:>5.2f} {total:>7.3f} {own:>7.3f}")
     if led.get("profile_file"):
-        w(f"profile         {led['profile_file']} (client 0; cProfile slows it down)")
+        w(f"profile         {led['profile_file']} (client 0, slowed by cProfile)")
     w("")
     if len(s["rounds"]) > 1:
         for r in s["rounds"]:
-            w(f"round {r['round']:<9} ledger {r['ledger']['ops_per_s']:8.1f} ops/s"
-              + (f"   pgbench {r['pgbench']['tps']:8.1f} tps   ratio {r['ratio']:.3f}"
-                 if r["pgbench"] else "") + "   (" + _load_text("ledger", r["ledger"]["load"])
-              + (";  " + _load_text("pgbench", r["pgbench"]["load"]) if r["pgbench"] else "")
-              + ")")
+            line = f"round {r['round']:<10}ledger {r['ledger']['ops_per_s']:7.1f} ops/s"
+            if r["pgbench"]:
+                line += (
+                    f"  pgbench {r['pgbench']['tps']:7.1f} tps  ratio {r['ratio']:.3f}"
+                )
+            w(line)
+            w(
+                f"{'':16}{_load_text('ledger', r['ledger']['load'])}"
+                + (
+                    f";  {_load_text('pgbench', r['pgbench']['load'])}"
+                    if r["pgbench"]
+                    else ""
+                )
+            )
     w(f"LEDGER          {led['ops_per_s']:.1f} ops/s")
     if pgb:
-        w(f"PGBENCH         {pgb['tps']:.1f} tps (scale {pgb['scale']}, "
-          f"latency avg {pgb['latency_ms']:.3f} ms)")
-        w(f"RATIO           {s['ratio']:.3f} (goal >= {GOAL}): {'PASS' if s['pass'] else 'FAIL'}")
+        w(
+            f"PGBENCH         {pgb['tps']:.1f} tps (scale {pgb['scale']}, "
+            f"latency avg {_ms(pgb['latency_ms'])})"
+        )
+        verdict = "PASS" if s["pass"] else "FAIL"
+        w(f"RATIO           {s['ratio']:.3f} (goal >= {GOAL}): {verdict}")
     else:
         w("PGBENCH         skipped (--no-pgbench): no ratio")
-    a = s["audit"]
-    counts = ", ".join(f"{v} {k}" for k, v in a["counts"].items())
-    w(f"AUDIT           {counts}: "
-      + ("clean, every balance is proven" if a["clean"] else f"{len(a['drifts'])} DRIFT(S)"))
-    for d in a["drifts"][:20]:
-        w(f"  DRIFT {d}")
+    audit = s["audit"]
+    counts = ", ".join(f"{v} {k}" for k, v in audit["counts"].items())
+    clean = audit["clean"]
+    w(
+        f"AUDIT           {counts}: "
+        + (
+            "clean, every balance is proven"
+            if clean
+            else f"{len(audit['drifts'])} DRIFT(S)"
+        )
+    )
+    lines.extend(f"  DRIFT {d}" for d in audit["drifts"][:20])
     if s.get("results_file"):
         w(f"results         {s['results_file']}")
-    w("=" * 86)
+    w("=" * 88)
+    print("\n" + "\n".join(lines))
 
 
 # -------------------------------------------------------------------------- main
@@ -959,53 +1095,119 @@ def print_summary(s: dict) -> None:
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(
         description="Ledger ops/s through the public functions vs pgbench tps.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    ap.add_argument("--members", type=int, default=None,
-                    help="members (accounts); default 10000, 200 with --quick")
-    ap.add_argument("--lots-per-member", type=int, default=4,
-                    help="seed lots per member, each with its own expiry")
-    ap.add_argument("--clients", type=int, default=1,
-                    help="concurrent ledger processes, and pgbench -c/-j")
+    ap.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        help="members (accounts); default 10000, 200 with --quick",
+    )
+    ap.add_argument(
+        "--lots-per-member",
+        type=int,
+        default=4,
+        help="seed lots per member, each with its own expiry (default 4)",
+    )
+    ap.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="concurrent ledger processes, and pgbench -c/-j (default 1)",
+    )
     run = ap.add_mutually_exclusive_group()
-    run.add_argument("--seconds", type=float, default=None,
-                     help="timed ledger phase per client and round (default 30; 3 with --quick)")
-    run.add_argument("--ops", type=int, default=None,
-                     help="ledger operations per client and round, instead of --seconds")
-    ap.add_argument("--pgbench-seconds", type=int, default=None,
-                    help="pgbench -T per round (default: --seconds, else 30)")
-    ap.add_argument("--pgbench-scale", type=int, default=None,
-                    help="pgbench -i -s (default: the number of clients)")
-    ap.add_argument("--pgbench-db", default=DEFAULT_PGBENCH_DB)
+    run.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="timed ledger phase per client and round (default 30; 3 with --quick)",
+    )
+    run.add_argument(
+        "--ops",
+        type=int,
+        default=None,
+        help="ledger operations per client and round, instead of --seconds",
+    )
+    ap.add_argument(
+        "--pgbench-seconds",
+        type=int,
+        default=None,
+        help="pgbench -T per round (default: --seconds, else 30)",
+    )
+    ap.add_argument(
+        "--pgbench-scale",
+        type=int,
+        default=None,
+        help="pgbench -i -s (default: the number of clients)",
+    )
+    ap.add_argument(
+        "--pgbench-db", default=DEFAULT_PGBENCH_DB, help=f"default {DEFAULT_PGBENCH_DB}"
+    )
     ap.add_argument("--no-pgbench", action="store_true", help="skip pgbench (no ratio)")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="alternate ledger and pgbench phases this many times")
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke run for CI: 200 members, 3 s phases")
-    ap.add_argument("--fresh", action="store_true",
-                    help="drop and recreate the ledger database first (rewards_bench* only)")
-    ap.add_argument("--reuse", action="store_true",
-                    help="reuse the accounts of the latest earlier run with the same "
-                         "--members and --lots-per-member instead of seeding new ones")
-    ap.add_argument("--setup-workers", type=int, default=os.cpu_count() or 2,
-                    help="processes that open accounts and seed lots")
-    ap.add_argument("--seed", type=int, default=1, help="random seed")
-    ap.add_argument("--sql-stats", "--count-sql", dest="sql_stats", action="store_true",
-                    help="count and time the SQL statements and COMMITs of each operation")
-    ap.add_argument("--track-functions", action="store_true",
-                    help="server time in the ledger's trigger functions (superuser)")
-    ap.add_argument("--profile", action="store_true",
-                    help="cProfile client 0 into bench/results/ (slows it down)")
-    ap.add_argument("--server-side-binding", action="store_true",
-                    help="experiment: OPTIONS server_side_binding=True for the ledger "
-                         "clients (psycopg binds parameters on the server)")
-    ap.add_argument("--prepare-threshold", type=int, default=None,
-                    help="experiment: OPTIONS prepare_threshold=N (psycopg prepares a "
-                         "statement after N runs; needs --server-side-binding)")
-    ap.add_argument("--strict", action="store_true",
-                    help="exit 2 when the ratio misses the goal")
-    ap.add_argument("--no-json", action="store_true",
-                    help="do not write the summary to bench/results/")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate ledger and pgbench phases this many times (default 1)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="smoke run for CI: 200 members, 3 s phases"
+    )
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="drop and recreate the ledger database first (rewards_bench* only)",
+    )
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the accounts of the latest earlier run with the same "
+        "--members and --lots-per-member instead of seeding new ones",
+    )
+    ap.add_argument(
+        "--setup-workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="processes that open accounts and seed lots (default: CPUs)",
+    )
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument(
+        "--sql-stats",
+        "--count-sql",
+        dest="sql_stats",
+        action="store_true",
+        help="count and time the SQL statements and COMMITs of each operation",
+    )
+    ap.add_argument(
+        "--track-functions",
+        action="store_true",
+        help="server time in the ledger's trigger functions (superuser)",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile client 0 into bench/results/ (slows it down)",
+    )
+    ap.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="experiment: OPTIONS server_side_binding=True for the ledger "
+        "clients (psycopg binds parameters on the server)",
+    )
+    ap.add_argument(
+        "--prepare-threshold",
+        type=int,
+        default=None,
+        help="experiment: OPTIONS prepare_threshold=N (psycopg prepares a "
+        "statement after N runs; needs --server-side-binding)",
+    )
+    ap.add_argument(
+        "--strict", action="store_true", help="exit 2 when the ratio misses the goal"
+    )
+    ap.add_argument(
+        "--no-json",
+        action="store_true",
+        help="do not write the summary to bench/results/",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.members = args.members or 200
@@ -1040,7 +1242,7 @@ def main(argv=None) -> int:
         raise SystemExit(f"--fresh drops the database: refused for {dbname!r}.")
     if dbname == args.pgbench_db:
         raise SystemExit("the ledger and pgbench need different databases.")
-    run_id = datetime.now(dt_timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
 
     created = _ensure_database(url, dbname, fresh=args.fresh)
     _bootstrap(url)
@@ -1049,15 +1251,17 @@ def main(argv=None) -> int:
 
     from saleor_rewards import ledger
 
-    print(f"database {dbname} {'created' if created else 'exists'}; migrate ...", flush=True)
+    print(
+        f"database {dbname} {'created' if created else 'exists'}; migrate ...",
+        flush=True,
+    )
     call_command("migrate", verbosity=0)
     env = environment(url)
-    if args.track_functions:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_reset()")  # this database's counters only
     connection.close()
 
-    print(f"setup: {args.members} members x {args.lots_per_member} lots ...", flush=True)
+    print(
+        f"setup: {args.members} members x {args.lots_per_member} lots ...", flush=True
+    )
     setup = setup_ledger(args, url, run_id)
     if setup["reused"]:
         print(f"setup: reusing the accounts of channel {setup['channel']}", flush=True)
@@ -1065,15 +1269,40 @@ def main(argv=None) -> int:
         print(f"setup: {setup['seconds']:.1f} s ({setup['calls_per_s']:.0f} calls/s)",
               flush=True)  # fmt: skip
 
+    # What autovacuum would long have done in a live ledger: the timed phase must not
+    # run on the planner statistics of a table that was empty a minute ago.
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rewards_account, rewards_lot, rewards_entry, "
+                       "rewards_allocation, rewards_hold")  # fmt: skip
+    setup["analyze_seconds"] = time.perf_counter() - started
+    functions_before = function_stats() if args.track_functions else None
+    connection.close()
+
     what = f"{args.seconds:g} s" if args.seconds else f"{args.ops} ops"
-    print(f"timed: {args.clients} client(s), {args.rounds} round(s) of ledger {what}"
-          + ("" if args.no_pgbench else f" + pgbench {args.pgbench_seconds} s") + " ...",
-          flush=True)  # fmt: skip
+    then = "" if args.no_pgbench else f" + pgbench {args.pgbench_seconds} s"
+    print(
+        f"timed: {args.clients} client(s), {args.rounds} round(s) of ledger {what}"
+        f"{then} ...",
+        flush=True,
+    )
     phases = run_phases(args, url, run_id, setup.pop("accounts"))
     led, pgb = phases["ledger"], phases["pgbench"]
 
-    time.sleep(0.6 if args.track_functions else 0)  # let the clients' stats arrive
-    functions = function_stats() if args.track_functions else None
+    functions = None
+    if args.track_functions:
+        time.sleep(0.5)  # the clients' last statistics reach shared memory
+        before = {f["function"]: f for f in functions_before}
+        functions = [
+            {
+                "function": f["function"],
+                **{
+                    k: f[k] - before.get(f["function"], {}).get(k, 0)
+                    for k in ("calls", "total_ms", "self_ms")
+                },
+            }
+            for f in function_stats()
+        ]
     print("audit ...", flush=True)
     counts, drifts = ledger.audit()
     audit = {"counts": counts, "clean": not drifts, "drifts": [str(d) for d in drifts]}
@@ -1082,7 +1311,7 @@ def main(argv=None) -> int:
     ratio = led["ops_per_s"] / pgb["tps"] if pgb else None
     summary = {
         "run_id": run_id,
-        "finished": datetime.now(dt_timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]]),
         "goal": GOAL,
         "ratio": ratio,
