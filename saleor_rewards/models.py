@@ -1,5 +1,24 @@
 """Django discovers the app's models here; they live with the layer that owns them."""
 
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
+from .programs.models import (
+    OrderAward,
+    Referral,
+    ReferralCode,
+    ReferralInvite,
+    Review,
+)
 
-__all__ = ["Account", "Allocation", "Entry", "Hold", "Lot", "Program"]
+__all__ = [
+    "Account",
+    "Allocation",
+    "Entry",
+    "Hold",
+    "Lot",
+    "OrderAward",
+    "Program",
+    "Referral",
+    "ReferralCode",
+    "ReferralInvite",
+    "Review",
+]

@@ -5,7 +5,15 @@ for writing.
 """
 
 from .audit import Drift, audit
-from .constants import ActorType, EntryType, HoldStatus, Kind, LotSource, LotStatus
+from .constants import (
+    ActorType,
+    EntryType,
+    HoldStatus,
+    Kind,
+    LotSource,
+    LotStatus,
+    ReferenceType,
+)
 from .errors import RewardsError
 from .expiry import expire_due_lots
 from .operations import (
@@ -27,7 +35,7 @@ from .queries import Balance, balance, expiring_soon, history
 __all__ = [
     "NO_REFERENCE", "SYSTEM", "Actor", "ActorType", "Balance", "Drift", "EntryType",
     "HoldStatus", "Kind", "LotSource", "LotStatus", "Posting", "Reference",
-    "RewardsError", "activate", "adjust", "audit", "balance", "capture", "credit",
+    "ReferenceType", "RewardsError", "activate", "adjust", "audit", "balance", "capture", "credit",
     "debit", "expire_due_lots", "expiring_soon", "history", "hold", "open_account",
     "release", "return_debit", "revoke", "void",
 ]  # fmt: skip

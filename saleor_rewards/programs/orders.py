@@ -1,0 +1,124 @@
+"""Earning on orders: the buyer's points (L1-L3) and the sponsor's reward (R6, R7).
+
+``sync_order`` is the whole engine: given what the shop says about an order now, it
+brings the ledger in line — credit once when first fully paid, activate once when
+delivered, take back what cancellations and refunds remove. It is safe to call any
+number of times, in any order of events (U6). The buyer's points and the sponsor's
+reward are synced in two transactions, so that the row locks of one member never
+wait on another member's while holding their own.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..ledger.models import Program
+from . import awards
+from .awards import NewAward
+from .earning import OrderSnapshot, earn_basis, points_for, refunded_basis, standing_points
+from .models import AwardKind, Referral
+
+ONE = Decimal(1)
+
+
+@dataclass
+class SyncResult:
+    loyalty_points: int = 0  # standing after this sync
+    referral_points: int = 0
+    taken_back: int = 0  # taken back by this sync
+
+
+def _settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: str) -> int:
+    refunded = refunded_basis(order, award.basis)
+    reversed_ = order.cancelled or refunded >= award.basis
+    standing = 0 if reversed_ else standing_points(award.points, award.basis, refunded)
+    reason = (
+        f"Order {order.order_id} cancelled" if order.cancelled
+        else f"Order {order.order_id} refunded"
+    )  # fmt: skip
+    taken = awards.take_back(
+        award, standing, reversed_=reversed_, refunded=refunded,
+        reason=f"{what}: {reason}", now=now,
+    )  # fmt: skip
+    if order.fulfilled and not reversed_:
+        awards.deliver(award, settings, now)
+    return taken
+
+
+def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
+                 now: datetime, multiplier: Decimal = ONE) -> tuple[int, int]:  # fmt: skip
+    """The buyer's purchase points for ``order``: (standing, taken back now)."""
+    if order.customer_id is None:
+        return 0, 0
+    with transaction.atomic():
+        award = awards.locked_award(program, order.order_id, AwardKind.LOYALTY)
+        if award is None:
+            if not order.fully_paid or order.cancelled or not settings["program_enabled"]:
+                return 0, 0
+            basis = earn_basis(order)
+            percent = settings["loyalty_earn_percent"]
+            award = awards.open_award(
+                program, order.order_id,
+                NewAward(AwardKind.LOYALTY, order.customer_id, basis, percent,
+                         points_for(basis, percent, settings["points_per_unit"],
+                                    multiplier),
+                         f"Order {order.order_id} paid"),
+                settings, now,
+            )  # fmt: skip
+        taken = _settle(award, order, settings, now, "Purchase points")
+        return award.standing, taken
+
+
+def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
+                         now: datetime) -> tuple[int, int]:  # fmt: skip
+    """The sponsor's reward on the friend's first paid order (R6, R7)."""
+    if order.customer_id is None:
+        return 0, 0
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update()
+            .filter(friend_id=order.customer_id, sponsor_id__isnull=False)
+            .first()
+        )
+        if referral is None:
+            return 0, 0
+        award = awards.locked_award(program, order.order_id, AwardKind.REFERRAL)
+        if award is None:
+            if (
+                referral.rewarded_order_id
+                or not order.fully_paid
+                or order.cancelled
+                or not settings["program_enabled"]
+            ):
+                return 0, 0
+            basis = earn_basis(order)
+            percent = settings["referral_reward_percent"]
+            points = points_for(basis, percent, settings["points_per_unit"])
+            points += settings["referral_reward_points"]
+            award = awards.open_award(
+                program, order.order_id,
+                NewAward(AwardKind.REFERRAL, referral.sponsor_id, basis, percent,
+                         points, f"Friend's first order {order.order_id}"),
+                settings, now,
+            )  # fmt: skip
+            referral.rewarded_order_id = order.order_id
+            referral.save(update_fields=["rewarded_order_id"])
+        taken = _settle(award, order, settings, now, "Referral reward")
+        if award.reversed and referral.rewarded_order_id == order.order_id:
+            # R7: a cancelled or fully refunded first order frees the referral,
+            # so the friend's next paid order counts as the first.
+            referral.rewarded_order_id = ""
+            referral.save(update_fields=["rewarded_order_id"])
+        return award.standing, taken
+
+
+def sync_order(program: Program, settings: dict, order: OrderSnapshot, *,
+               now: datetime | None = None, multiplier: Decimal = ONE) -> SyncResult:  # fmt: skip
+    """Bring the ledger in line with ``order`` as it is now (L1-L3, R6, R7)."""
+    now = now or timezone.now()
+    loyalty, taken = sync_loyalty(program, settings, order, now, multiplier)
+    referral, taken_referral = sync_referral_reward(program, settings, order, now)
+    return SyncResult(loyalty, referral, taken + taken_referral)
