@@ -12,6 +12,13 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from .helpers import PLUGIN_PATH
 
+PROGRAM_TABLES = {
+    "rewards_order_award",
+    "rewards_referral",
+    "rewards_referral_code",
+    "rewards_referral_invite",
+    "rewards_review",
+}
 LEDGER_TABLES = {
     "rewards_program",
     "rewards_account",
@@ -46,7 +53,9 @@ def test_saleor_settings_install_the_django_app():
     # then its models and migrations load with Saleor's
     assert "saleor_rewards" in settings.INSTALLED_APPS
     config = apps.get_app_config("saleor_rewards")
-    assert {model._meta.db_table for model in config.get_models()} == LEDGER_TABLES
+    assert {model._meta.db_table for model in config.get_models()} == (
+        LEDGER_TABLES | PROGRAM_TABLES
+    )
 
 
 def test_plugin_class_is_the_one_saleor_loads(rewards_plugin):
