@@ -1,6 +1,9 @@
 """RewardsPlugin: what Saleor loads through the ``saleor.plugins`` entry point."""
 
+import logging
+
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
@@ -9,6 +12,9 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from .auth import requestor_from_request
 from .directory import SaleorDirectory
+from .order_tasks import enqueue_order_sync
+
+logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
 
@@ -75,3 +81,38 @@ class RewardsPlugin(BasePlugin):
             plugin_settings=self.settings(),
         )
         return view.handle(request, context)
+
+    # --- Orders (L1-L3, R6, R7) -------------------------------------------------
+    # Saleor calls these after its commit, sometimes more than once per order
+    # (SPEC §0). Each only queues a sync of the order after the current
+    # transaction; the task reads the order's state, so which hook fired, and
+    # how often, does not matter.
+
+    def _sync_order_later(self, order, previous_value):
+        try:
+            order_id = order.pk
+            transaction.on_commit(lambda: enqueue_order_sync(order_id))
+        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
+            logger.exception("saleor-rewards could not schedule an order sync")
+        return previous_value
+
+    def order_paid(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_fully_paid(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_fulfilled(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_cancelled(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_expired(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_refunded(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_fully_refunded(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
