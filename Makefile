@@ -1,5 +1,5 @@
 # saleor-rewards: see README.md
-.PHONY: test test-isolated bench bench-quick schema audit
+.PHONY: test test-isolated bench bench-quick schema audit demo
 
 test:            ## both suites (integration when Saleor 3.23 is available)
 	bash scripts/test.sh
@@ -12,3 +12,6 @@ bench:           ## ledger vs pgbench, 10,000 members
 
 schema:          ## reprint rewards_schema.graphql from the code
 	.venv/bin/python -m saleor_rewards.graphql.print_schema > rewards_schema.graphql
+
+demo:            ## the storefront story through Saleor's real API (see scripts/demo.py)
+	.venv/bin/python scripts/demo.py

@@ -36,6 +36,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from saleor.tests.utils import prepare_test_db_connections  # noqa: E402
 
+from .storefront import DUMMY_GATEWAY, Storefront  # noqa: E402
 from .helpers import (  # noqa: E402
     PLUGIN_ID,
     PLUGIN_PATH,
@@ -224,3 +225,32 @@ def customer_balance(program, customer_user):
     hold(cash, "2.50", key="seed:withdrawal", reason="Withdrawal")
     settle_deferred_checks()
     return {"points": points, "cash": cash}
+
+
+@pytest.fixture
+def store(
+    settings,
+    plugin_configuration_row,
+    user_api_client,
+    staff_api_client,
+    app_api_client,
+    permission_group_manage_orders,
+    permission_manage_payments,
+    channel_USD,
+    product,
+    shipping_zone,
+    warehouse,
+    django_capture_on_commit_callbacks,
+):
+    """The plugin on (defaults: 2.5 %, 100 points per USD), a product at 10.00 USD."""
+    settings.PLUGINS = [DUMMY_GATEWAY, PLUGIN_PATH]
+    plugin_configuration_row(active=True)
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    app_api_client.app.permissions.add(permission_manage_payments)
+    channel_USD.automatically_confirm_all_new_orders = True
+    channel_USD.save()
+    storefront = Storefront(
+        user_api_client, staff_api_client, app_api_client, channel_USD, warehouse
+    )
+    storefront.capture = django_capture_on_commit_callbacks
+    return storefront

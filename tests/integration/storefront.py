@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import graphene
 
+DUMMY_GATEWAY = "saleor.payment.gateways.dummy.plugin.DeprecatedDummyGatewayPlugin"
+
 CHECKOUT_CREATE = """
 mutation Create($input: CheckoutCreateInput!) {
   checkoutCreate(input: $input) {
@@ -331,3 +333,31 @@ class Storefront:
             ),
             "transactionEventReport",
         )  # fmt: skip
+
+
+def run(store, step, *args, **kwargs):
+    """One storefront step, with the after-commit hooks (and tasks) it triggers."""
+    with store.capture(execute=True):
+        return step(*args, **kwargs)
+
+
+def points(customer) -> dict:
+    from saleor_rewards.ledger import Kind
+    from saleor_rewards.ledger.models import Account
+
+    account = Account.objects.filter(member_id=customer.pk, kind=Kind.POINTS).first()
+    if account is None:
+        return {"available": 0, "pending": 0}
+    return {"available": int(account.available), "pending": int(account.pending)}
+
+
+def entries(customer) -> list[tuple[str, int]]:
+    from saleor_rewards.ledger import Kind
+    from saleor_rewards.ledger.models import Entry
+
+    return [
+        (entry.type, int(entry.available_delta + entry.pending_delta))
+        for entry in Entry.objects.filter(
+            account__member_id=customer.pk, account__kind=Kind.POINTS
+        ).order_by("id")
+    ]

@@ -13,64 +13,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from saleor_rewards.ledger import Kind, expire_due_lots
-from saleor_rewards.ledger.models import Account, Entry
+from saleor_rewards.ledger.models import Account
 from saleor_rewards.programs.models import OrderAward
 
-from .helpers import PLUGIN_PATH
-from .storefront import Storefront
-
-DUMMY_GATEWAY = "saleor.payment.gateways.dummy.plugin.DeprecatedDummyGatewayPlugin"
-
-
-@pytest.fixture
-def store(
-    settings,
-    plugin_configuration_row,
-    user_api_client,
-    staff_api_client,
-    app_api_client,
-    permission_group_manage_orders,
-    permission_manage_payments,
-    channel_USD,
-    product,
-    shipping_zone,
-    warehouse,
-    django_capture_on_commit_callbacks,
-):
-    """The plugin on (defaults: 2.5 %, 100 points per USD), a product at 10.00 USD."""
-    settings.PLUGINS = [DUMMY_GATEWAY, PLUGIN_PATH]
-    plugin_configuration_row(active=True)
-    permission_group_manage_orders.user_set.add(staff_api_client.user)
-    app_api_client.app.permissions.add(permission_manage_payments)
-    channel_USD.automatically_confirm_all_new_orders = True
-    channel_USD.save()
-    storefront = Storefront(
-        user_api_client, staff_api_client, app_api_client, channel_USD, warehouse
-    )
-    storefront.capture = django_capture_on_commit_callbacks
-    return storefront
-
-
-def run(store, step, *args, **kwargs):
-    """One storefront step, with the after-commit hooks (and tasks) it triggers."""
-    with store.capture(execute=True):
-        return step(*args, **kwargs)
-
-
-def points(customer) -> dict:
-    account = Account.objects.filter(member_id=customer.pk, kind=Kind.POINTS).first()
-    if account is None:
-        return {"available": 0, "pending": 0}
-    return {"available": int(account.available), "pending": int(account.pending)}
-
-
-def entries(customer) -> list[tuple[str, int]]:
-    return [
-        (entry.type, int(entry.available_delta + entry.pending_delta))
-        for entry in Entry.objects.filter(
-            account__member_id=customer.pk, account__kind=Kind.POINTS
-        ).order_by("id")
-    ]
+from .storefront import entries, points, run
 
 
 def test_L1_legacy_payment_earns_pending_points_on_product_lines(store, product, customer_user):

@@ -1,0 +1,367 @@
+"""The main job, end to end: a storefront story through Saleor's real GraphQL API.
+
+    make demo                # or: .venv/bin/python scripts/demo.py [--rebuild]
+
+Against Saleor 3.23 + the plugin on a fresh database (a copy of an empty, fully
+migrated template; ``--rebuild`` migrates the template from scratch, ~4 minutes):
+
+ 1. Sam registers through Saleor's ``accountRegister``;
+ 2. Sam verifies his e-mail (``confirmAccount``): sign-up bonus (B1);
+ 3. Fay registers with Sam's referral code in her account metadata (R3);
+ 4. Fay verifies her e-mail (B1);
+ 5. Fay checks out 3 coffees at 20.00 + 5.00 shipping and pays (legacy payments
+    API, dummy gateway): her purchase points and Sam's referral reward are
+    pending (L1, L2, R6);
+ 6. staff fulfil the order: both become available (L2);
+ 7. staff refund one coffee: a third of both is taken back, soonest-expiring
+    points first (L3);
+ 8. 45 days later the 30-day bonus points have expired (L4);
+ 9. 61 days later the rest has expired too (L4, R8).
+
+After every step it prints each member's balance and newest history from the
+plugin's endpoint, next to what SPEC's arithmetic says, and exits 1 if any figure
+differs. Talks only to 127.0.0.1.
+"""
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+import saleor_server as srv
+
+DATABASE = "saleor_rewards_demo"
+TEMPLATE = "saleor_rewards_demo_template"
+CHANNEL = "demo"
+PASSWORD = "Demo-Passw0rd!"
+PRICE, QUANTITY, SHIPPING = Decimal("20.00"), 3, Decimal("5.00")
+SETTINGS = {  # what the merchant sets in the Dashboard (pluginUpdate)
+    "loyalty_earn_percent": "2.5",
+    "referral_reward_percent": "1",
+    "points_per_unit": "100",
+    "signup_bonus_points": "100",
+    "expiry_days_bonus": "30",
+    "expiry_days_loyalty": "60",
+    "expiry_days_referral": "60",
+    "storefront_referral_url": "https://shop.example/?ref={code}",
+}
+
+SHOP_SETUP = """
+import datetime
+from decimal import Decimal
+from saleor.account.models import Address, User
+from saleor.channel.models import Channel
+from saleor.plugins.models import PluginConfiguration
+from saleor.product.models import (Category, Product, ProductChannelListing,
+    ProductType, ProductVariant, ProductVariantChannelListing)
+from saleor.shipping.models import ShippingMethodChannelListing, ShippingZone
+from saleor.site.models import SiteSettings
+from saleor.tax.models import TaxConfiguration
+from saleor.warehouse.models import Stock, Warehouse
+
+channel = Channel.objects.create(name="Demo", slug="demo", currency_code="USD",
+    default_country="US", is_active=True)
+TaxConfiguration.objects.create(channel=channel, charge_taxes=False)
+zone = ShippingZone.objects.create(name="US", countries=["US"])
+zone.channels.add(channel)
+method = zone.shipping_methods.create(name="Post", type="price")
+ShippingMethodChannelListing.objects.create(channel=channel, shipping_method=method,
+    currency="USD", minimum_order_price_amount=0, price_amount=Decimal("5.00"))
+warehouse = Warehouse.objects.create(name="Main", slug="main", email="w@example.com",
+    address=Address.objects.create(first_name="W", last_name="H",
+        street_address_1="1 Main St", city="NEW YORK", postal_code="10001",
+        country="US", country_area="NY"))
+warehouse.shipping_zones.add(zone)
+warehouse.channels.add(channel)
+kind = ProductType.objects.create(name="Coffee", slug="coffee", has_variants=False,
+    is_shipping_required=True)
+product = Product.objects.create(name="Coffee", slug="coffee", product_type=kind,
+    category=Category.objects.create(name="Drinks", slug="drinks"))
+ProductChannelListing.objects.create(product=product, channel=channel, is_published=True,
+    visible_in_listings=True, currency="USD",
+    available_for_purchase_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+variant = ProductVariant.objects.create(product=product, sku="COFFEE")
+ProductVariantChannelListing.objects.create(variant=variant, channel=channel,
+    currency="USD", price_amount=Decimal("20.00"), discounted_price_amount=Decimal("20.00"))
+Stock.objects.create(warehouse=warehouse, product_variant=variant, quantity=100)
+site = SiteSettings.objects.get()
+site.enable_account_confirmation_by_email = True
+site.save()
+staff = User(email="staff@example.com", is_staff=True, is_superuser=True,
+    is_active=True, is_confirmed=True)
+staff.set_password("{password}")
+staff.save()
+print(variant.id, warehouse.id)
+""".replace("{password}", PASSWORD)
+
+TOKEN_FOR = """
+from saleor.account.models import User
+from saleor.core.tokens import account_confirm_token_generator
+print(account_confirm_token_generator.make_token(User.objects.get(email="{email}")))
+"""
+
+# --- Saleor's storefront and Dashboard API -----------------------------------------------
+
+TOKEN_CREATE = """mutation($email: String!, $password: String!) {
+  tokenCreate(email: $email, password: $password) { token errors { field message } } }"""
+PLUGIN_UPDATE = """mutation($id: ID!, $channel: ID, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, channelId: $channel, input: $input) { errors { field message } } }"""
+CHANNEL_ID = """query { channel(slug: "demo") { id } }"""
+REGISTER = """mutation($input: AccountRegisterInput!) {
+  accountRegister(input: $input) { errors { field code message } requiresConfirmation } }"""
+CONFIRM = """mutation($email: String!, $token: String!) {
+  confirmAccount(email: $email, token: $token) { errors { field message } } }"""
+CHECKOUT = """mutation($input: CheckoutCreateInput!) {
+  checkoutCreate(input: $input) {
+    errors { field message } checkout { id shippingMethods { id } } } }"""
+DELIVERY = """mutation($id: ID!, $method: ID!) {
+  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $method) {
+    errors { field message } checkout { totalPrice { gross { amount } } } } }"""
+PAY = """mutation($id: ID!, $input: PaymentInput!) {
+  checkoutPaymentCreate(id: $id, input: $input) { errors { field message } } }"""
+COMPLETE = """mutation($id: ID!) {
+  checkoutComplete(id: $id) { errors { field message } order { id chargeStatus } } }"""
+FULFIL = """mutation($order: ID!, $input: OrderFulfillInput!) {
+  orderFulfill(order: $order, input: $input) { errors { field message } } }"""
+ORDER = """query($id: ID!) { order(id: $id) {
+  lines { id quantity } fulfillments { status lines { id quantity } } } }"""
+REFUND_LINES = """mutation($order: ID!, $input: OrderRefundProductsInput!) {
+  orderFulfillmentRefundProducts(order: $order, input: $input) {
+    errors { field message } } }"""
+ME = """query($channel: String!) { rewardsMe(channel: $channel) {
+  points { available pending }
+  referral { code friendsCount }
+  history(first: 3) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
+
+ADDRESS = {"firstName": "Fay", "lastName": "Lee", "streetAddress1": "1 Main St",
+           "city": "NEW YORK", "postalCode": "10001", "country": "US",
+           "countryArea": "NY"}  # fmt: skip
+
+
+# --- What SPEC's arithmetic says ----------------------------------------------------------
+
+
+@dataclass
+class Lot:
+    points: int
+    expires: int  # story day
+
+
+@dataclass
+class Expected:
+    """A member's points as SPEC computes them: lots, FEFO, expiry by story day."""
+
+    available: list[Lot] = field(default_factory=list)
+    pending: list[tuple[int, int]] = field(default_factory=list)  # (points, expiry days)
+
+    def credit(self, points, day, expiry_days):
+        self.available.append(Lot(points, day + expiry_days))
+
+    def credit_pending(self, points, expiry_days):
+        self.pending.append((points, expiry_days))
+
+    def activate(self, day):
+        for points, days in self.pending:
+            self.available.append(Lot(points, day + days))
+        self.pending = []
+
+    def revoke(self, points):  # L3: soonest-expiring first, down to zero (U8)
+        for lot in sorted(self.available, key=lambda lot: lot.expires):
+            taken = min(lot.points, points)
+            lot.points -= taken
+            points -= taken
+
+    def expire(self, day):
+        self.available = [lot for lot in self.available if lot.expires > day]
+
+    def figures(self) -> tuple[int, int]:
+        return (sum(lot.points for lot in self.available),
+                sum(points for points, _ in self.pending))  # fmt: skip
+
+
+def percent_points(basis: Decimal, percent: str) -> int:
+    value = basis * Decimal(percent) / 100 * int(SETTINGS["points_per_unit"])
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def kept(points: int, basis: Decimal, refunded: Decimal) -> int:
+    return int((Decimal(points) * (basis - refunded) / basis).to_integral_value(ROUND_FLOOR))
+
+
+# --- The story -----------------------------------------------------------------------------
+
+
+class Story:
+    def __init__(self, saleor: srv.Saleor, env: dict):
+        self.saleor, self.env = saleor, env
+        self.tokens: dict[str, str] = {}
+        self.emails = {"Sam": "sam@example.com", "Fay": "fay@example.com"}
+        self.expected = {"Sam": Expected(), "Fay": Expected()}
+        self.failures = 0
+        self.step_no = 0
+
+    def sign_in(self, name: str, email: str) -> str:
+        data = self.saleor.graphql(TOKEN_CREATE, {"email": email, "password": PASSWORD})
+        self.tokens[name] = data["tokenCreate"]["token"]
+        return self.tokens[name]
+
+    def me(self, name: str) -> dict:
+        return self.saleor.rewards(ME, {"channel": CHANNEL}, self.tokens[name])["rewardsMe"]
+
+    def report(self, title: str) -> None:
+        self.step_no += 1
+        print(f"\nStep {self.step_no}: {title}")
+        print(f"  {'member':<7}{'available':>10}{'pending':>9}   {'expected':>10}  "
+              f"{'':2}  newest history (type amount -> balance: reason)")  # fmt: skip
+        for name in ("Sam", "Fay"):
+            if name not in self.tokens:
+                continue
+            me = self.me(name)
+            got = (me["points"]["available"], me["points"]["pending"])
+            want = self.expected[name].figures()
+            ok = got == want
+            self.failures += not ok
+            newest = me["history"]["edges"][:1]
+            last = (
+                "{type} {amount:+} -> {balanceAfter}: {reason}".format(**newest[0]["node"])
+                if newest else "-"
+            )  # fmt: skip
+            print(f"  {name:<7}{got[0]:>10}{got[1]:>9}   {want[0]:>5}/{want[1]:<4}  "
+                  f"{'ok' if ok else 'XX'}  {last}")  # fmt: skip
+
+    def register(self, name: str, metadata=None) -> None:
+        email = self.emails[name]
+        self.saleor.graphql(REGISTER, {"input": {
+            "email": email, "password": PASSWORD, "channel": CHANNEL,
+            "redirectUrl": "http://localhost/confirm", "metadata": metadata or []}})  # fmt: skip
+
+    def confirm(self, name: str, day: int) -> None:
+        email = self.emails[name]
+        token = srv.admin(self.env, "shell", "-c", TOKEN_FOR.replace("{email}", email),
+                          capture=True).strip()  # fmt: skip
+        self.saleor.graphql(CONFIRM, {"email": email, "token": token})
+        self.sign_in(name, email)
+        self.expected[name].credit(int(SETTINGS["signup_bonus_points"]), day,
+                                   int(SETTINGS["expiry_days_bonus"]))  # fmt: skip
+
+    def expire(self, now: datetime, day: int) -> None:
+        srv.admin(self.env, "rewards_expire", "--now", now.isoformat(), capture=True)
+        for member in self.expected.values():
+            member.expire(day)
+
+
+def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: int) -> int:
+    story = Story(saleor, env)
+    gid = srv.global_id
+    staff = story.saleor.graphql(TOKEN_CREATE, {"email": "staff@example.com",
+                                                "password": PASSWORD})["tokenCreate"]["token"]  # fmt: skip
+    channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
+    saleor.graphql(PLUGIN_UPDATE, {"id": "saleor_rewards", "channel": None, "input": {
+        "active": True,
+        "configuration": [{"name": k, "value": v} for k, v in SETTINGS.items()]}},
+        staff)  # fmt: skip
+    saleor.graphql(PLUGIN_UPDATE, {"id": "mirumee.payments.dummy", "channel": channel_id,
+                                   "input": {"active": True}}, staff)  # fmt: skip
+    print("Merchant: rewards plugin and the dummy payment gateway switched on "
+          "(pluginUpdate); settings:", ", ".join(f"{k}={v}" for k, v in SETTINGS.items()))
+    started = datetime.now(UTC)
+
+    story.register("Sam")  # not confirmed yet: he cannot sign in, nothing to show
+    story.report("Sam registers (accountRegister); his e-mail is not verified yet")
+
+    story.confirm("Sam", 0)
+    story.report("Sam verifies his e-mail (confirmAccount) -> sign-up bonus (B1)")
+    sam = story.me("Sam")["referral"]
+    print(f"  Sam's referral code {sam['code']}")
+
+    story.register("Fay", [{"key": "referral_code", "value": sam["code"]}])
+    story.report("Fay registers with Sam's code in her account metadata (R3)")
+    friends = story.me("Sam")["referral"]["friendsCount"]
+    print(f"  Sam's friends: {friends}")
+    story.failures += friends != 1
+
+    story.confirm("Fay", 0)
+    story.report("Fay verifies her e-mail -> sign-up bonus (B1)")
+
+    fay = story.tokens["Fay"]
+    checkout = saleor.graphql(CHECKOUT, {"input": {
+        "channel": CHANNEL, "lines": [{"variantId": gid("ProductVariant", variant_id),
+                                       "quantity": QUANTITY}],
+        "shippingAddress": ADDRESS, "billingAddress": ADDRESS}}, fay)["checkoutCreate"]  # fmt: skip
+    checkout_id = checkout["checkout"]["id"]
+    total = saleor.graphql(DELIVERY, {"id": checkout_id, "method":
+                                      checkout["checkout"]["shippingMethods"][0]["id"]}, fay)  # fmt: skip
+    total = Decimal(str(total["checkoutDeliveryMethodUpdate"]["checkout"]["totalPrice"]
+                        ["gross"]["amount"]))  # fmt: skip
+    saleor.graphql(PAY, {"id": checkout_id, "input": {
+        "gateway": "mirumee.payments.dummy", "token": "charged", "amount": str(total)}}, fay)  # fmt: skip
+    order = saleor.graphql(COMPLETE, {"id": checkout_id}, fay)["checkoutComplete"]["order"]
+    basis = PRICE * QUANTITY  # L1: products only, shipping excluded
+    loyalty = percent_points(basis, SETTINGS["loyalty_earn_percent"])
+    referral = percent_points(basis, SETTINGS["referral_reward_percent"])
+    story.expected["Fay"].credit_pending(loyalty, int(SETTINGS["expiry_days_loyalty"]))
+    story.expected["Sam"].credit_pending(referral, int(SETTINGS["expiry_days_referral"]))
+    story.report(f"Fay pays {total} ({QUANTITY} x {PRICE} + {SHIPPING} shipping), "
+                 f"charge {order['chargeStatus']}: 2.5 % of {basis} pending for Fay, "
+                 f"1 % for Sam (L1, R6)")  # fmt: skip
+
+    lines = saleor.graphql(ORDER, {"id": order["id"]}, staff)["order"]["lines"]
+    saleor.graphql(FULFIL, {"order": order["id"], "input": {"notifyCustomer": False, "lines": [
+        {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"],
+         "warehouse": gid("Warehouse", warehouse_id)}]} for line in lines]}}, staff)  # fmt: skip
+    for member in story.expected.values():
+        member.activate(0)
+    story.report("Staff fulfil the order: pending points become available (L2)")
+
+    fulfilled = saleor.graphql(ORDER, {"id": order["id"]}, staff)["order"]["fulfillments"]
+    line_id = fulfilled[0]["lines"][0]["id"]
+    saleor.graphql(REFUND_LINES, {"order": order["id"], "input": {
+        "fulfillmentLines": [{"fulfillmentLineId": line_id, "quantity": 1}]}}, staff)  # fmt: skip
+    story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, PRICE))
+    story.expected["Sam"].revoke(referral - kept(referral, basis, PRICE))
+    story.report(f"Staff refund one coffee ({PRICE}): its share is taken back, "
+                 "soonest-expiring points first (L3)")
+
+    story.expire(started + timedelta(days=45), 45)
+    story.report("45 days later: the 30-day bonus points have expired (L4)")
+    story.expire(started + timedelta(days=61), 61)
+    story.report("61 days after delivery: purchase and referral points expired (L4, R8)")
+
+    if story.failures:
+        print(f"\nFAIL: {story.failures} figure(s) differ from SPEC's arithmetic")
+        return 1
+    print("\nPASS: every figure matches SPEC's arithmetic")
+    return 0
+
+
+def fresh_database(env: dict, rebuild: bool) -> None:
+    """An empty, fully migrated database: a copy of the template (made if missing)."""
+    if rebuild or not srv.database_exists(TEMPLATE):
+        srv.step(f"Migrating a new template database {TEMPLATE} (~4 minutes)")
+        srv.drop_database(TEMPLATE)
+        srv.create_database(TEMPLATE)
+        print(f"migrate took {srv.migrate(dict(env, DATABASE_URL=f'{srv.SERVER}/{TEMPLATE}')):.0f} s")
+    srv.step(f"Fresh database {DATABASE} from the template; applying any new migrations")
+    srv.drop_database(DATABASE)
+    srv.create_database(DATABASE, template=TEMPLATE)
+    srv.migrate(env)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rebuild", action="store_true",
+                        help="migrate the template database from scratch")  # fmt: skip
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    env = srv.saleor_env(DATABASE)
+    fresh_database(env, args.rebuild)
+    srv.step("Shop set-up: channel 'demo' (USD), coffee at 20.00, shipping 5.00, staff")
+    variant_id, warehouse_id = srv.admin(env, "shell", "-c", SHOP_SETUP, capture=True).split()
+    srv.step(f"Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
+    with srv.Saleor(env, args.port) as saleor:
+        return play(saleor, env, int(variant_id), int(warehouse_id))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
