@@ -1,6 +1,9 @@
 """RewardsPlugin: what Saleor loads through the ``saleor.plugins`` entry point."""
 
+import logging
+
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
@@ -9,6 +12,9 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from .auth import requestor_from_request
 from .directory import SaleorDirectory
+from .referral_tasks import attribute_new_customer
+
+logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
 
@@ -75,3 +81,22 @@ class RewardsPlugin(BasePlugin):
             plugin_settings=self.settings(),
         )
         return view.handle(request, context)
+
+    # Referrals (R3): the sponsor named in the new account's metadata.
+
+    def customer_created(self, customer, previous_value):
+        if not self.active:
+            return previous_value
+        user_id = customer.pk
+
+        def enqueue():
+            try:
+                attribute_new_customer.delay(user_id)
+            except Exception:  # noqa: BLE001 - a hook must never break Saleor
+                logger.exception("Could not queue referral of user %s", user_id)
+
+        try:
+            transaction.on_commit(enqueue)
+        except Exception:  # noqa: BLE001
+            logger.exception("Could not schedule referral of user %s", user_id)
+        return previous_value
