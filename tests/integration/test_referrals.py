@@ -316,3 +316,24 @@ def test_R1_me_shows_code_url_share_links_and_friends(
         ("n***@example.com", "REGISTERED"),
     ]
     assert Lot.objects.filter(account__member_id=sponsor.pk, status="pending").exists()
+
+
+def test_R3_a_failing_queue_never_breaks_registration(
+    active_rewards_plugin, api_client, settings, channel_USD, site_settings,
+    sponsor_code, monkeypatch, django_capture_on_commit_callbacks,
+):  # fmt: skip
+    # given the task queue is down
+    from saleor_rewards.saleor_adapter import plugin as plugin_module
+
+    def broken_queue(user_id):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(plugin_module.attribute_new_customer, "delay", broken_queue)
+
+    # when a customer registers naming a sponsor, the registration still succeeds
+    with django_capture_on_commit_callbacks(execute=True):
+        friend = _register(
+            api_client, settings, channel_USD, "newcomer@example.com",
+            {"referral_code": sponsor_code},
+        )  # fmt: skip
+    assert friend.pk and not Referral.objects.exists()
