@@ -8,10 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.core.mail import send_mail
+
 from .. import config
 from ..ledger import Actor, ActorType
 from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
+from ..programs.referrals import ReferralShop
 
 # Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
 # operations map to these.
@@ -67,7 +70,7 @@ class Requestor:
 ANONYMOUS = Requestor()
 
 
-class Directory(Protocol):
+class Directory(ReferralShop, Protocol):
     """Lookups of things the shop platform owns (channels, customers)."""
 
     def program(self, channel_slug: str) -> Program | None: ...
@@ -87,6 +90,26 @@ class ProgramDirectory:
 
     def member_exists(self, user_id: int) -> bool:
         return True
+
+    # Referrals (R1-R5): no shop behind it, so no e-mails, orders or shop name;
+    # invitations go through Django's configured mail backend.
+    def member_emails(self, user_ids) -> dict[int, str]:
+        return {}
+
+    def member_by_email(self, email: str) -> int | None:
+        return None
+
+    def has_paid_order(self, user_id: int) -> bool:
+        return False
+
+    def customer_order_ids(self, user_ids) -> dict[int, list[str]]:
+        return {}
+
+    def shop_name(self) -> str:
+        return ""
+
+    def send_invite(self, to: str, subject: str, body: str) -> None:
+        send_mail(subject, body, None, [to])
 
 
 @dataclass

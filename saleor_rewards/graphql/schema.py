@@ -8,6 +8,8 @@ from .context import MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
+from .mutations.referral_claim import RewardsReferralClaim
+from .mutations.referral_invite import RewardsReferralInvite
 from .types import RewardsMember
 
 
@@ -54,6 +56,8 @@ class Query(graphene.ObjectType):
 
 class Mutation(graphene.ObjectType):
     rewards_balance_adjust = RewardsBalanceAdjust.Field()
+    rewards_referral_claim = RewardsReferralClaim.Field()
+    rewards_referral_invite = RewardsReferralInvite.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -7,6 +7,7 @@ from ..ledger import Kind, balance, expiring_soon, history
 from ..ledger.constants import EntryType, ReferenceType
 from ..programs.members import Member
 from .pagination import CountableConnection, connection_from_queryset
+from .referral_types import RewardsReferral
 
 EXPIRING_SOON_DAYS = 30
 
@@ -177,6 +178,9 @@ class RewardsMember(graphene.ObjectType):
     channel = graphene.String(required=True)
     points = graphene.Field(RewardsPoints, required=True)
     cash = graphene.Field(RewardsCash, required=True)
+    referral = graphene.Field(
+        RewardsReferral, required=True, description="Code, share links, friends (R1-R4)"
+    )
     history = graphene.Field(
         RewardsLedgerEntryConnection,
         required=True,
@@ -200,6 +204,10 @@ class RewardsMember(graphene.ObjectType):
 
     @staticmethod
     def resolve_cash(root: Member, info):
+        return root
+
+    @staticmethod
+    def resolve_referral(root: Member, info):
         return root
 
     @staticmethod

@@ -46,3 +46,13 @@ class ProgramDisabled(RewardsError):
 
 class LimitExceeded(RewardsError):
     code = "LIMIT_EXCEEDED"
+
+
+class NotEligible(RewardsError):
+    """The member may not do this (e.g. self-referral, an existing customer)."""
+
+    code = "NOT_ELIGIBLE"
+
+
+class AlreadyExists(RewardsError):
+    code = "ALREADY_EXISTS"

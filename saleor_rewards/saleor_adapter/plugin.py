@@ -13,6 +13,7 @@ from ..graphql.context import RewardsContext
 from .auth import requestor_from_request
 from .directory import SaleorDirectory
 from .order_tasks import enqueue_order_sync
+from .referral_tasks import attribute_new_customer
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +117,23 @@ class RewardsPlugin(BasePlugin):
 
     def order_fully_refunded(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
+
+    # --- Referrals (R3) ---------------------------------------------------------
+    # The sponsor named in the new account's metadata.: the sponsor named in the new account's metadata.
+
+    def customer_created(self, customer, previous_value=None, **kwargs):
+        if not self.active:
+            return previous_value
+        user_id = customer.pk
+
+        def enqueue():
+            try:
+                attribute_new_customer.delay(user_id)
+            except Exception:  # noqa: BLE001 - a hook must never break Saleor
+                logger.exception("Could not queue referral of user %s", user_id)
+
+        try:
+            transaction.on_commit(enqueue)
+        except Exception:  # noqa: BLE001
+            logger.exception("Could not schedule referral of user %s", user_id)
+        return previous_value
