@@ -46,3 +46,19 @@ class ProgramDisabled(RewardsError):
 
 class LimitExceeded(RewardsError):
     code = "LIMIT_EXCEEDED"
+
+
+class NotEligible(RewardsError):
+    """The member or the thing does not qualify (e.g. a review of an unfulfilled line)."""
+
+    code = "NOT_ELIGIBLE"
+
+
+class AlreadyExists(RewardsError):
+    code = "ALREADY_EXISTS"
+
+
+class Conflict(RewardsError):
+    """The thing is no longer in a state that allows this (e.g. a decided review)."""
+
+    code = "CONFLICT"
