@@ -12,6 +12,7 @@ from .. import config
 from ..ledger import Actor, ActorType
 from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
+from ..programs.reviews import OrderLineInfo
 
 # Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
 # operations map to these.
@@ -74,6 +75,10 @@ class Directory(Protocol):
 
     def member_exists(self, user_id: int) -> bool: ...
 
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        """An order line by its platform id (B2 reviews); None when unknown."""
+        ...
+
 
 class ProgramDirectory:
     """Knows only channels that already have a program; every member id exists.
@@ -82,11 +87,18 @@ class ProgramDirectory:
     Saleor-independent suite); the Saleor adapter provides the real directory.
     """
 
+    def __init__(self, order_lines=()):
+        # The order lines it knows (the Saleor-independent suite gives them).
+        self.order_lines = {line.line_id: line for line in order_lines}
+
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
 
     def member_exists(self, user_id: int) -> bool:
         return True
+
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        return self.order_lines.get(line_id)
 
 
 @dataclass

@@ -1,9 +1,14 @@
-"""Saleor's channels and customers, as the schema's ``Directory``."""
+"""Saleor's channels, customers and order lines, as the schema's ``Directory``."""
+
+from uuid import UUID
 
 from saleor.account.models import User
 from saleor.channel.models import Channel
+from saleor.order import OrderStatus
+from saleor.order.models import OrderLine
 
 from ..ledger.models import Program
+from ..programs.reviews import OrderLineInfo
 
 
 class SaleorDirectory:
@@ -22,3 +27,25 @@ class SaleorDirectory:
 
     def member_exists(self, user_id: int) -> bool:
         return User.objects.filter(id=user_id).exists()
+
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        try:
+            pk = UUID(line_id)
+        except (TypeError, ValueError):
+            return None
+        line = (
+            OrderLine.objects.select_related("order__channel", "variant")
+            .filter(pk=pk)
+            .first()
+        )
+        if line is None:
+            return None
+        order = line.order
+        return OrderLineInfo(
+            line_id=str(line.pk),
+            order_id=str(order.pk),
+            owner_id=order.user_id,
+            channel_slug=order.channel.slug,
+            product_id=str(line.variant.product_id) if line.variant else "",
+            fulfilled=line.quantity_fulfilled > 0 or order.status == OrderStatus.FULFILLED,
+        )
