@@ -103,7 +103,8 @@ def submit_review(member: Member, line: OrderLineInfo, text: str,
     """Record a pending review of ``line`` by ``member`` (B2)."""
     text = clean_text(text)
     photos = clean_photo_urls(photo_urls)
-    if line.owner_id != member.member_id or line.channel_slug != member.program.channel_slug:
+    program = member.program
+    if line.owner_id != member.member_id or line.channel_slug != program.channel_slug:
         # Someone else's line looks like no line at all: ids are not disclosed.
         raise NotFound("Order line not found among your orders.", field="orderLineId")
     if not settings["program_enabled"]:
@@ -118,7 +119,7 @@ def submit_review(member: Member, line: OrderLineInfo, text: str,
     try:
         with transaction.atomic():
             return Review.objects.create(
-                program=member.program, member_id=member.member_id,
+                program=program, member_id=member.member_id,
                 order_id=line.order_id, order_line_id=line.line_id,
                 product_id=line.product_id, text=text, photo_urls=photos,
                 created_at=member.at,
@@ -128,7 +129,8 @@ def submit_review(member: Member, line: OrderLineInfo, text: str,
 
 
 def moderate_review(review_id: int, action: str, *, settings: dict, note: str = "",
-                    actor: Actor = SYSTEM, now: datetime | None = None) -> Review:  # fmt: skip
+                    actor: Actor = SYSTEM,
+                    now: datetime | None = None) -> Review:  # fmt: skip
     """Approve (awarding points) or reject a pending review; a decision is final."""
     if action not in dict(ReviewAction.CHOICES):
         raise InvalidInput(f"Unknown action {action!r}.", field="action")

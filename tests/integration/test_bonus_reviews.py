@@ -18,7 +18,8 @@ from saleor_rewards.saleor_adapter import account_tasks
 TEXT = "Fits well, warm, and the zip feels solid after a month."  # >= 30 characters
 
 CONFIRM_ACCOUNT = """mutation($email: String!, $token: String!) {
-  confirmAccount(email: $email, token: $token) { errors { field code } user { email } } }"""
+  confirmAccount(email: $email, token: $token) {
+    errors { field code } user { email } } }"""
 SUBMIT = """mutation($line: ID!, $text: String!, $photos: [String!]) {
   rewardsReviewSubmit(orderLineId: $line, text: $text, photoUrls: $photos) {
     errors { field code message }
@@ -261,7 +262,9 @@ def test_B2_member_reads_own_reviews(
     active_rewards_plugin, submit, moderate, rewards_api, customer_token, channel_USD
 ):
     moderate(submit()["review"]["id"], "APPROVE")
-    body = rewards_api.execute(MY_REVIEWS, {"channel": channel_USD.slug}, token=customer_token)
+    body = rewards_api.execute(
+        MY_REVIEWS, {"channel": channel_USD.slug}, token=customer_token
+    )
     me = body["data"]["rewardsMe"]
     assert me["points"]["available"] == 5
     assert me["reviews"]["edges"] == [{"node": {"status": "APPROVED", "points": 5}}]

@@ -9,7 +9,7 @@ from .base import RewardsMutation
 
 
 class RewardsReviewModerate(RewardsMutation):
-    """Staff or App (MANAGE_USERS): approve (awarding points) or reject a pending review."""
+    """Staff or App (MANAGE_USERS): approve (awarding points) or reject a review."""
 
     class Arguments:
         id = graphene.ID(required=True)

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 LINE = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 TEXT = "Fits well, warm, and the zip feels solid after a month."
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
-STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS}))
-APP = Requestor(kind=RequestorKind.APP, app_id=3, permissions=frozenset({MANAGE_USERS}))
+MANAGERS = frozenset({MANAGE_USERS})
+STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=MANAGERS)
+APP = Requestor(kind=RequestorKind.APP, app_id=3, permissions=MANAGERS)
 APP_NO_PERMS = Requestor(kind=RequestorKind.APP, app_id=4)
 
 SUBMIT = """mutation($line: ID!, $text: String!, $photos: [String!]) {
@@ -83,10 +84,11 @@ def test_B2_anonymous_cannot_submit(program):
 @pytest.mark.parametrize("moderator", [STAFF, APP])
 def test_B2_staff_or_app_with_manage_users_approves(program, moderator):
     review_id = submit()["review"]["id"]
-    result = call(MODERATE, {"id": review_id, "action": "APPROVE", "note": "ok"}, moderator)
-    moderated = result["data"]["rewardsReviewModerate"]
+    variables = {"id": review_id, "action": "APPROVE", "note": "ok"}
+    moderated = call(MODERATE, variables, moderator)["data"]["rewardsReviewModerate"]
     assert moderated["errors"] == []
-    assert (moderated["review"]["status"], moderated["review"]["points"]) == ("APPROVED", 5)
+    review = moderated["review"]
+    assert (review["status"], review["points"]) == ("APPROVED", 5)
     assert Lot.objects.get().amount == 5
 
 
@@ -126,5 +128,5 @@ def test_B2_customer_cannot_list_all_reviews(program):
 def test_B2_member_reads_own_reviews(program):
     submit()
     reviews = call(MY_REVIEWS, {}, CUSTOMER)["data"]["rewardsMe"]["reviews"]
-    assert reviews == {"totalCount": 1, "edges": [{"node": {
-        "status": "PENDING", "points": 0, "orderLineId": to_global_id("OrderLine", LINE)}}]}  # fmt: skip
+    node = {"status": "PENDING", "points": 0, "orderLineId": to_global_id("OrderLine", LINE)}
+    assert reviews == {"totalCount": 1, "edges": [{"node": node}]}
