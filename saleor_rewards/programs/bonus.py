@@ -18,8 +18,8 @@ def award_email_verified(program: Program, member_id: int, settings: dict, *,
                          now: datetime | None = None) -> int:  # fmt: skip
     """Credit the verification bonus, available at once, cut by the daily cap (B3).
 
-    Returns the points the member holds from this bonus (0 when off: program
-    disabled or ``signup_bonus_points`` = 0).
+    Returns the points credited under the bonus key, the first credit's on a
+    replay (0 when off: program disabled or ``signup_bonus_points`` = 0).
     """
     points = settings["signup_bonus_points"]
     if not settings["program_enabled"] or points <= 0:

@@ -4,7 +4,8 @@ A customer reviews a line of one of their own fulfilled orders, once per line.
 Staff (or an App) approve or reject it once; approval awards ``review_points`` for a
 text of at least ``review_min_chars`` characters (leading and trailing spaces do not
 count) plus ``review_photo_points`` with at least one photo, cut by the daily cap
-(B3). The points the member got are stored on the review.
+(B3). The points the member got are stored on the review. An approval while the
+program is off awards nothing (the decision stands).
 
 Lock order: the review row, then (through the ledger) the member's account.
 """
