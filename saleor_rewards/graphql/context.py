@@ -15,6 +15,7 @@ from ..ledger import Actor, ActorType
 from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
 from ..programs.referrals import ReferralShop
+from ..programs.reviews import OrderLineInfo
 
 # Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
 # operations map to these.
@@ -77,6 +78,10 @@ class Directory(ReferralShop, Protocol):
 
     def member_exists(self, user_id: int) -> bool: ...
 
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        """An order line by its platform id (B2 reviews); None when unknown."""
+        ...
+
 
 class ProgramDirectory:
     """Knows only channels that already have a program; every member id exists.
@@ -84,6 +89,10 @@ class ProgramDirectory:
     What the schema uses without a shop platform behind it (and in the
     Saleor-independent suite); the Saleor adapter provides the real directory.
     """
+
+    def __init__(self, order_lines=()):
+        # The order lines it knows (the Saleor-independent suite gives them).
+        self.order_lines = {line.line_id: line for line in order_lines}
 
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
@@ -110,6 +119,8 @@ class ProgramDirectory:
 
     def send_invite(self, to: str, subject: str, body: str) -> None:
         send_mail(subject, body, None, [to])
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        return self.order_lines.get(line_id)
 
 
 @dataclass

@@ -4,12 +4,16 @@ import graphene
 
 from ..ledger.errors import RewardsError as DomainError
 from ..programs.members import Member
+from ..programs.models import Review
 from .context import MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
 from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
+from .mutations.review_moderate import RewardsReviewModerate
+from .mutations.review_submit import RewardsReviewSubmit
+from .reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types import RewardsMember
 
 
@@ -35,6 +39,15 @@ class Query(graphene.ObjectType):
         channel=graphene.String(required=True),
         description="Staff: a member's rewards (MANAGE_USERS).",
     )
+    rewards_reviews = graphene.Field(
+        RewardsReviewConnection,
+        required=True,
+        status=RewardsReviewStatus(),
+        channel=graphene.String(description="Only this channel's reviews."),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Staff: reviews to moderate, newest first (MANAGE_USERS).",
+    )
 
     @staticmethod
     @_domain_errors_as_graphql
@@ -53,11 +66,26 @@ class Query(graphene.ObjectType):
             return None
         return Member(program, member_id)
 
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_reviews(root, info, status=None, channel=None, first=None,
+                                after=None):  # fmt: skip
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        reviews = Review.objects.all()
+        if status:
+            reviews = reviews.filter(status=status)
+        if channel:
+            reviews = reviews.filter(program=context.program(channel))
+        return review_connection(reviews, first=first, after=after)
+
 
 class Mutation(graphene.ObjectType):
     rewards_balance_adjust = RewardsBalanceAdjust.Field()
     rewards_referral_claim = RewardsReferralClaim.Field()
     rewards_referral_invite = RewardsReferralInvite.Field()
+    rewards_review_submit = RewardsReviewSubmit.Field()
+    rewards_review_moderate = RewardsReviewModerate.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -6,8 +6,10 @@ from graphql_relay import to_global_id
 from ..ledger import Kind, balance, expiring_soon, history
 from ..ledger.constants import EntryType, ReferenceType
 from ..programs.members import Member
+from ..programs.models import Review
 from .pagination import CountableConnection, connection_from_queryset
 from .referral_types import RewardsReferral
+from .reviews import RewardsReviewConnection, review_connection
 
 EXPIRING_SOON_DAYS = 30
 
@@ -189,6 +191,13 @@ class RewardsMember(graphene.ObjectType):
         kind=RewardsBalanceKind(),
         description="Every change of the member's balances, newest first.",
     )
+    reviews = graphene.Field(
+        RewardsReviewConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's reviews in this channel, newest first (B2).",
+    )
 
     @staticmethod
     def resolve_user_id(root: Member, info):
@@ -216,3 +225,8 @@ class RewardsMember(graphene.ObjectType):
         return connection_from_queryset(
             RewardsLedgerEntryConnection, entries, first=first, after=after
         )
+
+    @staticmethod
+    def resolve_reviews(root: Member, info, first=None, after=None):
+        reviews = Review.objects.filter(program=root.program, member_id=root.member_id)
+        return review_connection(reviews, first=first, after=after)

@@ -49,10 +49,16 @@ class LimitExceeded(RewardsError):
 
 
 class NotEligible(RewardsError):
-    """The member may not do this (e.g. self-referral, an existing customer)."""
+    """The member or the thing does not qualify (self-referral, an unfulfilled line)."""
 
     code = "NOT_ELIGIBLE"
 
 
 class AlreadyExists(RewardsError):
     code = "ALREADY_EXISTS"
+
+
+class Conflict(RewardsError):
+    """The thing is no longer in a state that allows this (e.g. a decided review)."""
+
+    code = "CONFLICT"

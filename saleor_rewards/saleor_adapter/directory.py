@@ -1,4 +1,6 @@
-"""Saleor's channels and customers, as the schema's ``Directory``."""
+"""Saleor's channels, customers and order lines, as the schema's ``Directory``."""
+
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -7,10 +9,11 @@ from django.db.models import Q
 from saleor.account.models import User
 from saleor.channel.models import Channel
 from saleor.order import OrderChargeStatus, OrderEvents, OrderStatus
-from saleor.order.models import Order
+from saleor.order.models import Order, OrderLine
 
 from ..ledger.errors import ProgramDisabled
 from ..ledger.models import Program
+from ..programs.reviews import OrderLineInfo
 
 PAID_CHARGE_STATUSES = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
 PAID_EVENTS = (OrderEvents.ORDER_FULLY_PAID, OrderEvents.ORDER_MARKED_AS_PAID)
@@ -85,3 +88,24 @@ class SaleorDirectory:
             )
         sender = Site.objects.get_current().settings.default_from_email
         send_mail(subject, body, sender, [to])
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        try:
+            pk = UUID(line_id)
+        except (TypeError, ValueError):
+            return None
+        line = (
+            OrderLine.objects.select_related("order__channel", "variant")
+            .filter(pk=pk)
+            .first()
+        )
+        if line is None:
+            return None
+        order = line.order
+        return OrderLineInfo(
+            line_id=str(line.pk),
+            order_id=str(order.pk),
+            owner_id=order.user_id,
+            channel_slug=order.channel.slug,
+            product_id=str(line.variant.product_id) if line.variant else "",
+            fulfilled=line.quantity_fulfilled > 0 or order.status == OrderStatus.FULFILLED,
+        )

@@ -10,6 +10,7 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from .. import config
 from ..graphql import view
 from ..graphql.context import RewardsContext
+from .account_tasks import enqueue_email_verified_bonus
 from .auth import requestor_from_request
 from .directory import SaleorDirectory
 from .order_tasks import enqueue_order_sync
@@ -119,7 +120,7 @@ class RewardsPlugin(BasePlugin):
         return self._sync_order_later(order, previous_value)
 
     # --- Referrals (R3) ---------------------------------------------------------
-    # The sponsor named in the new account's metadata.: the sponsor named in the new account's metadata.
+    # The sponsor named in the new account's metadata.
 
     def customer_created(self, customer, previous_value=None, **kwargs):
         if not self.active:
@@ -136,4 +137,19 @@ class RewardsPlugin(BasePlugin):
             transaction.on_commit(enqueue)
         except Exception:  # noqa: BLE001
             logger.exception("Could not schedule referral of user %s", user_id)
+        return previous_value
+
+    # --- Bonus points (B1) -----------------------------------------------------
+    # Saleor's account_confirmed has no channel; the task credits the bonus in
+    # every active channel, once per member (the ledger key), however often this
+    # fires.
+
+    def account_confirmed(self, user, previous_value=None, **kwargs):
+        if not self.active:
+            return previous_value
+        try:
+            user_id = user.pk
+            transaction.on_commit(lambda: enqueue_email_verified_bonus(user_id))
+        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
+            logger.exception("saleor-rewards could not schedule the e-mail bonus")
         return previous_value
