@@ -4,10 +4,13 @@ import graphene
 
 from ..ledger.errors import RewardsError as DomainError
 from ..programs.members import Member
-from .context import MANAGE_USERS
+from ..programs.settings import program_settings
+from .context import MANAGE_PLUGINS, MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
+from .mutations.program_update import RewardsProgramUpdate
+from .program_types import RewardsProgram
 from .types import RewardsMember
 
 
@@ -51,9 +54,24 @@ class Query(graphene.ObjectType):
             return None
         return Member(program, member_id)
 
+    # Program settings (MANAGE_PLUGINS)
+    rewards_program = graphene.Field(
+        RewardsProgram,
+        channel=graphene.String(required=True),
+        description="Staff / Apps: a channel's program settings (MANAGE_PLUGINS).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_program(root, info, channel):
+        context = info.context
+        context.requestor.require_perm(MANAGE_PLUGINS)
+        return program_settings(context.program(channel), context.plugin_settings)
+
 
 class Mutation(graphene.ObjectType):
     rewards_balance_adjust = RewardsBalanceAdjust.Field()
+    rewards_program_update = RewardsProgramUpdate.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
