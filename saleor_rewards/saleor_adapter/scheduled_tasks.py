@@ -62,10 +62,15 @@ BEAT_SCHEDULE = {
 
 def register_beat_schedule(conf=app.conf) -> None:
     """Add our entries to the beat schedule, keeping any of the same name."""
-    schedule = dict(conf.beat_schedule or {})
+    # In place: with Saleor's ``namespace="CELERY"`` a lookup of ``beat_schedule``
+    # finds ``CELERY_BEAT_SCHEDULE`` of Django's settings first, so assigning
+    # ``conf.beat_schedule`` would be shadowed by it; the dict it returns is the one
+    # every scheduler reads.
+    schedule = conf.beat_schedule
+    if schedule is None:
+        conf.beat_schedule = schedule = {}
     for name, entry in BEAT_SCHEDULE.items():
         schedule.setdefault(name, entry)
-    conf.beat_schedule = schedule
 
 
 register_beat_schedule()
