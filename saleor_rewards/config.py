@@ -224,6 +224,10 @@ SETTINGS: tuple[Setting, ...] = (
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
+# Keys of ``Program.settings`` starting with this are the program's bookkeeping (the
+# change history of programs/settings.py), never settings.
+BOOKKEEPING_PREFIX = "_"
+
 
 def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:
     """Typed settings from raw values; defaults fill the gaps unless ``partial``.
@@ -256,7 +260,8 @@ def resolve(global_values: Mapping[str, object], overrides: Mapping[str, object]
     channel_values = {
         name: value
         for name, value in overrides.items()
-        if name not in BY_NAME or BY_NAME[name].per_channel
+        if not name.startswith(BOOKKEEPING_PREFIX)
+        and (name not in BY_NAME or BY_NAME[name].per_channel)
     }
     merged.update(parse(channel_values, partial=True))
     return merged

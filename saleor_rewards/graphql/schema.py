@@ -5,14 +5,17 @@ import graphene
 from ..ledger.errors import RewardsError as DomainError
 from ..programs.members import Member
 from ..programs.models import Review
-from .context import MANAGE_USERS
+from ..programs.settings import program_settings
+from .context import MANAGE_PLUGINS, MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
+from .mutations.program_update import RewardsProgramUpdate
 from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
 from .mutations.review_moderate import RewardsReviewModerate
 from .mutations.review_submit import RewardsReviewSubmit
+from .program_types import RewardsProgram
 from .reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types import RewardsMember
 
@@ -78,6 +81,19 @@ class Query(graphene.ObjectType):
         if channel:
             reviews = reviews.filter(program=context.program(channel))
         return review_connection(reviews, first=first, after=after)
+    # Program settings (MANAGE_PLUGINS)
+    rewards_program = graphene.Field(
+        RewardsProgram,
+        channel=graphene.String(required=True),
+        description="Staff / Apps: a channel's program settings (MANAGE_PLUGINS).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_program(root, info, channel):
+        context = info.context
+        context.requestor.require_perm(MANAGE_PLUGINS)
+        return program_settings(context.program(channel), context.plugin_settings)
 
 
 class Mutation(graphene.ObjectType):
@@ -86,6 +102,7 @@ class Mutation(graphene.ObjectType):
     rewards_referral_invite = RewardsReferralInvite.Field()
     rewards_review_submit = RewardsReviewSubmit.Field()
     rewards_review_moderate = RewardsReviewModerate.Field()
+    rewards_program_update = RewardsProgramUpdate.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

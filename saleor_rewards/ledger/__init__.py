@@ -4,6 +4,7 @@ Public functions only; programs and fronts use these, never the tables directly
 for writing.
 """
 
+from .activation import activate_due_lots, due_for_activation
 from .audit import Drift, audit
 from .constants import (
     ActorType,
@@ -15,7 +16,7 @@ from .constants import (
     ReferenceType,
 )
 from .errors import RewardsError
-from .expiry import expire_due_lots
+from .expiry import due_for_expiry, expire_due_lots
 from .operations import (
     activate,
     adjust,
@@ -35,7 +36,8 @@ from .queries import Balance, balance, expiring_soon, history
 __all__ = [
     "NO_REFERENCE", "SYSTEM", "Actor", "ActorType", "Balance", "Drift", "EntryType",
     "HoldStatus", "Kind", "LotSource", "LotStatus", "Posting", "Reference",
-    "ReferenceType", "RewardsError", "activate", "adjust", "audit", "balance", "capture", "credit",
-    "debit", "expire_due_lots", "expiring_soon", "history", "hold", "open_account",
+    "ReferenceType", "RewardsError", "activate", "activate_due_lots", "adjust", "audit",
+    "balance", "capture", "credit", "debit", "due_for_activation", "due_for_expiry",
+    "expire_due_lots", "expiring_soon", "history", "hold", "open_account",
     "release", "return_debit", "revoke", "void",
 ]  # fmt: skip

@@ -6,11 +6,12 @@ accounts. Accounts are locked first, in ascending id order, the order every ledg
 operation respects (posting.py), so the job never deadlocks with a member's request.
 """
 
-from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
-from django.db import connection, transaction
 from django.utils import timezone
+
+from .batches import Progress, run_in_batches, summary
 
 _DUE_ACCOUNTS_SQL = """
 SELECT DISTINCT account_id FROM rewards_lot
@@ -59,7 +60,7 @@ def expire_due_lots(
     now: datetime | None = None,
     *,
     batch_size: int = 2000,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Expire every available lot whose ``expires_at`` has passed; return how many.
 
@@ -67,26 +68,18 @@ def expire_due_lots(
     run never holds many locks for long; ``progress(accounts, lots)`` is called
     after each batch with the running totals.
     """
-    now = now or timezone.now()
-    accounts = lots = 0
-    after = 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                _DUE_ACCOUNTS_SQL, {"now": now, "after": after, "limit": batch_size}
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                return lots
-            cursor.execute(
-                "SELECT id FROM rewards_account WHERE id = ANY(%s) ORDER BY id "
-                "FOR UPDATE",
-                [ids],
-            )
-            cursor.execute(_EXPIRE_SQL, {"ids": ids, "now": now})
-            count, _total = cursor.fetchone()
-        accounts += len(ids)
-        lots += count
-        after = ids[-1]
-        if progress:
-            progress(accounts, lots)
+    return run_in_batches(
+        _DUE_ACCOUNTS_SQL, _EXPIRE_SQL, now or timezone.now(),
+        batch_size=batch_size, progress=progress,
+    )  # fmt: skip
+
+
+_DUE_LOTS = (
+    "FROM rewards_lot "
+    "WHERE status = 'available' AND remaining > 0 AND expires_at <= %(now)s"
+)
+
+
+def due_for_expiry(now: datetime | None = None) -> tuple[int, int, Decimal]:
+    """What ``expire_due_lots(now)`` would expire: (accounts, lots, amount)."""
+    return summary(_DUE_LOTS, now or timezone.now())

@@ -1,1 +1,76 @@
-"""Celery tasks (placeholder; filled by its owner)."""
+"""Scheduled jobs (O1): Celery tasks and their Celery beat entries.
+
+Saleor's worker and beat import ``saleor_rewards.tasks`` (and so this module) through
+``app.autodiscover_tasks(lambda: discover_plugins_modules(settings.PLUGINS))`` in
+``saleor/celeryconf.py``. Celery runs that discovery from ``loader.init_worker()``
+(``import_default_modules``), which ``celery beat`` calls in ``Beat.init_loader``
+before ``start_scheduler`` builds its scheduler, and every scheduler (Celery's
+``PersistentScheduler``, Saleor's ``DatabaseScheduler``) reads
+``app.conf.beat_schedule`` in ``setup_schedule``. So the entries added below at
+import time are scheduled without the merchant editing Saleor's settings (checked
+against Celery 5.x and Saleor 3.23.28). An entry of the same name already in
+``CELERY_BEAT_SCHEDULE`` wins, which is how a merchant changes a schedule.
+"""
+
+import logging
+from datetime import timedelta
+
+from saleor.celeryconf import app
+from saleor.core.db.connection import allow_writer
+
+from ..ledger import activate_due_lots, expire_due_lots
+
+logger = logging.getLogger(__name__)
+
+ACTIVATION_EVERY = timedelta(hours=1)
+EXPIRY_EVERY = timedelta(minutes=15)
+
+
+@app.task
+def activate_due_credits_task() -> int:
+    """Make pending lots whose hold is over spendable (L2); returns how many."""
+    with allow_writer():
+        activated = activate_due_lots()
+    logger.info("saleor-rewards: activated %s due lot(s).", activated)
+    return activated
+
+
+@app.task
+def expire_due_lots_task() -> int:
+    """Expire available lots past their expiry date (L4); returns how many."""
+    with allow_writer():
+        expired = expire_due_lots()
+    logger.info("saleor-rewards: expired %s lot(s).", expired)
+    return expired
+
+
+# A run that waited longer than its interval in the queue is dropped: the next one
+# does the same work, so stale duplicates would only queue up behind a busy worker.
+BEAT_SCHEDULE = {
+    "saleor-rewards-activate-due-credits": {
+        "task": activate_due_credits_task.name,
+        "schedule": ACTIVATION_EVERY,
+        "options": {"expires": ACTIVATION_EVERY.total_seconds()},
+    },
+    "saleor-rewards-expire-due-lots": {
+        "task": expire_due_lots_task.name,
+        "schedule": EXPIRY_EVERY,
+        "options": {"expires": EXPIRY_EVERY.total_seconds()},
+    },
+}
+
+
+def register_beat_schedule(conf=app.conf) -> None:
+    """Add our entries to the beat schedule, keeping any of the same name."""
+    # In place: with Saleor's ``namespace="CELERY"`` a lookup of ``beat_schedule``
+    # finds ``CELERY_BEAT_SCHEDULE`` of Django's settings first, so assigning
+    # ``conf.beat_schedule`` would be shadowed by it; the dict it returns is the one
+    # every scheduler reads.
+    schedule = conf.beat_schedule
+    if schedule is None:
+        conf.beat_schedule = schedule = {}
+    for name, entry in BEAT_SCHEDULE.items():
+        schedule.setdefault(name, entry)
+
+
+register_beat_schedule()

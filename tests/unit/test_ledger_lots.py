@@ -428,8 +428,8 @@ def test_O2_rewards_expire_command_expires_what_is_due_now(program, new_member):
     settle()
 
     # then it expired them all and said so
-    assert "Expired 6 lot(s)." in out.getvalue()
-    assert "2 accounts, 4 lots expired so far" in out.getvalue()
+    assert "Expired 6 lot(s) of 3 account(s) in 2 batch(es)" in out.getvalue()
+    assert "batch 1: 2 accounts, 4 lots expired so far" in out.getvalue()
     assert set(
         Lot.objects.filter(status=LotStatus.EXPIRED).values_list("id", flat=True)
     ) == set(due)

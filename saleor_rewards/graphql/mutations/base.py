@@ -25,8 +25,13 @@ class RewardsMutation(graphene.Mutation):
             with transaction.atomic():
                 payload = cls.perform(root, info, **data)
         except DomainError as error:
-            return cls(errors=[error_from(error)])
+            return cls(errors=cls.errors_for(error))
         return cls(errors=[], **payload)
+
+    @classmethod
+    def errors_for(cls, error: DomainError) -> list[dict]:
+        """The ``errors`` of a failed mutation; one per field when it names many."""
+        return [error_from(error)]
 
     @classmethod
     def perform(cls, root, info, **data) -> dict:

@@ -1,0 +1,67 @@
+"""The batch loop of the set-based jobs (expiry, activation).
+
+Each batch is one transaction over at most ``batch_size`` accounts: it finds the
+next accounts with due lots, locks them in ascending id order (the order every
+ledger operation respects, posting.py, so a job never deadlocks with a member's
+request), then runs the job's one statement over all of them.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+Progress = Callable[[int, int], None]
+
+
+def run_in_batches(
+    due_accounts_sql: str,
+    work_sql: str,
+    now: datetime,
+    *,
+    batch_size: int,
+    progress: Progress | None,
+) -> int:
+    """Run ``work_sql`` (returning ``(lots, amount)``) per batch; return the lots.
+
+    ``due_accounts_sql`` takes ``now``, ``after`` and ``limit`` and returns account
+    ids in ascending order; ``work_sql`` takes ``ids`` and ``now``.
+    ``progress(accounts, lots)`` is called after each batch with running totals.
+    """
+    accounts = lots = 0
+    after = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                due_accounts_sql, {"now": now, "after": after, "limit": batch_size}
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return lots
+            cursor.execute(
+                "SELECT id FROM rewards_account WHERE id = ANY(%s) ORDER BY id "
+                "FOR UPDATE",
+                [ids],
+            )
+            cursor.execute(work_sql, {"ids": ids, "now": now})
+            count, _total = cursor.fetchone()
+        accounts += len(ids)
+        lots += count
+        after = ids[-1]
+        if progress:
+            progress(accounts, lots)
+
+
+def summary(lots_sql: str, now: datetime) -> tuple[int, int, Decimal]:
+    """(accounts, lots, amount) of the due lots ``lots_sql`` selects (a dry run).
+
+    ``lots_sql`` is a ``FROM ... WHERE ...`` clause over ``rewards_lot`` taking ``now``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(DISTINCT account_id), COUNT(*), COALESCE(SUM(remaining), 0) "
+            + lots_sql,
+            {"now": now},
+        )
+        return cursor.fetchone()
