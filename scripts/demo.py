@@ -92,13 +92,18 @@ staff = User(email="staff@example.com", is_staff=True, is_superuser=True,
     is_active=True, is_confirmed=True)
 staff.set_password("{password}")
 staff.save()
-print(variant.id, warehouse.id)
+from saleor.account.models import Group
+from saleor.permission.models import Permission
+group = Group.objects.create(name="Full access", restricted_access_to_channels=False)
+group.permissions.set(Permission.objects.all())
+group.user_set.add(staff)
+print("IDS", variant.id, warehouse.id)
 """.replace("{password}", PASSWORD)
 
 TOKEN_FOR = """
 from saleor.account.models import User
 from saleor.core.tokens import account_confirm_token_generator
-print(account_confirm_token_generator.make_token(User.objects.get(email="{email}")))
+print("TOKEN", account_confirm_token_generator.make_token(User.objects.get(email="{email}")))
 """
 
 # --- Saleor's storefront and Dashboard API -----------------------------------------------
@@ -132,7 +137,7 @@ REFUND_LINES = """mutation($order: ID!, $input: OrderRefundProductsInput!) {
 ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   points { available pending }
   referral { code friendsCount }
-  history(first: 3) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
+  history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
 
 ADDRESS = {"firstName": "Fay", "lastName": "Lee", "streetAddress1": "1 Main St",
            "city": "NEW YORK", "postalCode": "10001", "country": "US",
@@ -192,6 +197,18 @@ def kept(points: int, basis: Decimal, refunded: Decimal) -> int:
 # --- The story -----------------------------------------------------------------------------
 
 
+NO_REASON = {"ACTIVATE": "delivered: pending -> available", "EXPIRE": "expired"}
+
+
+def _entry(node: dict) -> str:
+    """One history entry: type, change, available balance after, reason."""
+    amount = int(node["amount"])
+    change = f"{amount:+d}" if amount else ""
+    reason = node["reason"] or NO_REASON.get(node["type"], "")
+    return (f"  {node['type'].lower():<9}{change:>6}  available after "
+            f"{int(node['balanceAfter']):>4}  {reason}")  # fmt: skip
+
+
 class Story:
     def __init__(self, saleor: srv.Saleor, env: dict):
         self.saleor, self.env = saleor, env
@@ -199,6 +216,7 @@ class Story:
         self.emails = {"Sam": "sam@example.com", "Fay": "fay@example.com"}
         self.expected = {"Sam": Expected(), "Fay": Expected()}
         self.failures = 0
+        self.seen: dict[str, int] = {}
         self.step_no = 0
 
     def sign_in(self, name: str, email: str) -> str:
@@ -210,10 +228,10 @@ class Story:
         return self.saleor.rewards(ME, {"channel": CHANNEL}, self.tokens[name])["rewardsMe"]
 
     def report(self, title: str) -> None:
+        """Balances next to SPEC's figures, then the history entries this step added."""
         self.step_no += 1
         print(f"\nStep {self.step_no}: {title}")
-        print(f"  {'member':<7}{'available':>10}{'pending':>9}   {'expected':>10}  "
-              f"{'':2}  newest history (type amount -> balance: reason)")  # fmt: skip
+        print(f"  {'member':<8}{'available':>10}{'pending':>9}  {'SPEC says':>11}")
         for name in ("Sam", "Fay"):
             if name not in self.tokens:
                 continue
@@ -222,13 +240,13 @@ class Story:
             want = self.expected[name].figures()
             ok = got == want
             self.failures += not ok
-            newest = me["history"]["edges"][:1]
-            last = (
-                "{type} {amount:+} -> {balanceAfter}: {reason}".format(**newest[0]["node"])
-                if newest else "-"
-            )  # fmt: skip
-            print(f"  {name:<7}{got[0]:>10}{got[1]:>9}   {want[0]:>5}/{want[1]:<4}  "
-                  f"{'ok' if ok else 'XX'}  {last}")  # fmt: skip
+            print(f"  {name:<8}{got[0]:>10}{got[1]:>9}  {want[0]:>5} / {want[1]:<4} "
+                  f"{'ok' if ok else 'DIFFERS'}")  # fmt: skip
+            history = me["history"]
+            added = history["totalCount"] - self.seen.get(name, 0)
+            self.seen[name] = history["totalCount"]
+            for edge in reversed(history["edges"][:added]):
+                print(f"  {'':8}{_entry(edge['node'])}")
 
     def register(self, name: str, metadata=None) -> None:
         email = self.emails[name]
@@ -238,8 +256,9 @@ class Story:
 
     def confirm(self, name: str, day: int) -> None:
         email = self.emails[name]
-        token = srv.admin(self.env, "shell", "-c", TOKEN_FOR.replace("{email}", email),
-                          capture=True).strip()  # fmt: skip
+        out = srv.admin(self.env, "shell", "-c", TOKEN_FOR.replace("{email}", email),
+                        capture=True)  # fmt: skip
+        token = next(line[6:] for line in out.splitlines() if line.startswith("TOKEN "))
         self.saleor.graphql(CONFIRM, {"email": email, "token": token})
         self.sign_in(name, email)
         self.expected[name].credit(int(SETTINGS["signup_bonus_points"]), day,
@@ -251,7 +270,7 @@ class Story:
             member.expire(day)
 
 
-def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: int) -> int:
+def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> int:
     story = Story(saleor, env)
     gid = srv.global_id
     staff = story.saleor.graphql(TOKEN_CREATE, {"email": "staff@example.com",
@@ -269,6 +288,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: int) -> i
 
     story.register("Sam")  # not confirmed yet: he cannot sign in, nothing to show
     story.report("Sam registers (accountRegister); his e-mail is not verified yet")
+    print("  (an unverified account cannot sign in: no balance to show yet)")
 
     story.confirm("Sam", 0)
     story.report("Sam verifies his e-mail (confirmAccount) -> sign-up bonus (B1)")
@@ -357,10 +377,13 @@ def main() -> int:
     env = srv.saleor_env(DATABASE)
     fresh_database(env, args.rebuild)
     srv.step("Shop set-up: channel 'demo' (USD), coffee at 20.00, shipping 5.00, staff")
-    variant_id, warehouse_id = srv.admin(env, "shell", "-c", SHOP_SETUP, capture=True).split()
+    out = srv.admin(env, "shell", "-c", SHOP_SETUP, capture=True)
+    variant_id, warehouse_id = next(
+        line.split()[1:] for line in out.splitlines() if line.startswith("IDS ")
+    )
     srv.step(f"Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
     with srv.Saleor(env, args.port) as saleor:
-        return play(saleor, env, int(variant_id), int(warehouse_id))
+        return play(saleor, env, int(variant_id), warehouse_id)
 
 
 if __name__ == "__main__":

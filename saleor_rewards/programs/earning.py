@@ -48,6 +48,11 @@ class OrderSnapshot:
     refunded_with_lines: Decimal = ZERO
     paid_with_rewards: Decimal = ZERO  # gross, through the plugin's gift cards (S1)
     customer_email: str = ""
+    number: str = ""  # the shop's order number, for people to read
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number}" if self.number else self.order_id
 
     @property
     def fully_refunded(self) -> bool:

@@ -36,8 +36,8 @@ def _settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: st
     reversed_ = order.cancelled or refunded >= award.basis
     standing = 0 if reversed_ else standing_points(award.points, award.basis, refunded)
     reason = (
-        f"Order {order.order_id} cancelled" if order.cancelled
-        else f"Order {order.order_id} refunded"
+        f"Order {order.label} cancelled" if order.cancelled
+        else f"Order {order.label} refunded"
     )  # fmt: skip
     taken = awards.take_back(
         award, standing, reversed_=reversed_, refunded=refunded,
@@ -65,7 +65,7 @@ def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
                 NewAward(AwardKind.LOYALTY, order.customer_id, basis, percent,
                          points_for(basis, percent, settings["points_per_unit"],
                                     multiplier),
-                         f"Order {order.order_id} paid"),
+                         f"Order {order.label} paid"),
                 settings, now,
             )  # fmt: skip
         taken = _settle(award, order, settings, now, "Purchase points")
@@ -101,7 +101,7 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
             award = awards.open_award(
                 program, order.order_id,
                 NewAward(AwardKind.REFERRAL, referral.sponsor_id, basis, percent,
-                         points, f"Friend's first order {order.order_id}"),
+                         points, f"Friend's first order {order.label}"),
                 settings, now,
             )  # fmt: skip
             referral.rewarded_order_id = order.order_id

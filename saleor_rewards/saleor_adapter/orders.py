@@ -102,6 +102,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         currency=order.currency,
         customer_id=order.user_id,
         customer_email=order.user_email,
+        number=str(order.number),
         lines=lines,
         total_gross=order.total_gross_amount,
         fully_paid=order.charge_status in PAID,
