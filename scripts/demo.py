@@ -348,6 +348,12 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.expire(started + timedelta(days=61), 61)
     story.report("61 days after delivery: purchase and referral points expired (L4, R8)")
 
+    srv.step("rewards_audit: every balance recomputed from its lots and entries")
+    try:
+        print(srv.admin(env, "rewards_audit", capture=True).strip().splitlines()[-1])
+    except __import__("subprocess").CalledProcessError as error:
+        print(error.stdout)
+        story.failures += 1
     if story.failures:
         print(f"\nFAIL: {story.failures} figure(s) differ from SPEC's arithmetic")
         return 1
