@@ -7,6 +7,7 @@ from .programs.models import (
     ReferralCode,
     ReferralInvite,
     Review,
+    VoucherConversion,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "ReferralCode",
     "ReferralInvite",
     "Review",
+    "VoucherConversion",
 ]

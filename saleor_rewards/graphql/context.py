@@ -16,6 +16,7 @@ from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
 from ..programs.referrals import ReferralShop
 from ..programs.reviews import OrderLineInfo
+from ..programs.vouchers import NewVoucher, VoucherShop
 
 # Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
 # operations map to these.
@@ -70,8 +71,16 @@ class Requestor:
 
 ANONYMOUS = Requestor()
 
+# Currencies whose smallest unit is not a hundredth (ISO 4217 minor units); the
+# Saleor directory asks Saleor's own source (babel) instead.
+ISO_4217_EXPONENTS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
+                    "XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+}  # fmt: skip
 
-class Directory(ReferralShop, Protocol):
+
+class Directory(ReferralShop, VoucherShop, Protocol):
     """Lookups of things the shop platform owns (channels, customers)."""
 
     def program(self, channel_slug: str) -> Program | None: ...
@@ -93,6 +102,7 @@ class ProgramDirectory:
     def __init__(self, order_lines=()):
         # The order lines it knows (the Saleor-independent suite gives them).
         self.order_lines = {line.line_id: line for line in order_lines}
+        self.vouchers: list[NewVoucher] = []  # created by S5 conversions
 
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
@@ -121,6 +131,14 @@ class ProgramDirectory:
         send_mail(subject, body, None, [to])
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         return self.order_lines.get(line_id)
+
+    # Voucher codes (S5): kept in memory, the currency's precision from ISO 4217.
+    def currency_precision(self, currency: str) -> int:
+        return ISO_4217_EXPONENTS.get(currency, 2)
+
+    def create_voucher(self, voucher: NewVoucher) -> str:
+        self.vouchers.append(voucher)
+        return f"stand-in-{len(self.vouchers)}"
 
 
 @dataclass

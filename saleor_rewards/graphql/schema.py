@@ -15,6 +15,7 @@ from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
 from .mutations.review_moderate import RewardsReviewModerate
 from .mutations.review_submit import RewardsReviewSubmit
+from .mutations.voucher_create import RewardsVoucherCreate
 from .program_types import RewardsProgram
 from .reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types import RewardsMember
@@ -103,6 +104,7 @@ class Mutation(graphene.ObjectType):
     rewards_review_submit = RewardsReviewSubmit.Field()
     rewards_review_moderate = RewardsReviewModerate.Field()
     rewards_program_update = RewardsProgramUpdate.Field()
+    rewards_voucher_create = RewardsVoucherCreate.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -14,6 +14,8 @@ from saleor.order.models import Order, OrderLine
 from ..ledger.errors import ProgramDisabled
 from ..ledger.models import Program
 from ..programs.reviews import OrderLineInfo
+from ..programs.vouchers import NewVoucher
+from . import vouchers
 
 PAID_CHARGE_STATUSES = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
 PAID_EVENTS = (OrderEvents.ORDER_FULLY_PAID, OrderEvents.ORDER_MARKED_AS_PAID)
@@ -109,3 +111,11 @@ class SaleorDirectory:
             product_id=str(line.variant.product_id) if line.variant else "",
             fulfilled=line.quantity_fulfilled > 0 or order.status == OrderStatus.FULFILLED,
         )
+
+    # Voucher codes (S5)
+
+    def currency_precision(self, currency: str) -> int:
+        return vouchers.currency_precision(currency)
+
+    def create_voucher(self, voucher: NewVoucher) -> str:
+        return vouchers.create_voucher(voucher)

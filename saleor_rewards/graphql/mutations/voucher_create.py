@@ -1,0 +1,46 @@
+import graphene
+
+from ...programs import vouchers
+from ..types import RewardsMoney
+from .base import RewardsMutation
+
+
+class RewardsVoucherCreate(RewardsMutation):
+    class Meta:
+        description = (
+            "Customer: turn points into a single-use voucher code of their value in "
+            "the channel's currency, valid `voucher_valid_days` (S5). The points are "
+            "debited soonest-expiring first; with `idempotencyKey` a repeated request "
+            "returns the same code without a second debit."
+        )
+
+    class Arguments:
+        channel = graphene.String(required=True, description="Channel slug.")
+        points = graphene.Int(
+            required=True,
+            description="Points to convert; must come to whole cents (or the "
+            "currency's smallest unit).",
+        )
+        idempotency_key = graphene.String(
+            description="Your request id (up to 100 characters): the same key "
+            "returns the first voucher."
+        )
+
+    voucher_code = graphene.String(description="The code to enter at checkout.")
+    value = graphene.Field(RewardsMoney, description="What the code takes off an order.")
+    valid_until = graphene.DateTime(description="The code is refused after this.")
+
+    @classmethod
+    def perform(cls, root, info, *, channel, points, idempotency_key=None):
+        context = info.context
+        member_id = context.requestor.require_user()
+        program = context.program(channel)
+        conversion = vouchers.convert_to_voucher(
+            program, member_id, points, context.directory, context.settings_for(program),
+            idempotency_key=idempotency_key, actor=context.requestor.actor(),
+        )  # fmt: skip
+        return {
+            "voucher_code": conversion.code,
+            "value": RewardsMoney(amount=conversion.amount, currency=conversion.currency),
+            "valid_until": conversion.valid_until,
+        }
