@@ -146,7 +146,7 @@ def test_L2_fulfilment_cancelled_and_redone_activates_once(store, product, custo
     assert entries(customer_user) == [("earn", 50), ("activate", 0)]
 
 
-def test_L2_hold_days_keep_points_pending_after_delivery(
+def test_L2_hold_days_keep_points_pending_until_the_activation_job(
     store, product, customer_user, plugin_configuration_row
 ):
     from saleor.plugins.models import PluginConfiguration
@@ -161,6 +161,17 @@ def test_L2_hold_days_keep_points_pending_after_delivery(
     assert points(customer_user) == {"available": 0, "pending": 50}
     lot = OrderAward.objects.get().lot
     assert lot.available_at.date() == (timezone.now() + timedelta(days=7)).date()
+
+    # and the scheduled activation job makes them spendable once the hold is over
+    from django.core.management import call_command
+
+    out = __import__("io").StringIO()
+    call_command("rewards_activate", "--now", (timezone.now() + timedelta(days=6)).isoformat(),
+                 stdout=out)  # fmt: skip
+    assert points(customer_user) == {"available": 0, "pending": 50}
+    call_command("rewards_activate", "--now", (lot.available_at + timedelta(minutes=1)).isoformat(),
+                 stdout=out)  # fmt: skip
+    assert points(customer_user) == {"available": 50, "pending": 0}
 
 
 def test_L3_cancel_after_fulfilment_revokes_available_points(store, product, customer_user):
