@@ -17,7 +17,6 @@ from .models import Account, Program
 from .posting import (
     NO_REFERENCE,
     SYSTEM,
-    ZERO,
     Actor,
     Posting,
     Reference,

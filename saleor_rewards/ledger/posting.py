@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection
 
-from .constants import ActorType, EntryType, Kind
+from .constants import ActorType, Kind
 from .errors import IdempotencyConflict, InvalidInput, NotFound
 
 ZERO = Decimal(0)

@@ -4,10 +4,8 @@ The Saleor integration suite covers the same calls with Saleor's real tokens.
 """
 
 import json
-from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
 from graphql_relay import to_global_id
 
