@@ -8,6 +8,7 @@ from .programs.models import (
     ReferralInvite,
     Review,
 )
+from .programs.redemption_models import Redemption
 
 __all__ = [
     "Account",
@@ -17,6 +18,7 @@ __all__ = [
     "Lot",
     "OrderAward",
     "Program",
+    "Redemption",
     "Referral",
     "ReferralCode",
     "ReferralInvite",
