@@ -106,7 +106,8 @@ def _release(redemption: Redemption, cards: GiftCards, now: datetime, reason: st
 
 def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
            member_id: int, *, cards: GiftCards, points: int | None = None,
-           cash: Decimal | str | None = None, now: datetime | None = None) -> Redemption:  # fmt: skip
+           cash: Decimal | str | None = None,
+           now: datetime | None = None) -> Redemption:  # fmt: skip
     """Apply points (or cash balance) to the member's own checkout (S1).
 
     Refuses while the program is off, on someone else's checkout, above the cap and

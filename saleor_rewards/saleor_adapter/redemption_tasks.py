@@ -51,7 +51,8 @@ def settle_for_order(program, order: OrderSnapshot):
     even where Saleor refunded money onto it (transactions route)."""
     given = redemption.settle_order(program, order)
     for settled in Redemption.objects.filter(program=program, order_id=order.order_id):
-        if GiftCard.objects.filter(pk=settled.gift_card_id, current_balance_amount__gt=0).exists():
+        card = GiftCard.objects.filter(pk=settled.gift_card_id)
+        if card.filter(current_balance_amount__gt=0).exists():
             withdraw_gift_card(settled.gift_card_id, settled.checkout_token)
     return given
 

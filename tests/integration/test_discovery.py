@@ -18,6 +18,7 @@ PROGRAM_TABLES = {
     "rewards_referral_code",
     "rewards_referral_invite",
     "rewards_review",
+    "rewards_redemption",
 }
 LEDGER_TABLES = {
     "rewards_program",

@@ -57,7 +57,8 @@ def test_S1_redeem_holds_points_and_issues_a_card_of_their_value(program, shop, 
     assert applied.amount == Decimal("12.00") and applied.status == RedemptionStatus.HELD
     assert columns(points).held == 1200
     card = shop.gift_cards[applied.gift_card_id]
-    assert (card.balance, card.member_id, card.checkout_token) == (Decimal("12.00"), MEMBER, "tok-1")
+    assert (card.balance, card.member_id) == (Decimal("12.00"), MEMBER)
+    assert card.checkout_token == "tok-1"
     assert Hold.objects.get(pk=applied.hold_id).expires_at == at(1, hours=24)
     settle()
 

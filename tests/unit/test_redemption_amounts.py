@@ -73,9 +73,8 @@ def test_S1_part_of_a_card_rounds_the_points_up_never_past_the_hold():
 
 
 def test_S1_cash_used_is_exact():
-    assert units_used(Decimal("2.50"), Decimal("4.00"), Decimal("4.00"), "cash", 100) == Decimal(
-        "2.50"
-    )
+    used = units_used(Decimal("2.50"), Decimal("4.00"), Decimal("4.00"), "cash", 100)
+    assert used == Decimal("2.50")
 
 
 def test_S4_a_refunded_share_gives_back_points_rounded_down():
