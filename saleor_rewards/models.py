@@ -9,6 +9,7 @@ from .programs.models import (
     Review,
     VoucherConversion,
 )
+from .programs.redemption_models import Redemption
 
 __all__ = [
     "Account",
@@ -18,6 +19,7 @@ __all__ = [
     "Lot",
     "OrderAward",
     "Program",
+    "Redemption",
     "Referral",
     "ReferralCode",
     "ReferralInvite",

@@ -6,6 +6,7 @@ never imports Saleor, so it also runs in the Saleor-independent suite.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from django.core.mail import send_mail
@@ -14,6 +15,7 @@ from .. import config
 from ..ledger import Actor, ActorType
 from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
+from ..programs.redemption import CheckoutFacts, GiftCards
 from ..programs.referrals import ReferralShop
 from ..programs.reviews import OrderLineInfo
 from ..programs.vouchers import NewVoucher, VoucherShop
@@ -80,7 +82,7 @@ ISO_4217_EXPONENTS = {
 }  # fmt: skip
 
 
-class Directory(ReferralShop, VoucherShop, Protocol):
+class Directory(ReferralShop, VoucherShop, GiftCards, Protocol):
     """Lookups of things the shop platform owns (channels, customers)."""
 
     def program(self, channel_slug: str) -> Program | None: ...
@@ -91,6 +93,10 @@ class Directory(ReferralShop, VoucherShop, Protocol):
         """An order line by its platform id (B2 reviews); None when unknown."""
         ...
 
+    def checkout(self, token: str) -> CheckoutFacts | None:
+        """A checkout by its token (S1); None when unknown."""
+        ...
+
 
 class ProgramDirectory:
     """Knows only channels that already have a program; every member id exists.
@@ -99,10 +105,13 @@ class ProgramDirectory:
     Saleor-independent suite); the Saleor adapter provides the real directory.
     """
 
-    def __init__(self, order_lines=()):
-        # The order lines it knows (the Saleor-independent suite gives them).
+    def __init__(self, order_lines=(), checkouts=()):
+        # The order lines and checkouts it knows (the Saleor-independent suite
+        # gives them), and the gift cards it issued: id -> card.
         self.order_lines = {line.line_id: line for line in order_lines}
         self.vouchers: list[NewVoucher] = []  # created by S5 conversions
+        self.checkouts = {checkout.token: checkout for checkout in checkouts}
+        self.gift_cards: dict[int, GiftCardStandIn] = {}
 
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
@@ -139,6 +148,30 @@ class ProgramDirectory:
     def create_voucher(self, voucher: NewVoucher) -> str:
         self.vouchers.append(voucher)
         return f"stand-in-{len(self.vouchers)}"
+    # Paying with points (S1): gift cards kept in memory.
+    def checkout(self, token: str) -> CheckoutFacts | None:
+        return self.checkouts.get(token)
+
+    def issue_gift_card(self, checkout, member_id, amount, currency):
+        card_id = len(self.gift_cards) + 1
+        self.gift_cards[card_id] = GiftCardStandIn(
+            f"RWD{card_id:09d}", member_id, amount, currency, checkout.token
+        )
+        return card_id, self.gift_cards[card_id].code
+
+    def withdraw_gift_card(self, card_id, checkout_token):
+        card = self.gift_cards[card_id]
+        card.balance, card.active, card.checkout_token = Decimal(0), False, None
+
+
+@dataclass
+class GiftCardStandIn:
+    code: str
+    member_id: int
+    balance: Decimal
+    currency: str
+    checkout_token: str | None
+    active: bool = True
 
 
 @dataclass

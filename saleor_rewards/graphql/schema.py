@@ -10,6 +10,8 @@ from .context import MANAGE_PLUGINS, MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
+from .mutations.checkout_redeem import RewardsCheckoutRedeem
+from .mutations.checkout_redeem_remove import RewardsCheckoutRedeemRemove
 from .mutations.program_update import RewardsProgramUpdate
 from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
@@ -105,6 +107,8 @@ class Mutation(graphene.ObjectType):
     rewards_review_moderate = RewardsReviewModerate.Field()
     rewards_program_update = RewardsProgramUpdate.Field()
     rewards_voucher_create = RewardsVoucherCreate.Field()
+    rewards_checkout_redeem = RewardsCheckoutRedeem.Field()
+    rewards_checkout_redeem_remove = RewardsCheckoutRedeemRemove.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

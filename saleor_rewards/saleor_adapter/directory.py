@@ -13,9 +13,11 @@ from saleor.order.models import Order, OrderLine
 
 from ..ledger.errors import ProgramDisabled
 from ..ledger.models import Program
+from ..programs.redemption import CheckoutFacts
 from ..programs.reviews import OrderLineInfo
 from ..programs.vouchers import NewVoucher
 from . import vouchers
+from . import gift_cards
 
 PAID_CHARGE_STATUSES = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
 PAID_EVENTS = (OrderEvents.ORDER_FULLY_PAID, OrderEvents.ORDER_MARKED_AS_PAID)
@@ -119,3 +121,36 @@ class SaleorDirectory:
 
     def create_voucher(self, voucher: NewVoucher) -> str:
         return vouchers.create_voucher(voucher)
+    # Paying with points (S1)
+
+    def checkout(self, token: str) -> CheckoutFacts | None:
+        """The checkout's owner and product subtotal: lines after discounts, net of
+        tax, without shipping (Saleor's ``checkout_subtotal``, which recalculates
+        stale prices)."""
+        from saleor.checkout import calculations
+        from saleor.checkout.models import Checkout
+
+        try:
+            UUID(str(token))
+        except ValueError:
+            return None
+        checkout = Checkout.objects.select_related("channel").filter(token=token).first()
+        if checkout is None:
+            return None
+        manager, lines, info = gift_cards.checkout_context(checkout)
+        subtotal = calculations.checkout_subtotal(
+            manager=manager, checkout_info=info, lines=lines
+        )
+        return CheckoutFacts(
+            token=str(checkout.token),
+            owner_id=checkout.user_id,
+            channel_slug=checkout.channel.slug,
+            currency=checkout.currency,
+            product_subtotal=subtotal.net.amount,
+        )
+
+    def issue_gift_card(self, checkout, member_id, amount, currency):
+        return gift_cards.issue_gift_card(checkout, member_id, amount, currency)
+
+    def withdraw_gift_card(self, card_id, checkout_token):
+        gift_cards.withdraw_gift_card(card_id, checkout_token)

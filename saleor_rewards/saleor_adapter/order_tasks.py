@@ -14,6 +14,7 @@ from saleor.core.db.connection import allow_writer
 from ..programs.orders import sync_order
 from .directory import SaleorDirectory
 from .orders import order_snapshot
+from .redemption_tasks import capture_for_order, settle_for_order
 from .settings import program_settings
 
 logger = logging.getLogger(__name__)
@@ -22,12 +23,14 @@ logger = logging.getLogger(__name__)
 def sync_order_now(order_id: str):
     """Sync one order (the task's body; also used by the management command)."""
     with allow_writer():
+        capture_for_order(order_id)  # S1: before the snapshot reads paid_with_rewards
         order = order_snapshot(order_id)
         if order is None:
             return None
         program = SaleorDirectory().program(order.channel_slug)
         if program is None:
             return None
+        settle_for_order(program, order)  # S3, S4
         return sync_order(program, program_settings(program), order)
 
 

@@ -22,6 +22,7 @@ from saleor.order.models import Order
 from saleor.payment import TransactionKind
 
 from ..programs.earning import OrderLine, OrderSnapshot
+from ..programs.redemption import paid_with_rewards
 
 ZERO = Decimal(0)
 PAID = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
@@ -111,4 +112,5 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         refunded_amount=_refunded_money(order),
         refunded_quantities=quantities,
         refunded_with_lines=with_lines,
+        paid_with_rewards=paid_with_rewards(str(order.id)),
     )

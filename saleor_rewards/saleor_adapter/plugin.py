@@ -119,6 +119,17 @@ class RewardsPlugin(BasePlugin):
     def order_fully_refunded(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
 
+    # --- Paying with points (S1) -------------------------------------------------
+    # The order placed from a checkout with a rewards gift card captures its hold:
+    # the card is taken at creation (legacy route) or charged at confirmation
+    # (gift card payment gateway), whether or not the order is ever paid.
+
+    def order_created(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    def order_confirmed(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
     # --- Referrals (R3) ---------------------------------------------------------
     # The sponsor named in the new account's metadata.
 

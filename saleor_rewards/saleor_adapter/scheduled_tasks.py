@@ -60,8 +60,9 @@ BEAT_SCHEDULE = {
 }
 
 
-def register_beat_schedule(conf=app.conf) -> None:
-    """Add our entries to the beat schedule, keeping any of the same name."""
+def register_beat_schedule(conf=app.conf, entries=None) -> None:
+    """Add our entries (or ``entries``) to the beat schedule, keeping any of the same
+    name."""
     # In place: with Saleor's ``namespace="CELERY"`` a lookup of ``beat_schedule``
     # finds ``CELERY_BEAT_SCHEDULE`` of Django's settings first, so assigning
     # ``conf.beat_schedule`` would be shadowed by it; the dict it returns is the one
@@ -69,7 +70,7 @@ def register_beat_schedule(conf=app.conf) -> None:
     schedule = conf.beat_schedule
     if schedule is None:
         conf.beat_schedule = schedule = {}
-    for name, entry in BEAT_SCHEDULE.items():
+    for name, entry in (BEAT_SCHEDULE if entries is None else entries).items():
         schedule.setdefault(name, entry)
 
 

@@ -19,6 +19,7 @@ PROGRAM_TABLES = {
     "rewards_referral_invite",
     "rewards_review",
     "rewards_voucher_conversion",
+    "rewards_redemption",
 }
 LEDGER_TABLES = {
     "rewards_program",

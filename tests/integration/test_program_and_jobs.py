@@ -27,7 +27,12 @@ UPDATE_MUTATION = """mutation($channel: String!, $input: RewardsProgramInput!) {
 
 ACTIVATE_TASK = "saleor_rewards.saleor_adapter.scheduled_tasks.activate_due_credits_task"
 EXPIRE_TASK = "saleor_rewards.saleor_adapter.scheduled_tasks.expire_due_lots_task"
-ENTRIES = ("saleor-rewards-activate-due-credits", "saleor-rewards-expire-due-lots")
+ENTRIES = (
+    "saleor-rewards-activate-due-credits",
+    "saleor-rewards-expire-due-lots",
+    "saleor-rewards-release-stale-redemptions",
+)
+RELEASE_TASK = "saleor_rewards.release_stale_redemptions"
 
 
 @pytest.fixture
@@ -187,9 +192,11 @@ def fresh_beat_process(rewards_plugin, monkeypatch):
     import saleor_rewards.saleor_adapter as adapter
     from saleor.celeryconf import app
 
-    for module in ("saleor_rewards.tasks", "saleor_rewards.saleor_adapter.scheduled_tasks"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
+    for module in ("tasks", "saleor_adapter.scheduled_tasks",
+                   "saleor_adapter.redemption_tasks"):  # fmt: skip
+        monkeypatch.delitem(sys.modules, f"saleor_rewards.{module}", raising=False)
     monkeypatch.delattr(adapter, "scheduled_tasks", raising=False)
+    monkeypatch.delattr(adapter, "redemption_tasks", raising=False)
     for name in ENTRIES:
         monkeypatch.delitem(app.conf.beat_schedule, name, raising=False)
     return app
@@ -242,6 +249,7 @@ def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_proces
     assert {(row.name, row.task, row.enabled) for row in rows} == {
         ("saleor-rewards-activate-due-credits", ACTIVATE_TASK, True),
         ("saleor-rewards-expire-due-lots", EXPIRE_TASK, True),
+        ("saleor-rewards-release-stale-redemptions", RELEASE_TASK, True),  # S2
     }
     assert set(ENTRIES) <= set(scheduler.schedule)
 

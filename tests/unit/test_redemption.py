@@ -1,0 +1,190 @@
+"""S1-S4 in the domain: holds, the stand-in gift cards, capture and returns.
+
+The Saleor side is the ``ProgramDirectory`` stand-in (in-memory checkouts and gift
+cards); the same flows run against real Saleor in tests/integration/test_redemption.py.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from saleor_rewards.graphql.context import ProgramDirectory
+from saleor_rewards.ledger import HoldStatus, Kind, LotSource, credit, open_account
+from saleor_rewards.ledger.errors import (
+    InsufficientBalance,
+    LimitExceeded,
+    PermissionDenied,
+    ProgramDisabled,
+)
+from saleor_rewards.ledger.models import Hold
+from saleor_rewards.programs import redemption
+from saleor_rewards.programs.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.redemption import CheckoutFacts
+from saleor_rewards.programs.redemption_models import Redemption, RedemptionStatus
+
+from .helpers import at, columns, settle
+from .referral_helpers import settings
+
+pytestmark = pytest.mark.django_db
+
+MEMBER = 51
+
+
+@pytest.fixture
+def shop(program):
+    checkout = CheckoutFacts("tok-1", MEMBER, program.channel_slug, "EUR", Decimal("30.00"))
+    return ProgramDirectory(checkouts=[checkout])
+
+
+@pytest.fixture
+def points(program):
+    account = open_account(program, MEMBER, Kind.POINTS)
+    credit(account, 600, key="soon", source=LotSource.LOYALTY, expires_in_days=5, now=at(0))
+    credit(account, 1000, key="late", source=LotSource.BONUS, expires_in_days=50, now=at(0))
+    return account
+
+
+def apply(program, shop, points=None, cash=None, token="tok-1", member=MEMBER, **values):
+    return redemption.redeem(
+        program, settings(**values), shop.checkout(token), member, cards=shop,
+        points=points, cash=cash, now=at(1),
+    )  # fmt: skip
+
+
+def test_S1_redeem_holds_points_and_issues_a_card_of_their_value(program, shop, points):
+    applied = apply(program, shop, points=1200)
+
+    assert applied.amount == Decimal("12.00") and applied.status == RedemptionStatus.HELD
+    assert columns(points).held == 1200
+    card = shop.gift_cards[applied.gift_card_id]
+    assert (card.balance, card.member_id) == (Decimal("12.00"), MEMBER)
+    assert card.checkout_token == "tok-1"
+    assert Hold.objects.get(pk=applied.hold_id).expires_at == at(1, hours=24)
+    settle()
+
+
+def test_S1_above_the_cap_holds_nothing(program, shop, points):
+    with pytest.raises(LimitExceeded) as error:
+        apply(program, shop, points=1501)  # cap: 50 % of 30.00 = 15.00
+    assert error.value.field == "points"
+    assert columns(points).held == 0 and not shop.gift_cards
+
+
+def test_S1_a_tier_cap_below_the_program_cap_applies(program, shop, points):
+    with pytest.raises(LimitExceeded):
+        apply(program, shop, points=200, max_redeem_percent="5")  # 5 % of 30 = 1.50
+
+
+def test_S1_more_than_the_balance_holds_nothing(program, shop, points):
+    shop.checkouts["tok-1"] = CheckoutFacts("tok-1", MEMBER, "web-eu", "EUR", Decimal(100))
+    with pytest.raises(InsufficientBalance) as error:
+        apply(program, shop, points=1700)
+    assert error.value.field == "points"
+    assert columns(points).held == 0 and not shop.gift_cards
+
+
+def test_S1_someone_elses_checkout_is_refused(program, shop, points):
+    with pytest.raises(PermissionDenied):
+        apply(program, shop, points=100, member=MEMBER + 1)
+
+
+def test_S1_program_off_is_refused(program, shop, points):
+    with pytest.raises(ProgramDisabled):
+        apply(program, shop, points=100, program_enabled="false")
+
+
+def test_S1_applying_again_replaces_the_hold_and_the_card(program, shop, points):
+    first = apply(program, shop, points=1000)
+    second = apply(program, shop, points=1500)  # only fits once the first is released
+
+    first.refresh_from_db()
+    assert first.status == RedemptionStatus.RELEASED
+    assert Hold.objects.get(pk=first.hold_id).status == HoldStatus.RELEASED
+    assert not shop.gift_cards[first.gift_card_id].active
+    assert shop.gift_cards[second.gift_card_id].balance == Decimal("15.00")
+    assert columns(points).held == 1500
+    settle()
+
+
+def test_S1_remove_releases_hold_and_card(program, shop, points):
+    applied = apply(program, shop, points=1000)
+
+    removed = redemption.remove(shop.checkout("tok-1"), MEMBER, cards=shop, now=at(1))
+
+    assert removed.id == applied.id and removed.status == RedemptionStatus.RELEASED
+    assert columns(points).held == 0 and columns(points).available == 1600
+    assert shop.gift_cards[applied.gift_card_id].balance == 0
+    settle()
+
+
+def test_S1_cash_balance_pays_too(program, shop):
+    cash = open_account(program, MEMBER, Kind.CASH)
+    credit(cash, "20.00", key="commission", source=LotSource.AFFILIATE, now=at(0))
+
+    applied = apply(program, shop, cash="7.50")
+
+    assert applied.kind == Kind.CASH and applied.points is None
+    assert columns(cash).held == Decimal("7.50")
+    settle()
+
+
+def _order(cancelled=False, refunded_quantities=None):
+    line = OrderLine("line-1", 3, Decimal("30.00"), Decimal("30.00"))
+    return OrderSnapshot(
+        order_id="order-1", channel_slug="web-eu", currency="EUR", customer_id=MEMBER,
+        lines=(line,), total_gross=Decimal("35.00"), cancelled=cancelled,
+        refunded_quantities=refunded_quantities or {},
+    )  # fmt: skip
+
+
+def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, shop, points):
+    apply(program, shop, points=1000)
+
+    captured = redemption.capture_for_order(
+        program, settings(), "tok-1", "order-1", Decimal("8.00"), cards=shop, now=at(2)
+    )
+
+    assert captured.status == RedemptionStatus.CAPTURED and captured.captured == 800
+    assert columns(points).held == 0 and columns(points).available == 800
+    soon, late = points.lots.order_by("expires_at")
+    assert (soon.remaining, late.remaining) == (0, 800)
+    assert redemption.paid_with_rewards("order-1") == Decimal("8.00")
+    settle()
+
+
+def test_S3_cancel_returns_everything_once(program, shop, points):
+    apply(program, shop, points=1000)
+    redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
+                                 cards=shop, now=at(2))  # fmt: skip
+
+    given = redemption.settle_order(program, _order(cancelled=True), now=at(3))
+    again = redemption.settle_order(program, _order(cancelled=True), now=at(3))
+
+    assert (given, again) == (1000, 0)
+    assert columns(points).available == 1600
+    assert Redemption.objects.get().status == RedemptionStatus.RETURNED
+    settle()
+
+
+def test_S4_refund_of_one_of_three_lines_returns_a_third(program, shop, points):
+    apply(program, shop, points=1000)
+    redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
+                                 cards=shop, now=at(2))  # fmt: skip
+
+    given = redemption.settle_order(program, _order(refunded_quantities={"line-1": 1}),
+                                    now=at(3))  # fmt: skip
+
+    assert given == 333
+    assert Redemption.objects.get().returned == 333
+    settle()
+
+
+def test_S2_stale_redemptions_are_found_and_released(program, shop, points):
+    applied = apply(program, shop, points=1000)
+    assert redemption.stale_redemption_ids(at(1, hours=23)) == []
+    assert redemption.stale_redemption_ids(at(1, hours=24)) == [applied.id]
+
+    assert redemption.release_abandoned(applied.id, cards=shop, now=at(2)) is True
+    assert redemption.release_abandoned(applied.id, cards=shop, now=at(2)) is False
+    assert columns(points).held == 0
+    settle()

@@ -1,0 +1,50 @@
+"""S1 + U7: concurrent redemptions on one balance never overspend.
+
+Commits for real (``transaction=True``): each thread has its own connection."""
+
+from decimal import Decimal
+
+import pytest
+
+from saleor_rewards.graphql.context import ProgramDirectory
+from saleor_rewards.ledger import Kind, LotSource, credit, open_account
+from saleor_rewards.ledger.errors import InsufficientBalance
+from saleor_rewards.ledger.models import Account
+from saleor_rewards.programs import redemption
+from saleor_rewards.programs.redemption import CheckoutFacts
+from saleor_rewards.programs.redemption_models import Redemption
+
+from .referral_helpers import settings
+from .test_ledger_concurrency import audit_is_clean, run_at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEMBER = 77
+
+
+def test_S1_concurrent_redemptions_on_one_balance_never_overspend(program):
+    # given 1,000 points and six checkouts of the same member
+    account = open_account(program, MEMBER, Kind.POINTS)
+    credit(account, 1000, key="seed", source=LotSource.LOYALTY, expires_in_days=30)
+    shop = ProgramDirectory(
+        checkouts=[
+            CheckoutFacts(f"tok-{n}", MEMBER, program.channel_slug, "EUR", Decimal(100))
+            for n in range(6)
+        ]
+    )
+
+    # when each applies 400 points at the same moment
+    def redeem(n):
+        return redemption.redeem(
+            program, settings(), shop.checkout(f"tok-{n}"), MEMBER, cards=shop, points=400
+        )
+
+    results, errors = run_at_once(6, redeem)
+
+    # then two got their hold (800), the others were refused, nothing overspent
+    assert sum(result is not None for result in results) == 2
+    assert len(errors) == 4 and all(isinstance(e, InsufficientBalance) for e in errors)
+    account = Account.objects.get(pk=account.pk)
+    assert (account.available, account.held) == (200, 800)
+    assert Redemption.objects.count() == 2
+    assert audit_is_clean()
