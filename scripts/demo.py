@@ -36,6 +36,7 @@ TEMPLATE = "saleor_rewards_demo_template"
 CHANNEL = "demo"
 PASSWORD = "Demo-Passw0rd!"
 PRICE, QUANTITY, SHIPPING = Decimal("20.00"), 3, Decimal("5.00")
+SECOND_QUANTITY = 10
 SETTINGS = {  # what the merchant sets in the Dashboard (pluginUpdate)
     "loyalty_earn_percent": "2.5",
     "referral_reward_percent": "1",
@@ -134,8 +135,13 @@ ORDER = """query($id: ID!) { order(id: $id) {
 REFUND_LINES = """mutation($order: ID!, $input: OrderRefundProductsInput!) {
   orderFulfillmentRefundProducts(order: $order, input: $input) {
     errors { field message } } }"""
+CHECKOUT_TOTAL = """query($id: ID!) {
+  checkout(id: $id) { totalPrice { gross { amount } } } }"""
+REDEEM = """mutation($checkoutId: ID!, $points: Int) {
+  rewardsCheckoutRedeem(checkoutId: $checkoutId, points: $points) {
+    errors { field code message } redemption { points amount { amount currency } status } } }"""
 ME = """query($channel: String!) { rewardsMe(channel: $channel) {
-  points { available pending }
+  points { available pending held }
   referral { code friendsCount }
   history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
 
@@ -159,6 +165,7 @@ class Expected:
 
     available: list[Lot] = field(default_factory=list)
     pending: list[tuple[int, int]] = field(default_factory=list)  # (points, expiry days)
+    held: int = 0
 
     def credit(self, points, day, expiry_days):
         self.available.append(Lot(points, day + expiry_days))
@@ -177,12 +184,20 @@ class Expected:
             lot.points -= taken
             points -= taken
 
+    def hold(self, points):  # S1: reserved from the soonest-expiring lots (U4)
+        assert sum(lot.points for lot in self.available) >= points
+        self.revoke(points)
+        self.held += points
+
+    def capture(self):
+        self.held = 0
+
     def expire(self, day):
         self.available = [lot for lot in self.available if lot.expires > day]
 
-    def figures(self) -> tuple[int, int]:
+    def figures(self) -> tuple[int, int, int]:
         return (sum(lot.points for lot in self.available),
-                sum(points for points, _ in self.pending))  # fmt: skip
+                sum(points for points, _ in self.pending), self.held)  # fmt: skip
 
 
 def percent_points(basis: Decimal, percent: str) -> int:
@@ -231,22 +246,61 @@ class Story:
         """Balances next to SPEC's figures, then the history entries this step added."""
         self.step_no += 1
         print(f"\nStep {self.step_no}: {title}")
-        print(f"  {'member':<8}{'available':>10}{'pending':>9}  {'SPEC says':>11}")
+        print(f"  {'member':<8}{'available':>10}{'pending':>9}{'held':>6}  {'SPEC says':>15}")
         for name in ("Sam", "Fay"):
             if name not in self.tokens:
                 continue
             me = self.me(name)
-            got = (me["points"]["available"], me["points"]["pending"])
+            got = (me["points"]["available"], me["points"]["pending"], me["points"]["held"])
             want = self.expected[name].figures()
             ok = got == want
             self.failures += not ok
-            print(f"  {name:<8}{got[0]:>10}{got[1]:>9}  {want[0]:>5} / {want[1]:<4} "
+            print(f"  {name:<8}{got[0]:>10}{got[1]:>9}{got[2]:>6}  "
+                  f"{want[0]:>5} / {want[1]:<4}/ {want[2]:<4}"
                   f"{'ok' if ok else 'DIFFERS'}")  # fmt: skip
             history = me["history"]
             added = history["totalCount"] - self.seen.get(name, 0)
             self.seen[name] = history["totalCount"]
             for edge in reversed(history["edges"][:added]):
                 print(f"  {'':8}{_entry(edge['node'])}")
+
+    def checkout(self, name: str, quantity: int) -> tuple[str, Decimal]:
+        """A checkout of ``quantity`` coffees with shipping chosen: (id, total)."""
+        token = self.tokens[name]
+        created = self.saleor.graphql(CHECKOUT, {"input": {
+            "channel": CHANNEL, "lines": [{"variantId": srv.global_id("ProductVariant",
+                                                                      self.variant_id),
+                                           "quantity": quantity}],
+            "shippingAddress": ADDRESS, "billingAddress": ADDRESS}}, token)["checkoutCreate"]  # fmt: skip
+        checkout_id = created["checkout"]["id"]
+        method = created["checkout"]["shippingMethods"][0]["id"]
+        return checkout_id, self.total(name, checkout_id, method)
+
+    def total(self, name: str, checkout_id: str, method: str | None = None) -> Decimal:
+        if method:
+            data = self.saleor.graphql(DELIVERY, {"id": checkout_id, "method": method},
+                                       self.tokens[name])["checkoutDeliveryMethodUpdate"]  # fmt: skip
+        else:
+            data = self.saleor.graphql(CHECKOUT_TOTAL, {"id": checkout_id},
+                                       self.tokens[name])  # fmt: skip
+        return Decimal(str(data["checkout"]["totalPrice"]["gross"]["amount"]))
+
+    def pay(self, name: str, checkout_id: str, amount: Decimal) -> dict:
+        """The dummy gateway charges ``amount``; Saleor completes the checkout."""
+        token = self.tokens[name]
+        self.saleor.graphql(PAY, {"id": checkout_id, "input": {
+            "gateway": "mirumee.payments.dummy", "token": "charged",
+            "amount": str(amount)}}, token)  # fmt: skip
+        return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"]["order"]
+
+    def fulfil(self, order_id: str) -> None:
+        lines = self.saleor.graphql(ORDER, {"id": order_id}, self.staff)["order"]["lines"]
+        warehouse = srv.global_id("Warehouse", self.warehouse_id)
+        self.saleor.graphql(FULFIL, {"order": order_id, "input": {
+            "notifyCustomer": False, "lines": [
+                {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"],
+                                                        "warehouse": warehouse}]}
+                for line in lines]}}, self.staff)  # fmt: skip
 
     def register(self, name: str, metadata=None) -> None:
         email = self.emails[name]
@@ -272,9 +326,9 @@ class Story:
 
 def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> int:
     story = Story(saleor, env)
-    gid = srv.global_id
     staff = story.saleor.graphql(TOKEN_CREATE, {"email": "staff@example.com",
                                                 "password": PASSWORD})["tokenCreate"]["token"]  # fmt: skip
+    story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
     channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
     saleor.graphql(PLUGIN_UPDATE, {"id": "saleor_rewards", "channel": None, "input": {
         "active": True,
@@ -304,19 +358,8 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.confirm("Fay", 0)
     story.report("Fay verifies her e-mail -> sign-up bonus (B1)")
 
-    fay = story.tokens["Fay"]
-    checkout = saleor.graphql(CHECKOUT, {"input": {
-        "channel": CHANNEL, "lines": [{"variantId": gid("ProductVariant", variant_id),
-                                       "quantity": QUANTITY}],
-        "shippingAddress": ADDRESS, "billingAddress": ADDRESS}}, fay)["checkoutCreate"]  # fmt: skip
-    checkout_id = checkout["checkout"]["id"]
-    total = saleor.graphql(DELIVERY, {"id": checkout_id, "method":
-                                      checkout["checkout"]["shippingMethods"][0]["id"]}, fay)  # fmt: skip
-    total = Decimal(str(total["checkoutDeliveryMethodUpdate"]["checkout"]["totalPrice"]
-                        ["gross"]["amount"]))  # fmt: skip
-    saleor.graphql(PAY, {"id": checkout_id, "input": {
-        "gateway": "mirumee.payments.dummy", "token": "charged", "amount": str(total)}}, fay)  # fmt: skip
-    order = saleor.graphql(COMPLETE, {"id": checkout_id}, fay)["checkoutComplete"]["order"]
+    checkout_id, total = story.checkout("Fay", QUANTITY)
+    order = story.pay("Fay", checkout_id, total)
     basis = PRICE * QUANTITY  # L1: products only, shipping excluded
     loyalty = percent_points(basis, SETTINGS["loyalty_earn_percent"])
     referral = percent_points(basis, SETTINGS["referral_reward_percent"])
@@ -326,10 +369,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
                  f"charge {order['chargeStatus']}: 2.5 % of {basis} pending for Fay, "
                  f"1 % for Sam (L1, R6)")  # fmt: skip
 
-    lines = saleor.graphql(ORDER, {"id": order["id"]}, staff)["order"]["lines"]
-    saleor.graphql(FULFIL, {"order": order["id"], "input": {"notifyCustomer": False, "lines": [
-        {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"],
-         "warehouse": gid("Warehouse", warehouse_id)}]} for line in lines]}}, staff)  # fmt: skip
+    story.fulfil(order["id"])
     for member in story.expected.values():
         member.activate(0)
     story.report("Staff fulfil the order: pending points become available (L2)")
@@ -343,8 +383,34 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.report(f"Staff refund one coffee ({PRICE}): its share is taken back, "
                  "soonest-expiring points first (L3)")
 
+    # Paying with points (S1): all of Fay's balance on a second, bigger order.
+    spend = story.me("Fay")["points"]["available"]
+    checkout_id, total = story.checkout("Fay", SECOND_QUANTITY)
+    redeemed = saleor.rewards(REDEEM, {"checkoutId": checkout_id, "points": spend},
+                              story.tokens["Fay"])["rewardsCheckoutRedeem"]["redemption"]  # fmt: skip
+    value = Decimal(spend) / int(SETTINGS["points_per_unit"])
+    story.expected["Fay"].hold(spend)
+    to_pay = story.total("Fay", checkout_id)
+    story.report(f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
+                 f"(rewardsCheckoutRedeem): a {redeemed['amount']['amount']} gift card only "
+                 f"she can use; the checkout now costs {to_pay} instead of {total} (S1)")  # fmt: skip
+    story.failures += to_pay != total - value
+
+    second = story.pay("Fay", checkout_id, to_pay)
+    second_basis = PRICE * SECOND_QUANTITY - value  # L1: the part paid with points earns nothing
+    story.expected["Fay"].capture()
+    story.expected["Fay"].credit_pending(
+        percent_points(second_basis, SETTINGS["loyalty_earn_percent"]),
+        int(SETTINGS["expiry_days_loyalty"]))  # fmt: skip
+    story.report(f"Fay completes it, paying {to_pay} by card: the held points are spent; "
+                 f"she earns 2.5 % of {second_basis} (not of the {value} paid with points); "
+                 f"Sam earns nothing on a second order (S1, L1, R6)")  # fmt: skip
+    story.fulfil(second["id"])
+    story.expected["Fay"].activate(0)
+    story.report("Staff fulfil the second order (L2)")
+
     story.expire(started + timedelta(days=45), 45)
-    story.report("45 days later: the 30-day bonus points have expired (L4)")
+    story.report("45 days later: the 30-day bonus points left have expired (L4)")
     story.expire(started + timedelta(days=61), 61)
     story.report("61 days after delivery: purchase and referral points expired (L4, R8)")
 
