@@ -8,6 +8,7 @@ from .programs.models import (
     ReferralInvite,
     Review,
 )
+from .programs.tier_models import MemberTier, Tier
 
 __all__ = [
     "Account",
@@ -15,10 +16,12 @@ __all__ = [
     "Entry",
     "Hold",
     "Lot",
+    "MemberTier",
     "OrderAward",
     "Program",
     "Referral",
     "ReferralCode",
     "ReferralInvite",
     "Review",
+    "Tier",
 ]

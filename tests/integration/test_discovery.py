@@ -18,6 +18,8 @@ PROGRAM_TABLES = {
     "rewards_referral_code",
     "rewards_referral_invite",
     "rewards_review",
+    "rewards_tier",
+    "rewards_member_tier",
 }
 LEDGER_TABLES = {
     "rewards_program",
