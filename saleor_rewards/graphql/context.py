@@ -82,6 +82,15 @@ class Directory(ReferralShop, Protocol):
         """An order line by its platform id (B2 reviews); None when unknown."""
         ...
 
+    # Tiers (T1, T4)
+    def member_verified(self, user_id: int) -> bool:
+        """Whether the member's e-mail is verified (else: the Unverified tier)."""
+        ...
+
+    def tiers_changed(self, program: Program) -> None:
+        """Staff changed the channel's tiers: bring the shop's discounts in line."""
+        ...
+
 
 class ProgramDirectory:
     """Knows only channels that already have a program; every member id exists.
@@ -90,9 +99,10 @@ class ProgramDirectory:
     Saleor-independent suite); the Saleor adapter provides the real directory.
     """
 
-    def __init__(self, order_lines=()):
+    def __init__(self, order_lines=(), unverified_members=()):
         # The order lines it knows (the Saleor-independent suite gives them).
         self.order_lines = {line.line_id: line for line in order_lines}
+        self.unverified_members = frozenset(unverified_members)
 
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
@@ -121,6 +131,13 @@ class ProgramDirectory:
         send_mail(subject, body, None, [to])
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         return self.order_lines.get(line_id)
+
+    # Tiers (T1, T4): members are verified unless named; no shop discounts to update.
+    def member_verified(self, user_id: int) -> bool:
+        return user_id not in self.unverified_members
+
+    def tiers_changed(self, program: Program) -> None:
+        return None
 
 
 @dataclass

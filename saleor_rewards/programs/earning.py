@@ -48,6 +48,7 @@ class OrderSnapshot:
     refunded_with_lines: Decimal = ZERO
     paid_with_rewards: Decimal = ZERO  # gross, through the plugin's gift cards (S1)
     customer_email: str = ""
+    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def fully_refunded(self) -> bool:
