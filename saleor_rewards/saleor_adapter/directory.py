@@ -88,6 +88,7 @@ class SaleorDirectory:
             )
         sender = Site.objects.get_current().settings.default_from_email
         send_mail(subject, body, sender, [to])
+
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         try:
             pk = UUID(line_id)
@@ -109,3 +110,13 @@ class SaleorDirectory:
             product_id=str(line.variant.product_id) if line.variant else "",
             fulfilled=line.quantity_fulfilled > 0 or order.status == OrderStatus.FULFILLED,
         )
+
+    # Tiers (T1, T4)
+
+    def member_verified(self, user_id: int) -> bool:
+        return User.objects.filter(id=user_id, is_confirmed=True).exists()
+
+    def tiers_changed(self, program: Program) -> None:
+        from .tier_discounts import sync_program_discounts
+
+        sync_program_discounts(program)

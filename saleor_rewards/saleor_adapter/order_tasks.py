@@ -15,6 +15,7 @@ from ..programs.orders import sync_order
 from .directory import SaleorDirectory
 from .orders import order_snapshot
 from .settings import program_settings
+from .tier_tasks import sync_member
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ def sync_order_now(order_id: str):
         program = SaleorDirectory().program(order.channel_slug)
         if program is None:
             return None
-        return sync_order(program, program_settings(program), order)
+        settings = program_settings(program)
+        result = sync_order(program, settings, order)
+        sync_member(program, order.customer_id, settings)  # the tier discount (T4)
+        return result
 
 
 @app.task(
