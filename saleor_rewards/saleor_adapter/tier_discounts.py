@@ -76,7 +76,8 @@ def sync_member_discount(program: Program, member_id: int,
     settings = settings or program_settings(program)
     with transaction.atomic():
         row = (
-            MemberTier.objects.select_for_update().select_related("tier__program")
+            MemberTier.objects.select_for_update(of=("self",))
+            .select_related("tier__program")
             .filter(program=program, member_id=member_id).first()
         )  # fmt: skip
         if row is None or (not row.discount_code and not _has_discount(row.tier, settings)):
@@ -169,9 +170,18 @@ def _take_off(checkout) -> None:
     invalidate_checkout(info, lines, manager, save=True)
 
 
+def _payment_started(checkout) -> bool:
+    """The discount is settled before payment: changing the total of a checkout
+    being paid would leave it over- or under-paid."""
+    return (
+        checkout.payments.filter(is_active=True).exists()
+        or checkout.payment_transactions.exists()
+    )
+
+
 def apply_to_checkout(token) -> str:
     """Bring the checkout's tier discount in line with its customer (T4); says what
-    it did: applied, kept, removed, own-code, none."""
+    it did: applied, kept, removed, own-code, paying, none."""
     with transaction.atomic():
         checkout = (
             Checkout.objects.select_for_update(of=("self",))
@@ -179,6 +189,8 @@ def apply_to_checkout(token) -> str:
         )  # fmt: skip
         if checkout is None:
             return "none"
+        if _payment_started(checkout):
+            return "paying"
         owner = tier_code_owner(checkout.voucher_code)
         user = checkout.user
         if owner is not None and (user is None or owner != user.pk):
