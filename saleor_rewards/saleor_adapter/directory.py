@@ -117,6 +117,6 @@ class SaleorDirectory:
         return User.objects.filter(id=user_id, is_confirmed=True).exists()
 
     def tiers_changed(self, program: Program) -> None:
-        from .tier_discounts import sync_program_discounts
+        from .tier_tasks import sync_program
 
-        sync_program_discounts(program)
+        sync_program(program)

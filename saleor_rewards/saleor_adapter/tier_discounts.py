@@ -147,6 +147,20 @@ def sync_program_discounts(program: Program, settings: dict | None = None) -> in
     return changed
 
 
+def checkouts_holding_codes(program: Program, member_id: int | None = None) -> list[str]:
+    """Tokens of checkouts that hold a member code of the program (of one member).
+
+    Saleor stores a voucher's discount amount on the checkout and recomputes it only
+    when a checkout mutation does, so these need ``apply_to_checkout`` after a tier
+    or its value changed.
+    """
+    rows = MemberTier.objects.filter(program=program).exclude(discount_code="")
+    if member_id is not None:
+        rows = rows.filter(member_id=member_id)
+    tokens = Checkout.objects.filter(voucher_code__in=rows.values("discount_code"))
+    return [str(token) for token in tokens.values_list("token", flat=True)]
+
+
 def tier_code_owner(code: str | None) -> int | None:
     """The member whose personal tier code this is; None for any other code."""
     if not code:
@@ -193,11 +207,13 @@ def apply_to_checkout(token) -> str:
             return "paying"
         owner = tier_code_owner(checkout.voucher_code)
         user = checkout.user
-        if owner is not None and (user is None or owner != user.pk):
+        removed = owner is not None and (user is None or owner != user.pk)
+        if removed:
             _take_off(checkout)  # someone else's membership discount
-            return "removed"
-        if user is None or (checkout.voucher_code and owner is None):
-            return "own-code" if checkout.voucher_code else "none"
+        if user is None:
+            return "removed" if removed else "none"
+        if checkout.voucher_code and not removed and owner is None:
+            return "own-code"
         program = SaleorDirectory().program(checkout.channel.slug)
         settings = program_settings(program)
         row = tiers.member_tier(program, user.pk)

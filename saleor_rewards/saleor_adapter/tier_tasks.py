@@ -7,7 +7,7 @@ entry of the same name in ``CELERY_BEAT_SCHEDULE`` wins).
 import logging
 from datetime import timedelta
 
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from saleor.account.models import User
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
@@ -16,7 +16,12 @@ from ..ledger.models import Program
 from ..programs import tiers
 from ..programs.tier_models import MemberTier
 from .settings import program_settings
-from .tier_discounts import apply_to_checkout, sync_member_discount, sync_program_discounts
+from .tier_discounts import (
+    apply_to_checkout,
+    checkouts_holding_codes,
+    sync_member_discount,
+    sync_program_discounts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +55,25 @@ def enqueue_member_tiers(user_id) -> None:
         logger.exception("saleor-rewards could not queue the tiers of user %s", user_id)
 
 
+def refresh_checkouts_later(tokens) -> None:
+    """Re-apply the tier discount of these checkouts after the current commit."""
+    for token in tokens:
+        transaction.on_commit(lambda token=token: enqueue_tier_discount(token))
+
+
 def sync_member(program: Program, member_id: int | None, settings: dict) -> None:
-    """After an order sync re-levelled the member: their code follows their tier."""
+    """After an order sync re-levelled the member: their code follows their tier,
+    and their open checkouts follow their code."""
     if member_id is not None:
         sync_member_discount(program, member_id, settings)
+        refresh_checkouts_later(checkouts_holding_codes(program, member_id))
+
+
+def sync_program(program: Program, settings: dict | None = None) -> int:
+    """Every code of the program in line with its tier; open checkouts follow."""
+    changed = sync_program_discounts(program, settings)
+    refresh_checkouts_later(checkouts_holding_codes(program))
+    return changed
 
 
 @app.task(name="saleor_rewards.recompute_member_tiers")
@@ -67,7 +87,7 @@ def recompute_member_tiers_task(user_id: int) -> int:
         for row in rows:
             settings = program_settings(row.program)
             tiers.recompute_member(row.program, user_id, settings, verified=user.is_confirmed)
-            sync_member_discount(row.program, user_id, settings)
+            sync_member(row.program, user_id, settings)
         return len(rows)
 
 
@@ -80,7 +100,7 @@ def recompute_all_tiers(progress=None) -> dict:
             settings = program_settings(program)
             changed = tiers.recompute_program(program, settings, verified_sql=VERIFIED_SQL)
             totals["members_changed"] += len(changed)
-            totals["codes_changed"] += sync_program_discounts(program, settings)
+            totals["codes_changed"] += sync_program(program, settings)
             totals["programs"] += 1
             if progress:
                 progress(program, len(changed), totals["programs"], len(programs))
