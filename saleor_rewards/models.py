@@ -10,6 +10,7 @@ from .programs.models import (
     VoucherConversion,
 )
 from .programs.redemption_models import Redemption
+from .programs.tier_models import MemberTier, Tier
 
 __all__ = [
     "Account",
@@ -17,6 +18,7 @@ __all__ = [
     "Entry",
     "Hold",
     "Lot",
+    "MemberTier",
     "OrderAward",
     "Program",
     "Redemption",
@@ -25,4 +27,5 @@ __all__ = [
     "ReferralInvite",
     "Review",
     "VoucherConversion",
+    "Tier",
 ]

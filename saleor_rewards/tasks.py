@@ -11,6 +11,7 @@ from .saleor_adapter import (
     redemption_tasks,
     referral_tasks,
     scheduled_tasks,
+    tier_tasks,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "redemption_tasks",
     "referral_tasks",
     "scheduled_tasks",
+    "tier_tasks",
 ]

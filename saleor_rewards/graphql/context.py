@@ -97,6 +97,15 @@ class Directory(ReferralShop, VoucherShop, GiftCards, Protocol):
         """A checkout by its token (S1); None when unknown."""
         ...
 
+    # Tiers (T1, T4)
+    def member_verified(self, user_id: int) -> bool:
+        """Whether the member's e-mail is verified (else: the Unverified tier)."""
+        ...
+
+    def tiers_changed(self, program: Program) -> None:
+        """Staff changed the channel's tiers: bring the shop's discounts in line."""
+        ...
+
 
 class ProgramDirectory:
     """Knows only channels that already have a program; every member id exists.
@@ -105,13 +114,14 @@ class ProgramDirectory:
     Saleor-independent suite); the Saleor adapter provides the real directory.
     """
 
-    def __init__(self, order_lines=(), checkouts=()):
-        # The order lines and checkouts it knows (the Saleor-independent suite
-        # gives them), and the gift cards it issued: id -> card.
+    def __init__(self, order_lines=(), checkouts=(), unverified_members=()):
+        # The order lines, checkouts and unverified members it knows (the
+        # Saleor-independent suite gives them), and the gift cards it issued.
         self.order_lines = {line.line_id: line for line in order_lines}
         self.vouchers: list[NewVoucher] = []  # created by S5 conversions
         self.checkouts = {checkout.token: checkout for checkout in checkouts}
         self.gift_cards: dict[int, GiftCardStandIn] = {}
+        self.unverified_members = frozenset(unverified_members)
 
     def program(self, channel_slug: str) -> Program | None:
         return Program.objects.filter(channel_slug=channel_slug).first()
@@ -148,6 +158,7 @@ class ProgramDirectory:
     def create_voucher(self, voucher: NewVoucher) -> str:
         self.vouchers.append(voucher)
         return f"stand-in-{len(self.vouchers)}"
+
     # Paying with points (S1): gift cards kept in memory.
     def checkout(self, token: str) -> CheckoutFacts | None:
         return self.checkouts.get(token)
@@ -162,6 +173,13 @@ class ProgramDirectory:
     def withdraw_gift_card(self, card_id, checkout_token):
         card = self.gift_cards[card_id]
         card.balance, card.active, card.checkout_token = Decimal(0), False, None
+
+    # Tiers (T1, T4): members are verified unless named; no shop discounts to update.
+    def member_verified(self, user_id: int) -> bool:
+        return user_id not in self.unverified_members
+
+    def tiers_changed(self, program: Program) -> None:
+        return None
 
 
 @dataclass

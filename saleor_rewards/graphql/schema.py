@@ -3,6 +3,7 @@
 import graphene
 
 from ..ledger.errors import RewardsError as DomainError
+from ..programs import tiers
 from ..programs.members import Member
 from ..programs.models import Review
 from ..programs.settings import program_settings
@@ -17,9 +18,13 @@ from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
 from .mutations.review_moderate import RewardsReviewModerate
 from .mutations.review_submit import RewardsReviewSubmit
+from .mutations.tier_create import RewardsTierCreate
+from .mutations.tier_delete import RewardsTierDelete
+from .mutations.tier_update import RewardsTierUpdate
 from .mutations.voucher_create import RewardsVoucherCreate
 from .program_types import RewardsProgram
 from .reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
+from .tiers import RewardsTier
 from .types import RewardsMember
 
 
@@ -53,6 +58,12 @@ class Query(graphene.ObjectType):
         first=graphene.Int(),
         after=graphene.String(),
         description="Staff: reviews to moderate, newest first (MANAGE_USERS).",
+    )
+    rewards_tiers = graphene.List(
+        graphene.NonNull(RewardsTier),
+        required=True,
+        channel=graphene.String(required=True),
+        description="Staff: a channel's membership tiers, lowest first (MANAGE_USERS).",
     )
 
     @staticmethod
@@ -99,6 +110,14 @@ class Query(graphene.ObjectType):
         return program_settings(context.program(channel), context.plugin_settings)
 
 
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_tiers(root, info, channel):
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        return tiers.tiers_of(context.program(channel))
+
+
 class Mutation(graphene.ObjectType):
     rewards_balance_adjust = RewardsBalanceAdjust.Field()
     rewards_referral_claim = RewardsReferralClaim.Field()
@@ -109,6 +128,9 @@ class Mutation(graphene.ObjectType):
     rewards_voucher_create = RewardsVoucherCreate.Field()
     rewards_checkout_redeem = RewardsCheckoutRedeem.Field()
     rewards_checkout_redeem_remove = RewardsCheckoutRedeemRemove.Field()
+    rewards_tier_create = RewardsTierCreate.Field()
+    rewards_tier_update = RewardsTierUpdate.Field()
+    rewards_tier_delete = RewardsTierDelete.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -10,6 +10,7 @@ from ..programs.models import Review
 from .pagination import CountableConnection, connection_from_queryset
 from .referral_types import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
+from .tiers import RewardsMemberTier, member_tier_status
 
 EXPIRING_SOON_DAYS = 30
 
@@ -183,6 +184,10 @@ class RewardsMember(graphene.ObjectType):
     referral = graphene.Field(
         RewardsReferral, required=True, description="Code, share links, friends (R1-R4)"
     )
+    tier = graphene.Field(
+        RewardsMemberTier, required=True,
+        description="Membership tier and progress to the next (T1-T3).",
+    )  # fmt: skip
     history = graphene.Field(
         RewardsLedgerEntryConnection,
         required=True,
@@ -218,6 +223,10 @@ class RewardsMember(graphene.ObjectType):
     @staticmethod
     def resolve_referral(root: Member, info):
         return root
+
+    @staticmethod
+    def resolve_tier(root: Member, info):
+        return member_tier_status(root, info)
 
     @staticmethod
     def resolve_history(root: Member, info, first=None, after=None, kind=None):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-
 from .constants import ActorType, Kind
 from .errors import IdempotencyConflict, InvalidInput, NotFound
 

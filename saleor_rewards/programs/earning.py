@@ -53,6 +53,7 @@ class OrderSnapshot:
     @property
     def label(self) -> str:
         return f"#{self.number}" if self.number else self.order_id
+    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def fully_refunded(self) -> bool:

@@ -16,9 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..ledger.models import Program
-from . import awards
+from . import awards, tiers
 from .awards import NewAward
-from .earning import OrderSnapshot, earn_basis, points_for, refunded_basis, standing_points
+from .earning import (
+    OrderSnapshot,
+    earn_basis,
+    points_for,
+    refunded_basis,
+    standing_points,
+)
 from .models import AwardKind, Referral
 
 ONE = Decimal(1)
@@ -116,9 +122,19 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
 
 
 def sync_order(program: Program, settings: dict, order: OrderSnapshot, *,
-               now: datetime | None = None, multiplier: Decimal = ONE) -> SyncResult:  # fmt: skip
-    """Bring the ledger in line with ``order`` as it is now (L1-L3, R6, R7)."""
+               now: datetime | None = None,
+               multiplier: Decimal | None = None) -> SyncResult:  # fmt: skip
+    """Bring the ledger in line with ``order`` as it is now (L1-L3, R6, R7), then the
+    buyer's tier (T3). ``multiplier`` None is the buyer's tier multiplier (L5)."""
     now = now or timezone.now()
+    if multiplier is None:
+        multiplier = tiers.earn_multiplier(program, order.customer_id)
     loyalty, taken = sync_loyalty(program, settings, order, now, multiplier)
     referral, taken_referral = sync_referral_reward(program, settings, order, now)
+    if order.customer_id is not None:
+        # Its own transaction, after the award's: a payment upgrades, a refund
+        # or cancellation downgrades (T3).
+        tiers.recompute_member(
+            program, order.customer_id, settings, now, verified=order.customer_verified
+        )
     return SyncResult(loyalty, referral, taken + taken_referral)

@@ -16,8 +16,7 @@ from ..ledger.models import Program
 from ..programs.redemption import CheckoutFacts
 from ..programs.reviews import OrderLineInfo
 from ..programs.vouchers import NewVoucher
-from . import vouchers
-from . import gift_cards
+from . import gift_cards, vouchers
 
 PAID_CHARGE_STATUSES = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
 PAID_EVENTS = (OrderEvents.ORDER_FULLY_PAID, OrderEvents.ORDER_MARKED_AS_PAID)
@@ -92,6 +91,7 @@ class SaleorDirectory:
             )
         sender = Site.objects.get_current().settings.default_from_email
         send_mail(subject, body, sender, [to])
+
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         try:
             pk = UUID(line_id)
@@ -121,6 +121,7 @@ class SaleorDirectory:
 
     def create_voucher(self, voucher: NewVoucher) -> str:
         return vouchers.create_voucher(voucher)
+
     # Paying with points (S1)
 
     def checkout(self, token: str) -> CheckoutFacts | None:
@@ -154,3 +155,12 @@ class SaleorDirectory:
 
     def withdraw_gift_card(self, card_id, checkout_token):
         gift_cards.withdraw_gift_card(card_id, checkout_token)
+    # Tiers (T1, T4)
+
+    def member_verified(self, user_id: int) -> bool:
+        return User.objects.filter(id=user_id, is_confirmed=True).exists()
+
+    def tiers_changed(self, program: Program) -> None:
+        from .tier_tasks import sync_program
+
+        sync_program(program)

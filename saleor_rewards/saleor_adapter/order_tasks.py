@@ -16,6 +16,7 @@ from .directory import SaleorDirectory
 from .orders import order_snapshot
 from .redemption_tasks import capture_for_order, settle_for_order
 from .settings import program_settings
+from .tier_tasks import sync_member
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,10 @@ def sync_order_now(order_id: str):
         if program is None:
             return None
         settle_for_order(program, order)  # S3, S4
-        return sync_order(program, program_settings(program), order)
+        settings = program_settings(program)
+        result = sync_order(program, settings, order)
+        sync_member(program, order.customer_id, settings)  # the tier discount (T4)
+        return result
 
 
 @app.task(

@@ -72,7 +72,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
     """The order as it is now; None when Saleor has no such (non-draft) order."""
     order = (
         Order.objects.filter(id=order_id)
-        .select_related("channel")
+        .select_related("channel", "user")
         .prefetch_related(
             "lines__variant__product",
             "payments__transactions",
@@ -104,6 +104,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         customer_id=order.user_id,
         customer_email=order.user_email,
         number=str(order.number),
+        customer_verified=bool(order.user and order.user.is_confirmed),
         lines=lines,
         total_gross=order.total_gross_amount,
         fully_paid=order.charge_status in PAID,

@@ -15,6 +15,8 @@ from .auth import requestor_from_request
 from .directory import SaleorDirectory
 from .order_tasks import enqueue_order_sync
 from .referral_tasks import attribute_new_customer
+from .tier_discounts import refuse_foreign_tier_code
+from .tier_tasks import enqueue_member_tiers, enqueue_tier_discount
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,43 @@ class RewardsPlugin(BasePlugin):
         try:
             user_id = user.pk
             transaction.on_commit(lambda: enqueue_email_verified_bonus(user_id))
+            # Tiers (T1): a verified member leaves the Unverified tier.
+            transaction.on_commit(lambda: enqueue_member_tiers(user_id))
         except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
             logger.exception("saleor-rewards could not schedule the e-mail bonus")
+        return previous_value
+
+    # --- Membership tiers (T4) -------------------------------------------------
+    # Checkout hooks run after Saleor's commit: the task puts the member's tier
+    # discount code on the checkout (or takes a foreign one off). At completion,
+    # which Saleor validates synchronously through preprocess_order_creation, a
+    # member's code on someone else's checkout is refused: that hook exists to stop
+    # an order and may raise Saleor's ValidationError (never anything else).
+
+    def _tier_discount_later(self, checkout, previous_value):
+        if not self.active:
+            return previous_value
+        try:
+            token = checkout.token
+            transaction.on_commit(lambda: enqueue_tier_discount(token))
+        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
+            logger.exception("saleor-rewards could not schedule the tier discount")
+        return previous_value
+
+    def checkout_created(self, checkout, previous_value=None, **kwargs):
+        return self._tier_discount_later(checkout, previous_value)
+
+    def checkout_updated(self, checkout, previous_value=None, **kwargs):
+        return self._tier_discount_later(checkout, previous_value)
+
+    def preprocess_order_creation(self, checkout_info, lines=None, previous_value=None,
+                                  **kwargs):  # fmt: skip
+        if not self.active:
+            return previous_value
+        try:
+            refuse_foreign_tier_code(checkout_info.checkout)
+        except ValidationError:
+            raise
+        except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
+            logger.exception("saleor-rewards could not check the tier discount code")
         return previous_value

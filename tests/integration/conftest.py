@@ -36,13 +36,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from saleor.tests.utils import prepare_test_db_connections  # noqa: E402
 
-from .storefront import DUMMY_GATEWAY, Storefront  # noqa: E402
 from .helpers import (  # noqa: E402
     PLUGIN_ID,
     PLUGIN_PATH,
     RewardsApi,
     settle_deferred_checks,
 )
+from .storefront import DUMMY_GATEWAY, Storefront  # noqa: E402
 
 # As Saleor's root conftest: every test case may use both the writer and the
 # (fake) replica alias, which share one connection and one transaction.
@@ -253,4 +253,31 @@ def store(
         user_api_client, staff_api_client, app_api_client, channel_USD, warehouse
     )
     storefront.capture = django_capture_on_commit_callbacks
+    _without_tier_discounts(channel_USD)
     return storefront
+
+
+def _without_tier_discounts(channel):
+    """Every tier at 0 % discount, so the amounts of other areas' tests stay round:
+    by default (T1) a verified customer's checkout gets Regular's 0.5 % (T4).
+    Tests of tiers use ``tiered_store``."""
+    from saleor_rewards.programs import tiers
+    from saleor_rewards.programs.tier_models import Tier
+    from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+
+    program = SaleorDirectory().program(channel.slug)
+    tiers.tiers_of(program)
+    Tier.objects.filter(program=program).update(discount_percent=0)
+
+
+@pytest.fixture
+def tiered_store(store, channel_USD):
+    """The store with T1's default tiers and their discounts (Regular 0.5 %, ...)."""
+    from saleor_rewards.programs import tiers
+    from saleor_rewards.programs.tier_models import Tier
+    from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+
+    program = SaleorDirectory().program(channel_USD.slug)
+    Tier.objects.filter(program=program).delete()
+    tiers.tiers_of(program)
+    return store

@@ -20,6 +20,8 @@ PROGRAM_TABLES = {
     "rewards_review",
     "rewards_voucher_conversion",
     "rewards_redemption",
+    "rewards_tier",
+    "rewards_member_tier",
 }
 LEDGER_TABLES = {
     "rewards_program",

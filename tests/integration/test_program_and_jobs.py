@@ -189,8 +189,9 @@ def test_an_app_with_manage_plugins_changes_the_program(
 def fresh_beat_process(rewards_plugin, monkeypatch):
     """Saleor's Celery app as a new ``celery beat`` process finds it: our task
     modules not imported yet, and no entry of ours in the beat schedule."""
-    import saleor_rewards.saleor_adapter as adapter
     from saleor.celeryconf import app
+
+    import saleor_rewards.saleor_adapter as adapter
 
     for module in ("tasks", "saleor_adapter.scheduled_tasks",
                    "saleor_adapter.redemption_tasks"):  # fmt: skip

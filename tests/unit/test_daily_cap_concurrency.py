@@ -6,7 +6,7 @@ tests commit for real, one connection per thread."""
 import pytest
 
 from saleor_rewards import config
-from saleor_rewards.ledger import Kind, LotSource, NO_REFERENCE, balance, open_account
+from saleor_rewards.ledger import NO_REFERENCE, Kind, LotSource, balance, open_account
 from saleor_rewards.programs.daily_cap import credit_activity
 
 from .helpers import T0

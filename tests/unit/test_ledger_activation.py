@@ -26,7 +26,15 @@ from saleor_rewards.ledger import (
 )
 from saleor_rewards.ledger.models import Entry, Lot
 
-from .helpers import Columns, assert_proven, at, columns, ledger_snapshot, lot_row, settle
+from .helpers import (
+    Columns,
+    assert_proven,
+    at,
+    columns,
+    ledger_snapshot,
+    lot_row,
+    settle,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,25 @@
+import graphene
+
+from ...programs.tier_editing import create_tier
+from ..context import MANAGE_USERS
+from ..tiers import RewardsTier, RewardsTierInput, tier_input
+from .base import RewardsMutation
+
+
+class RewardsTierCreate(RewardsMutation):
+    """Staff (MANAGE_USERS): add a tier to a channel; members are re-levelled (T2)."""
+
+    class Arguments:
+        channel = graphene.String(required=True, description="Channel slug.")
+        input = RewardsTierInput(required=True)
+
+    tier = graphene.Field(RewardsTier)
+
+    @classmethod
+    def perform(cls, root, info, *, channel, input):
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        program = context.program(channel)
+        tier = create_tier(program, tier_input(input), context.settings_for(program))
+        context.directory.tiers_changed(program)
+        return {"tier": tier}

@@ -1,0 +1,26 @@
+import graphene
+
+from ...programs.tier_editing import delete_tier
+from ..context import MANAGE_USERS
+from ..tiers import RewardsTier, existing_tier
+from .base import RewardsMutation
+
+
+class RewardsTierDelete(RewardsMutation):
+    """Staff (MANAGE_USERS): delete a tier; its members move to the tier their
+    consumption reaches (T2). A channel keeps at least one tier."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    tier = graphene.Field(RewardsTier, description="The deleted tier.")
+
+    @classmethod
+    def perform(cls, root, info, *, id):
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        tier = existing_tier(id)
+        settings = context.settings_for(tier.program)
+        tier = delete_tier(tier.id, settings)
+        context.directory.tiers_changed(tier.program)
+        return {"tier": tier}

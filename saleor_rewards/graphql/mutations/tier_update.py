@@ -1,0 +1,26 @@
+import graphene
+
+from ...programs.tier_editing import update_tier
+from ..context import MANAGE_USERS
+from ..tiers import RewardsTier, RewardsTierInput, existing_tier, tier_input
+from .base import RewardsMutation
+
+
+class RewardsTierUpdate(RewardsMutation):
+    """Staff (MANAGE_USERS): change a tier; members are re-levelled at once (T2)."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = RewardsTierInput(required=True)
+
+    tier = graphene.Field(RewardsTier)
+
+    @classmethod
+    def perform(cls, root, info, *, id, input):
+        context = info.context
+        context.requestor.require_perm(MANAGE_USERS)
+        tier = existing_tier(id)
+        settings = context.settings_for(tier.program)
+        tier = update_tier(tier.id, tier_input(input), settings)
+        context.directory.tiers_changed(tier.program)
+        return {"tier": tier}
