@@ -39,6 +39,7 @@ from .redemption_amounts import (
     units_used,
 )
 from .redemption_models import Redemption, RedemptionStatus
+from .tiers import tier_max_redeem_percent
 
 ONE = Decimal(1)
 
@@ -71,8 +72,6 @@ class GiftCards(Protocol):
 def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:
     """The member's redemption cap in percent (S1): the lower of the program's and
     the member's tier's (T1)."""
-    from .tiers import tier_max_redeem_percent
-
     tier_cap = tier_max_redeem_percent(program, member_id)
     program_cap = settings["max_redeem_percent"]
     return program_cap if tier_cap is None else min(program_cap, tier_cap)
