@@ -75,6 +75,21 @@ def test_S1_a_tier_cap_below_the_program_cap_applies(program, shop, points):
         apply(program, shop, points=200, max_redeem_percent="5")  # 5 % of 30 = 1.50
 
 
+def test_T1_the_members_tier_lowers_the_redemption_cap(program, shop, points):
+    from saleor_rewards.programs.tiers import tiers_of
+
+    # given every tier caps paying with points at 5 % (the seed-002 preset)
+    for tier in tiers_of(program):
+        tier.max_redeem_percent = Decimal(5)
+        tier.save()
+
+    # then the program's 50 % no longer applies: 5 % of 30.00 = 1.50 = 150 points
+    with pytest.raises(LimitExceeded):
+        apply(program, shop, points=151)
+    assert apply(program, shop, points=150).amount == Decimal("1.50")
+    settle()
+
+
 def test_S1_more_than_the_balance_holds_nothing(program, shop, points):
     shop.checkouts["tok-1"] = CheckoutFacts("tok-1", MEMBER, "web-eu", "EUR", Decimal(100))
     with pytest.raises(InsufficientBalance) as error:
