@@ -143,6 +143,7 @@ REDEEM = """mutation($checkoutId: ID!, $points: Int) {
 ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   points { available pending held }
   referral { code friendsCount }
+  tier { name discountPercent progress { spent { amount } nextTier remaining { amount } } }
   history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
 
 ADDRESS = {"firstName": "Fay", "lastName": "Lee", "streetAddress1": "1 Main St",
@@ -200,6 +201,22 @@ class Expected:
                 sum(points for points, _ in self.pending), self.held)  # fmt: skip
 
 
+# T1's default levels: (name, consumption from, automatic discount %); verified members.
+TIERS = [("Regular", 0, "0.5"), ("VIP-D", 200, "1"), ("VIP-C", 800, "2"),
+         ("VIP-B", 1500, "3"), ("VIP-A", 3000, "4"), ("Top-VIP", 5000, "5")]  # fmt: skip
+
+
+def tier_for(consumption: Decimal) -> tuple[str, Decimal]:
+    name, _, percent = [tier for tier in TIERS if consumption >= tier[1]][-1]
+    return name, Decimal(percent)
+
+
+def after_tier_discount(products: Decimal, consumption: Decimal) -> Decimal:
+    """The products' price after the member's automatic tier discount (T4)."""
+    discount = (products * tier_for(consumption)[1] / 100).quantize(Decimal("0.01"))
+    return products - discount
+
+
 def percent_points(basis: Decimal, percent: str) -> int:
     value = basis * Decimal(percent) / 100 * int(SETTINGS["points_per_unit"])
     return int(value.to_integral_value(rounding=ROUND_FLOOR))
@@ -255,9 +272,12 @@ class Story:
             want = self.expected[name].figures()
             ok = got == want
             self.failures += not ok
+            tier = me["tier"]
             print(f"  {name:<8}{got[0]:>10}{got[1]:>9}{got[2]:>6}  "
                   f"{want[0]:>5} / {want[1]:<4}/ {want[2]:<4}"
-                  f"{'ok' if ok else 'DIFFERS'}")  # fmt: skip
+                  f"{'ok' if ok else 'DIFFERS'}   tier {tier['name']} "
+                  f"({tier['discountPercent']:g} % off), spent "
+                  f"{tier['progress']['spent']['amount']:.2f}")  # fmt: skip
             history = me["history"]
             added = history["totalCount"] - self.seen.get(name, 0)
             self.seen[name] = history["totalCount"]
@@ -359,15 +379,17 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.report("Fay verifies her e-mail -> sign-up bonus (B1)")
 
     checkout_id, total = story.checkout("Fay", QUANTITY)
+    # T4: Fay is a verified member, "Regular": 0.5 % off her checkout automatically
+    basis = after_tier_discount(PRICE * QUANTITY, Decimal(0))  # L1: no shipping
+    story.failures += total != basis + SHIPPING
     order = story.pay("Fay", checkout_id, total)
-    basis = PRICE * QUANTITY  # L1: products only, shipping excluded
     loyalty = percent_points(basis, SETTINGS["loyalty_earn_percent"])
     referral = percent_points(basis, SETTINGS["referral_reward_percent"])
     story.expected["Fay"].credit_pending(loyalty, int(SETTINGS["expiry_days_loyalty"]))
     story.expected["Sam"].credit_pending(referral, int(SETTINGS["expiry_days_referral"]))
-    story.report(f"Fay pays {total} ({QUANTITY} x {PRICE} + {SHIPPING} shipping), "
-                 f"charge {order['chargeStatus']}: 2.5 % of {basis} pending for Fay, "
-                 f"1 % for Sam (L1, R6)")  # fmt: skip
+    story.report(f"Fay pays {total} ({QUANTITY} x {PRICE} less her Regular tier's 0.5 % + "
+                 f"{SHIPPING} shipping), charge {order['chargeStatus']}: 2.5 % of {basis} "
+                 f"pending for Fay, 1 % for Sam (L1, R6, T4)")  # fmt: skip
 
     story.fulfil(order["id"])
     for member in story.expected.values():
@@ -378,9 +400,11 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     line_id = fulfilled[0]["lines"][0]["id"]
     saleor.graphql(REFUND_LINES, {"order": order["id"], "input": {
         "fulfillmentLines": [{"fulfillmentLineId": line_id, "quantity": 1}]}}, staff)  # fmt: skip
-    story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, PRICE))
-    story.expected["Sam"].revoke(referral - kept(referral, basis, PRICE))
-    story.report(f"Staff refund one coffee ({PRICE}): its share is taken back, "
+    refunded = basis / QUANTITY  # one of the three coffees, at its discounted price
+    story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, refunded))
+    story.expected["Sam"].revoke(referral - kept(referral, basis, refunded))
+    consumption = basis - refunded  # T1: paid product basis net of refunds
+    story.report(f"Staff refund one coffee ({refunded}): its share is taken back, "
                  "soonest-expiring points first (L3)")
 
     # Paying with points (S1): all of Fay's balance on a second, bigger order.
@@ -389,6 +413,8 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     redeemed = saleor.rewards(REDEEM, {"checkoutId": checkout_id, "points": spend},
                               story.tokens["Fay"])["rewardsCheckoutRedeem"]["redemption"]  # fmt: skip
     value = Decimal(spend) / int(SETTINGS["points_per_unit"])
+    products = after_tier_discount(PRICE * SECOND_QUANTITY, consumption)
+    story.failures += total != products + SHIPPING
     story.expected["Fay"].hold(spend)
     to_pay = story.total("Fay", checkout_id)
     story.report(f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
@@ -397,7 +423,8 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.failures += to_pay != total - value
 
     second = story.pay("Fay", checkout_id, to_pay)
-    second_basis = PRICE * SECOND_QUANTITY - value  # L1: the part paid with points earns nothing
+    # L1: the part paid with points earns nothing (its share of the products)
+    second_basis = (products * (1 - value / products)).quantize(Decimal("0.001"))
     story.expected["Fay"].capture()
     story.expected["Fay"].credit_pending(
         percent_points(second_basis, SETTINGS["loyalty_earn_percent"]),
@@ -405,9 +432,22 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.report(f"Fay completes it, paying {to_pay} by card: the held points are spent; "
                  f"she earns 2.5 % of {second_basis} (not of the {value} paid with points); "
                  f"Sam earns nothing on a second order (S1, L1, R6)")  # fmt: skip
+    consumption += second_basis
+    tier, percent = tier_for(consumption)
+    print(f"  With {consumption:.2f} of consumption Fay is now {tier} (T3)")
+    reached = story.me("Fay")["tier"]
+    story.failures += (reached["name"], Decimal(str(reached["discountPercent"]))) != (
+        tier, percent)
     story.fulfil(second["id"])
     story.expected["Fay"].activate(0)
     story.report("Staff fulfil the second order (L2)")
+
+    checkout_id, total = story.checkout("Fay", 1)
+    want = after_tier_discount(PRICE, consumption) + SHIPPING
+    print(f"\n  Fay's next checkout (1 coffee): Saleor says {total}, SPEC says {want} "
+          f"({PRICE} less {percent} % for {tier}, + {SHIPPING} shipping) "
+          f"{'ok' if total == want else 'DIFFERS'} (T4)")  # fmt: skip
+    story.failures += total != want
 
     story.expire(started + timedelta(days=45), 45)
     story.report("45 days later: the 30-day bonus points left have expired (L4)")

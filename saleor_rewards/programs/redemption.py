@@ -193,7 +193,8 @@ def open_redemption(checkout_token: str) -> Redemption | None:
 
 def capture_for_order(program: Program, settings: dict, checkout_token: str,
                       order_id: str, used: Decimal, *, cards: GiftCards,
-                      now: datetime | None = None) -> Redemption | None:  # fmt: skip
+                      now: datetime | None = None,
+                      order_label: str = "") -> Redemption | None:  # fmt: skip
     """The order placed from the checkout used ``used`` of the card: settle the hold.
 
     Captures what the order used (soonest-expiring lots first) and releases the rest;
@@ -213,7 +214,7 @@ def capture_for_order(program: Program, settings: dict, checkout_token: str,
             return Redemption.objects.filter(program=program, order_id=order_id).first()
         units = units_used(used, redemption.amount, redemption.units, redemption.kind,
                            settings["points_per_unit"])  # fmt: skip
-        reason = f"Order {order_id}"
+        reason = f"Paid on order {order_label or order_id}"
         if units > 0:
             ledger.capture(redemption.hold_id, units, reason=reason, now=now)
             redemption.status = RedemptionStatus.CAPTURED
@@ -267,7 +268,7 @@ def settle_order(program: Program, order: OrderSnapshot, *,
         ledger.return_debit(
             hold_entry.id, give, key=f"redemption:{redemption.id}:return:{target}",
             reference=Reference(ReferenceType.ORDER, order.order_id),
-            reason=f"Order {order.order_id} {what}", now=now,
+            reason=f"Order {order.label} {what}", now=now,
         )  # fmt: skip
         redemption.returned = target
         if target == redemption.captured:

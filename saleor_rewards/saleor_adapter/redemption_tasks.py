@@ -43,6 +43,7 @@ def capture_for_order(order_id) -> Redemption | None:
     return redemption.capture_for_order(
         program, program_settings(program), token, str(order.id),
         used_on_order(held.gift_card_id, order.id), cards=directory,
+        order_label=f"#{order.number}",
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from saleor.core.db.connection import allow_writer
 from ..ledger.models import Program
 from ..programs import tiers
 from ..programs.tier_models import MemberTier
+from . import scheduled_tasks
 from .settings import program_settings
 from .tier_discounts import (
     apply_to_checkout,
@@ -124,14 +125,4 @@ BEAT_SCHEDULE = {
 }
 
 
-def register_beat_schedule(conf=app.conf) -> None:
-    """Add our entries to the beat schedule, keeping any of the same name (see
-    ``scheduled_tasks``: the dict is changed in place for Saleor's namespace)."""
-    schedule = conf.beat_schedule
-    if schedule is None:
-        conf.beat_schedule = schedule = {}
-    for name, entry in BEAT_SCHEDULE.items():
-        schedule.setdefault(name, entry)
-
-
-register_beat_schedule()
+scheduled_tasks.register_beat_schedule(entries=BEAT_SCHEDULE)

@@ -31,8 +31,10 @@ ENTRIES = (
     "saleor-rewards-activate-due-credits",
     "saleor-rewards-expire-due-lots",
     "saleor-rewards-release-stale-redemptions",
+    "saleor-rewards-recompute-tiers",
 )
 RELEASE_TASK = "saleor_rewards.release_stale_redemptions"
+TIERS_TASK = "saleor_rewards.recompute_tiers"
 
 
 @pytest.fixture
@@ -193,11 +195,12 @@ def fresh_beat_process(rewards_plugin, monkeypatch):
 
     import saleor_rewards.saleor_adapter as adapter
 
-    for module in ("tasks", "saleor_adapter.scheduled_tasks",
-                   "saleor_adapter.redemption_tasks"):  # fmt: skip
-        monkeypatch.delitem(sys.modules, f"saleor_rewards.{module}", raising=False)
-    monkeypatch.delattr(adapter, "scheduled_tasks", raising=False)
-    monkeypatch.delattr(adapter, "redemption_tasks", raising=False)
+    beat_modules = ("scheduled_tasks", "redemption_tasks", "tier_tasks")
+    monkeypatch.delitem(sys.modules, "saleor_rewards.tasks", raising=False)
+    for module in beat_modules:
+        monkeypatch.delitem(sys.modules, f"saleor_rewards.saleor_adapter.{module}",
+                            raising=False)  # fmt: skip
+        monkeypatch.delattr(adapter, module, raising=False)
     for name in ENTRIES:
         monkeypatch.delitem(app.conf.beat_schedule, name, raising=False)
     return app
@@ -251,6 +254,7 @@ def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_proces
         ("saleor-rewards-activate-due-credits", ACTIVATE_TASK, True),
         ("saleor-rewards-expire-due-lots", EXPIRE_TASK, True),
         ("saleor-rewards-release-stale-redemptions", RELEASE_TASK, True),  # S2
+        ("saleor-rewards-recompute-tiers", TIERS_TASK, True),  # T3
     }
     assert set(ENTRIES) <= set(scheduler.schedule)
 
