@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from ..ledger import Kind, open_account
 from ..ledger.models import Program
-from . import awards, tiers
+from . import awards, daily_cap, tiers
 from .awards import NewAward
 from .earning import (
     OrderSnapshot,
@@ -54,6 +55,17 @@ def _settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: st
     return taken
 
 
+def _within_daily_cap(program: Program, settings: dict, member_id: int, points: int,
+                      now: datetime) -> int:  # fmt: skip
+    """Purchase points count against the daily cap only when the merchant says so
+    (B3); the account is locked first, as the cap is read and credited under it."""
+    if not settings["daily_cap_includes_purchases"] or settings["daily_points_cap"] <= 0:
+        return points
+    account = daily_cap.lock(open_account(program, member_id, Kind.POINTS))
+    return daily_cap.capped(account, points, daily_cap.counted_sources(settings),
+                            settings, now)  # fmt: skip
+
+
 def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
                  now: datetime, multiplier: Decimal = ONE) -> tuple[int, int]:  # fmt: skip
     """The buyer's purchase points for ``order``: (standing, taken back now)."""
@@ -66,11 +78,11 @@ def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
                 return 0, 0
             basis = earn_basis(order)
             percent = settings["loyalty_earn_percent"]
+            points = points_for(basis, percent, settings["points_per_unit"], multiplier)
+            points = _within_daily_cap(program, settings, order.customer_id, points, now)
             award = awards.open_award(
                 program, order.order_id,
-                NewAward(AwardKind.LOYALTY, order.customer_id, basis, percent,
-                         points_for(basis, percent, settings["points_per_unit"],
-                                    multiplier),
+                NewAward(AwardKind.LOYALTY, order.customer_id, basis, percent, points,
                          f"Order {order.label} paid"),
                 settings, now,
             )  # fmt: skip

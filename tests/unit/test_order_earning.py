@@ -203,3 +203,36 @@ def test_R7_partial_refund_takes_back_the_sponsors_share(program, new_member, se
 
     assert _points(sponsor) == (0, 50)
     assert Referral.objects.get().rewarded_order_id == "o-1"  # still the first order
+
+
+# --- B3 ---------------------------------------------------------------------------------
+
+
+def test_B3_purchase_points_are_outside_the_daily_cap_by_default(program, member, settings_):
+    from saleor_rewards.ledger import LotSource, credit, open_account
+
+    credit(open_account(program, member, Kind.POINTS), 30, key="bonus",
+           source=LotSource.BONUS, now=at(0))  # fmt: skip
+    capped = {**settings_, "daily_points_cap": 100}
+
+    sync_order(program, capped, order([line("a", "100")], customer=member,
+                                      fully_paid=True), now=at(0))  # fmt: skip
+
+    assert _points(member) == (30, 250)
+
+
+def test_B3_purchase_points_cut_by_the_cap_when_the_merchant_includes_them(
+    program, member, settings_
+):
+    from saleor_rewards.ledger import LotSource, credit, open_account
+
+    credit(open_account(program, member, Kind.POINTS), 30, key="bonus",
+           source=LotSource.BONUS, now=at(0))  # fmt: skip
+    capped = {**settings_, "daily_points_cap": 100, "daily_cap_includes_purchases": True}
+
+    sync_order(program, capped, order([line("a", "100")], customer=member,
+                                      fully_paid=True), now=at(0))  # fmt: skip
+
+    # 250 points cut to the 70 left of today's 100
+    assert _points(member) == (30, 70)
+    assert OrderAward.objects.get().points == 70
