@@ -23,6 +23,26 @@ logger = logging.getLogger(__name__)
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
 
 
+def _after_commit(what: str, enqueue, object_id) -> None:
+    """Queue ``enqueue(object_id)`` once Saleor's transaction commits.
+
+    Saleor runs hooks after its commit and an exception would break the customer's
+    request (SPEC §0): a broken queue is logged, never raised; the scheduled jobs and
+    ``rewards_sync_orders`` catch up.
+    """
+
+    def run():
+        try:
+            enqueue(object_id)
+        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
+            logger.exception("saleor-rewards could not queue %s %s", what, object_id)
+
+    try:
+        transaction.on_commit(run)
+    except Exception:  # noqa: BLE001
+        logger.exception("saleor-rewards could not schedule %s %s", what, object_id)
+
+
 def _config_structure() -> dict:
     return {
         setting.name: {
@@ -93,11 +113,7 @@ class RewardsPlugin(BasePlugin):
     # how often, does not matter.
 
     def _sync_order_later(self, order, previous_value):
-        try:
-            order_id = order.pk
-            transaction.on_commit(lambda: enqueue_order_sync(order_id))
-        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
-            logger.exception("saleor-rewards could not schedule an order sync")
+        _after_commit("the sync of order", enqueue_order_sync, order.pk)
         return previous_value
 
     def order_paid(self, order, previous_value=None, **kwargs):
@@ -136,20 +152,8 @@ class RewardsPlugin(BasePlugin):
     # The sponsor named in the new account's metadata.
 
     def customer_created(self, customer, previous_value=None, **kwargs):
-        if not self.active:
-            return previous_value
-        user_id = customer.pk
-
-        def enqueue():
-            try:
-                attribute_new_customer.delay(user_id)
-            except Exception:  # noqa: BLE001 - a hook must never break Saleor
-                logger.exception("Could not queue referral of user %s", user_id)
-
-        try:
-            transaction.on_commit(enqueue)
-        except Exception:  # noqa: BLE001
-            logger.exception("Could not schedule referral of user %s", user_id)
+        if self.active:
+            _after_commit("the referral of user", attribute_new_customer.delay, customer.pk)
         return previous_value
 
     # --- Bonus points (B1) -----------------------------------------------------
@@ -158,15 +162,10 @@ class RewardsPlugin(BasePlugin):
     # fires.
 
     def account_confirmed(self, user, previous_value=None, **kwargs):
-        if not self.active:
-            return previous_value
-        try:
-            user_id = user.pk
-            transaction.on_commit(lambda: enqueue_email_verified_bonus(user_id))
+        if self.active:
+            _after_commit("the e-mail bonus of user", enqueue_email_verified_bonus, user.pk)
             # Tiers (T1): a verified member leaves the Unverified tier.
-            transaction.on_commit(lambda: enqueue_member_tiers(user_id))
-        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
-            logger.exception("saleor-rewards could not schedule the e-mail bonus")
+            _after_commit("the tier of user", enqueue_member_tiers, user.pk)
         return previous_value
 
     # --- Membership tiers (T4) -------------------------------------------------
@@ -177,13 +176,9 @@ class RewardsPlugin(BasePlugin):
     # an order and may raise Saleor's ValidationError (never anything else).
 
     def _tier_discount_later(self, checkout, previous_value):
-        if not self.active:
-            return previous_value
-        try:
-            token = checkout.token
-            transaction.on_commit(lambda: enqueue_tier_discount(token))
-        except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
-            logger.exception("saleor-rewards could not schedule the tier discount")
+        if self.active:
+            _after_commit("the tier discount of checkout", enqueue_tier_discount,
+                          checkout.token)  # fmt: skip
         return previous_value
 
     def checkout_created(self, checkout, previous_value=None, **kwargs):
