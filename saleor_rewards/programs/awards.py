@@ -28,10 +28,15 @@ from ..ledger import (
 from ..ledger.models import Lot, Program
 from .models import AwardKind, OrderAward
 
-SOURCE = {AwardKind.LOYALTY: LotSource.LOYALTY, AwardKind.REFERRAL: LotSource.REFERRAL}
+SOURCE = {
+    AwardKind.LOYALTY: LotSource.LOYALTY,
+    AwardKind.REFERRAL: LotSource.REFERRAL,
+    AwardKind.WELCOME: LotSource.REFERRAL,
+}
 EXPIRY_SETTING = {
     AwardKind.LOYALTY: "expiry_days_loyalty",
     AwardKind.REFERRAL: "expiry_days_referral",
+    AwardKind.WELCOME: "expiry_days_referral",
 }
 
 

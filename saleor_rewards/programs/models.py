@@ -15,7 +15,8 @@ from ..ledger.models import AMOUNT, ZERO, Account, Entry, Lot, Program
 class AwardKind:
     LOYALTY = "loyalty"  # the buyer's purchase points (L1)
     REFERRAL = "referral"  # the sponsor's reward on a friend's first order (R6)
-    CHOICES = [(LOYALTY, "Loyalty"), (REFERRAL, "Referral")]
+    WELCOME = "welcome"  # the referred friend's own bonus on that order (R6)
+    CHOICES = [(LOYALTY, "Loyalty"), (REFERRAL, "Referral"), (WELCOME, "Welcome")]
 
 
 class OrderAward(models.Model):

@@ -133,6 +133,33 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
         return award.standing, taken
 
 
+def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,
+                       now: datetime) -> tuple[int, int]:  # fmt: skip
+    """The friend's own bonus on the order that rewarded their sponsor (R6).
+
+    ``referee_signup_bonus_points`` go to the friend with the sponsor's reward:
+    pending until delivery, taken back with the order. Its own transaction, after
+    the sponsor's: one member's row locks at a time.
+    """
+    if order.customer_id is None:
+        return 0, 0
+    with transaction.atomic():
+        award = awards.locked_award(program, order.order_id, AwardKind.WELCOME)
+        if award is None:
+            sponsor_award = awards.locked_award(program, order.order_id, AwardKind.REFERRAL)
+            points = settings["referee_signup_bonus_points"]
+            if sponsor_award is None or sponsor_award.reversed or points <= 0:
+                return 0, 0
+            award = awards.open_award(
+                program, order.order_id,
+                NewAward(AwardKind.WELCOME, order.customer_id, sponsor_award.basis,
+                         Decimal(0), points, f"Welcome: referred friend's order {order.label}"),
+                settings, now,
+            )  # fmt: skip
+        taken = _settle(award, order, settings, now, "Welcome bonus")
+        return award.standing, taken
+
+
 def sync_order(program: Program, settings: dict, order: OrderSnapshot, *,
                now: datetime | None = None,
                multiplier: Decimal | None = None) -> SyncResult:  # fmt: skip
@@ -143,6 +170,8 @@ def sync_order(program: Program, settings: dict, order: OrderSnapshot, *,
         multiplier = tiers.earn_multiplier(program, order.customer_id)
     loyalty, taken = sync_loyalty(program, settings, order, now, multiplier)
     referral, taken_referral = sync_referral_reward(program, settings, order, now)
+    _, taken_welcome = sync_welcome_bonus(program, settings, order, now)
+    taken_referral += taken_welcome
     if order.customer_id is not None:
         # Its own transaction, after the award's: a payment upgrades, a refund
         # or cancellation downgrades (T3).

@@ -236,3 +236,49 @@ def test_B3_purchase_points_cut_by_the_cap_when_the_merchant_includes_them(
     # 250 points cut to the 70 left of today's 100
     assert _points(member) == (30, 70)
     assert OrderAward.objects.get().points == 70
+
+
+def test_R6_the_friends_welcome_bonus_comes_with_the_sponsors_reward(
+    program, new_member, settings_
+):
+    sponsor, friend = new_member(), new_member()
+    Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
+    welcome = {**settings_, "referee_signup_bonus_points": 300}
+    lines = (line("a", "100"),)
+
+    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True), now=at(0))
+
+    # the friend: 250 purchase points + 300 welcome, pending until delivery
+    assert _points(friend) == (0, 550)
+    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True,
+                                       fulfilled=True), now=at(1))  # fmt: skip
+    assert _points(friend) == (550, 0)
+    settle()
+
+
+def test_R6_no_welcome_bonus_by_default_nor_without_a_sponsor(program, new_member, settings_):
+    friend, loner = new_member(), new_member()
+    Referral.objects.create(sponsor_id=new_member(), friend_id=friend, source="claim")
+    welcome = {**settings_, "referee_signup_bonus_points": 300}
+
+    sync_order(program, settings_, order([line("a", "100")], customer=friend,
+                                         fully_paid=True), now=at(0))  # fmt: skip
+    sync_order(program, welcome, OrderSnapshot("o-2", "web-eu", "EUR", loner,
+                                               (line("a", "100"),), D(100),
+                                               fully_paid=True), now=at(0))  # fmt: skip
+
+    assert _points(friend) == (0, 250) and _points(loner) == (0, 250)
+
+
+def test_R7_the_welcome_bonus_goes_with_a_cancelled_first_order(program, new_member, settings_):
+    sponsor, friend = new_member(), new_member()
+    Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
+    welcome = {**settings_, "referee_signup_bonus_points": 300}
+    lines = (line("a", "100"),)
+    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True), now=at(0))
+
+    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True,
+                                       cancelled=True), now=at(1))  # fmt: skip
+
+    assert _points(friend) == (0, 0) and _points(sponsor) == (0, 0)
+    settle()
