@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from ..ledger import Kind, open_account
+from ..ledger import Kind, LotStatus, open_account
 from ..ledger.models import Program
 from . import awards, daily_cap, tiers
 from .awards import NewAward
@@ -26,7 +26,7 @@ from .earning import (
     refunded_basis,
     standing_points,
 )
-from .models import AwardKind, Referral
+from .models import AwardKind, OrderAward, Referral
 
 ONE = Decimal(1)
 
@@ -130,7 +130,50 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
             # so the friend's next paid order counts as the first.
             referral.rewarded_order_id = ""
             referral.save(update_fields=["rewarded_order_id"])
+            _pass_reward_on(program, settings, referral, now)
         return award.standing, taken
+
+
+def _pass_reward_on(program: Program, settings: dict, referral: Referral,
+                    now: datetime) -> None:  # fmt: skip
+    """R7: the friend's next paid order that still stands takes the reward over.
+
+    That order may have been paid (and delivered) before the first one was
+    reversed, so its own sync found the referral taken and will not come again:
+    its purchase-points award says what it earned on, what was refunded, and
+    whether it was delivered (its lot is no longer pending).
+    """
+    rewarded = OrderAward.objects.filter(
+        program=program, kind=AwardKind.REFERRAL, member_id=referral.sponsor_id
+    ).values_list("order_id", flat=True)
+    following = (
+        OrderAward.objects.filter(program=program, kind=AwardKind.LOYALTY,
+                                  member_id=referral.friend_id, reversed=False)
+        .exclude(order_id__in=rewarded)
+        .select_related("lot")
+        .order_by("created_at", "id")
+        .first()
+    )  # fmt: skip
+    if following is None or not settings["program_enabled"]:
+        return
+    percent = settings["referral_reward_percent"]
+    points = points_for(following.basis, percent, settings["points_per_unit"])
+    points += settings["referral_reward_points"]
+    award = awards.open_award(
+        program, following.order_id,
+        NewAward(AwardKind.REFERRAL, referral.sponsor_id, following.basis, percent,
+                 points, "Friend's next order (the first was reversed)"),
+        settings, now,
+    )  # fmt: skip
+    referral.rewarded_order_id = following.order_id
+    referral.save(update_fields=["rewarded_order_id"])
+    if following.refunded_basis > 0:
+        standing = standing_points(award.points, award.basis, following.refunded_basis)
+        awards.take_back(award, standing, reversed_=False,
+                         refunded=following.refunded_basis,
+                         reason="Referral reward: order partly refunded", now=now)  # fmt: skip
+    if following.lot is not None and following.lot.status != LotStatus.PENDING:
+        awards.deliver(award, settings, now)  # that order was delivered
 
 
 def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,

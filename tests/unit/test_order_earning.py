@@ -282,3 +282,30 @@ def test_R7_the_welcome_bonus_goes_with_a_cancelled_first_order(program, new_mem
 
     assert _points(friend) == (0, 0) and _points(sponsor) == (0, 0)
     settle()
+
+
+def test_R7_an_order_paid_before_the_first_was_cancelled_takes_the_reward_over(
+    program, new_member, settings_
+):
+    sponsor, friend = new_member(), new_member()
+    Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
+    first = (line("a", "100"),)
+    second = OrderSnapshot("o-2", "web-eu", "EUR", friend, (line("b", "300"),), D(300),
+                           fully_paid=True, fulfilled=True)  # fmt: skip
+    sync_order(program, settings_, order(first, customer=friend, fully_paid=True), now=at(0))
+    sync_order(program, settings_, second, now=at(1))  # paid and delivered meanwhile
+    assert _points(sponsor) == (0, 100)
+
+    # when the first order is cancelled (the second will not be synced again)
+    sync_order(program, settings_, order(first, customer=friend, fully_paid=True,
+                                         cancelled=True), now=at(2))  # fmt: skip
+
+    # then the second order's reward stands, available as that order was delivered
+    settle()
+    assert _points(sponsor) == (300, 0)
+    assert Referral.objects.get().rewarded_order_id == "o-2"
+
+    # and syncing the second order again changes nothing
+    sync_order(program, settings_, second, now=at(3))
+    settle()
+    assert _points(sponsor) == (300, 0)
