@@ -112,12 +112,13 @@ class RewardsPlugin(BasePlugin):
     # transaction; the task reads the order's state, so which hook fired, and
     # how often, does not matter.
 
+    # No order_paid: Saleor 3.23 fires it on every charge, and a charge that makes
+    # the order fully paid also fires order_fully_paid (order.actions.order_charged);
+    # a partial charge earns nothing, so it would only queue a sync with no effect.
+
     def _sync_order_later(self, order, previous_value):
         _after_commit("the sync of order", enqueue_order_sync, order.pk)
         return previous_value
-
-    def order_paid(self, order, previous_value=None, **kwargs):
-        return self._sync_order_later(order, previous_value)
 
     def order_fully_paid(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
