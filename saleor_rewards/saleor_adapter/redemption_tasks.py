@@ -96,13 +96,6 @@ def release_stale_redemptions_task() -> int:
     return released
 
 
-BEAT_SCHEDULE = {
-    "saleor-rewards-release-stale-redemptions": {
-        "task": release_stale_redemptions_task.name,
-        "schedule": RELEASE_EVERY,
-        "options": {"expires": RELEASE_EVERY.total_seconds()},
-    },
-}
-
-
-scheduled_tasks.register_beat_schedule(entries=BEAT_SCHEDULE)
+scheduled_tasks.schedule_every(
+    "saleor-rewards-release-stale-redemptions", release_stale_redemptions_task, RELEASE_EVERY
+)

@@ -44,25 +44,13 @@ def expire_due_lots_task() -> int:
     return expired
 
 
-# A run that waited longer than its interval in the queue is dropped: the next one
-# does the same work, so stale duplicates would only queue up behind a busy worker.
-BEAT_SCHEDULE = {
-    "saleor-rewards-activate-due-credits": {
-        "task": activate_due_credits_task.name,
-        "schedule": ACTIVATION_EVERY,
-        "options": {"expires": ACTIVATION_EVERY.total_seconds()},
-    },
-    "saleor-rewards-expire-due-lots": {
-        "task": expire_due_lots_task.name,
-        "schedule": EXPIRY_EVERY,
-        "options": {"expires": EXPIRY_EVERY.total_seconds()},
-    },
-}
+def schedule_every(name: str, task, every: timedelta, conf=app.conf) -> None:
+    """Put ``task`` on Saleor's beat schedule every ``every``, unless the merchant's
+    ``CELERY_BEAT_SCHEDULE`` already has an entry of that name (theirs wins).
 
-
-def register_beat_schedule(conf=app.conf, entries=None) -> None:
-    """Add our entries (or ``entries``) to the beat schedule, keeping any of the same
-    name."""
+    A run that waited longer than its interval in the queue is dropped: the next one
+    does the same work, so stale duplicates would only queue up behind a busy worker.
+    """
     # In place: with Saleor's ``namespace="CELERY"`` a lookup of ``beat_schedule``
     # finds ``CELERY_BEAT_SCHEDULE`` of Django's settings first, so assigning
     # ``conf.beat_schedule`` would be shadowed by it; the dict it returns is the one
@@ -70,8 +58,13 @@ def register_beat_schedule(conf=app.conf, entries=None) -> None:
     schedule = conf.beat_schedule
     if schedule is None:
         conf.beat_schedule = schedule = {}
-    for name, entry in (BEAT_SCHEDULE if entries is None else entries).items():
-        schedule.setdefault(name, entry)
+    schedule.setdefault(name, {
+        "task": task.name,
+        "schedule": every,
+        "options": {"expires": every.total_seconds()},
+    })  # fmt: skip
 
 
-register_beat_schedule()
+schedule_every("saleor-rewards-activate-due-credits", activate_due_credits_task,
+               ACTIVATION_EVERY)  # fmt: skip
+schedule_every("saleor-rewards-expire-due-lots", expire_due_lots_task, EXPIRY_EVERY)

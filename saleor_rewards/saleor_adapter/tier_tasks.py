@@ -116,13 +116,6 @@ def recompute_tiers_task() -> dict:
     return totals
 
 
-BEAT_SCHEDULE = {
-    "saleor-rewards-recompute-tiers": {
-        "task": recompute_tiers_task.name,
-        "schedule": RECOMPUTE_EVERY,
-        "options": {"expires": RECOMPUTE_EVERY.total_seconds()},
-    },
-}
-
-
-scheduled_tasks.register_beat_schedule(entries=BEAT_SCHEDULE)
+scheduled_tasks.schedule_every(
+    "saleor-rewards-recompute-tiers", recompute_tiers_task, RECOMPUTE_EVERY
+)
