@@ -15,16 +15,10 @@ Exits non-zero on any failure. Talks only to 127.0.0.1.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+import saleor_server as srv
+
 PASSWORD = "e2e-Passw0rd!"
 EMAIL = "e2e-customer@example.com"
 
@@ -56,20 +50,6 @@ print("customer", user.id, "seeded: 300 available, 45 pending")
 """
 
 
-def step(text):
-    print(f"\n==> {text}", flush=True)
-
-
-def post(url, payload, token=None):
-    request = urllib.request.Request(
-        url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
-    )
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fresh", action="store_true", help="drop the database first")
@@ -77,63 +57,28 @@ def main() -> int:
     parser.add_argument("--database", default="saleor_rewards_e2e")
     args = parser.parse_args()
 
-    server = os.environ.get("DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
-    key_file = os.path.join(tempfile.mkdtemp(), "jwt.pem")
-    subprocess.run(["openssl", "genrsa", "-out", key_file, "2048"], check=True,
-                   capture_output=True)  # fmt: skip
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="saleor.settings",
-        DATABASE_URL=f"{server}/{args.database}",
-        SECRET_KEY="e2e-not-secret",
-        RSA_PRIVATE_KEY=open(key_file).read(),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        ALLOWED_CLIENT_HOSTS="127.0.0.1,localhost",
-        DEBUG="False",
-        PYTHONUNBUFFERED="1",
-    )
-    admin = [sys.executable, "-m", "django"]
+    env = srv.saleor_env(args.database)
     if args.fresh:
-        step(f"Dropping database {args.database}")
-        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres",
-                        args.database], check=True)  # fmt: skip
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", args.database],
-                   capture_output=True)  # fmt: skip
+        srv.step(f"Dropping database {args.database}")
+        srv.drop_database(args.database)
+    if not srv.database_exists(args.database):
+        srv.create_database(args.database)
 
-    step("manage.py migrate (Saleor's settings; saleor_rewards' migrations included)")
-    started = time.monotonic()
-    subprocess.run(admin + ["migrate", "-v", "1"], env=env, check=True)
-    print(f"migrate took {time.monotonic() - started:.0f} s")
-    shown = subprocess.run(admin + ["showmigrations", "saleor_rewards"], env=env,
-                           check=True, capture_output=True, text=True).stdout  # fmt: skip
+    srv.step("manage.py migrate (Saleor's settings; saleor_rewards' migrations included)")
+    print(f"migrate took {srv.migrate(env):.0f} s")
+    shown = srv.admin(env, "showmigrations", "saleor_rewards", capture=True)
     print(shown)
     if "[ ]" in shown or "[X]" not in shown:
         print("FAIL: saleor_rewards migrations are not all applied")
         return 1
 
-    step("Channel, customer, points; plugin activated")
-    subprocess.run(admin + ["shell", "-c", SETUP], env=env, check=True)
+    srv.step("Channel, customer, points; plugin activated")
+    srv.admin(env, "shell", "-c", SETUP)
 
-    step(f"Starting Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
-    uvicorn = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host",
-         "127.0.0.1", "--port", str(args.port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(120):
-            try:
-                post(f"{base}/graphql/", {"query": "{ shop { name } }"})
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)
-        else:
-            print("FAIL: Saleor did not start")
-            return 1
-
-        step("Customer signs in with Saleor's tokenCreate")
-        login = post(f"{base}/graphql/", {
+    srv.step(f"Starting Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
+    with srv.Saleor(env, args.port) as saleor:
+        srv.step("Customer signs in with Saleor's tokenCreate")
+        login = srv.post(f"{saleor.base}/graphql/", {
             "query": "mutation($e: String!, $p: String!) { tokenCreate(email: $e, "
                      "password: $p) { token errors { message } } }",
             "variables": {"e": EMAIL, "p": PASSWORD}})  # fmt: skip
@@ -143,19 +88,19 @@ def main() -> int:
             return 1
         print("got a JWT of", len(token), "characters")
 
-        endpoint = f"{base}/plugins/global/saleor_rewards/graphql/"
+        endpoint = f"{saleor.base}/plugins/global/saleor_rewards/graphql/"
         query = {"query": 'query { rewardsMe(channel: "e2e") { userId '
                           "points { available pending held } "
                           "history(first: 5) { totalCount } } }"}  # fmt: skip
-        step(f"POST {endpoint} rewardsMe with the customer's JWT")
-        answer = post(endpoint, query, token)
+        srv.step(f"POST {endpoint} rewardsMe with the customer's JWT")
+        answer = srv.post(endpoint, query, token)
         print(json.dumps(answer, indent=2))
         me = (answer.get("data") or {}).get("rewardsMe") or {}
         ok = me.get("points") == {"available": 300, "pending": 45, "held": 0}
         ok = ok and me.get("history", {}).get("totalCount") == 2
 
-        step("The same query without a token")
-        anonymous = post(endpoint, query)
+        srv.step("The same query without a token")
+        anonymous = srv.post(endpoint, query)
         print(json.dumps(anonymous))
         denied = anonymous["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
         if ok and denied and anonymous["data"]["rewardsMe"] is None:
@@ -163,9 +108,6 @@ def main() -> int:
             return 0
         print("\nFAIL: unexpected answers")
         return 1
-    finally:
-        uvicorn.terminate()
-        uvicorn.wait(timeout=30)
 
 
 if __name__ == "__main__":
