@@ -1,16 +1,12 @@
 """Django discovers the app's models here; they live with the layer that owns them."""
 
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
-from .programs.models import (
-    OrderAward,
-    Referral,
-    ReferralCode,
-    ReferralInvite,
-    Review,
-    VoucherConversion,
-)
-from .programs.redemption_models import Redemption
-from .programs.tier_models import MemberTier, Tier
+from .programs.loyalty.models import OrderAward
+from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
+from .programs.reviews.models import Review
+from .programs.vouchers.models import VoucherConversion
+from .programs.redemption.models import Redemption
+from .programs.tiers.models import MemberTier, Tier
 
 __all__ = [
     "Account",

@@ -5,20 +5,6 @@ Saleor's worker autodiscovers ``<plugin package>.tasks`` for every plugin in
 every task of the Saleor adapter and the beat schedule entries.
 """
 
-from .saleor_adapter import (
-    account_tasks,
-    order_tasks,
-    redemption_tasks,
-    referral_tasks,
-    scheduled_tasks,
-    tier_tasks,
-)
+from .saleor_adapter.tasks import accounts, orders, redemption, referrals, schedule, tiers
 
-__all__ = [
-    "account_tasks",
-    "order_tasks",
-    "redemption_tasks",
-    "referral_tasks",
-    "scheduled_tasks",
-    "tier_tasks",
-]
+__all__ = ["accounts", "orders", "redemption", "referrals", "schedule", "tiers"]

@@ -15,17 +15,11 @@ from .. import config
 from ..ledger import Actor, ActorType
 from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
-from ..programs.redemption import CheckoutFacts, GiftCards
-from ..programs.referrals import ReferralShop
-from ..programs.reviews import OrderLineInfo
-from ..programs.vouchers import NewVoucher, VoucherShop
+from ..programs.redemption.services import CheckoutFacts, GiftCards
+from ..programs.referrals.services import ReferralShop
+from ..programs.reviews.services import OrderLineInfo
+from ..programs.vouchers.services import NewVoucher, VoucherShop
 
-# Saleor's permission codes (SPEC §0): Saleor ignores custom ones, so staff
-# operations map to these.
-MANAGE_USERS = "account.manage_users"
-HANDLE_PAYMENTS = "payment.handle_payments"
-MANAGE_ORDERS = "order.manage_orders"
-MANAGE_PLUGINS = "plugins.manage_plugins"
 
 
 class RequestorKind:

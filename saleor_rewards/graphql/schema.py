@@ -3,11 +3,11 @@
 import graphene
 
 from ..ledger.errors import RewardsError as DomainError
-from ..programs import tiers
-from ..programs.members import Member
-from ..programs.models import Review
-from ..programs.settings import program_settings
-from .context import MANAGE_PLUGINS, MANAGE_USERS
+from ..programs.tiers import services as tiers
+from ..programs.channel.members import Member
+from ..programs.reviews.models import Review
+from ..programs.channel.settings import program_settings
+from .permissions import MANAGE_PLUGINS, MANAGE_USERS
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
@@ -22,10 +22,10 @@ from .mutations.tier_create import RewardsTierCreate
 from .mutations.tier_delete import RewardsTierDelete
 from .mutations.tier_update import RewardsTierUpdate
 from .mutations.voucher_create import RewardsVoucherCreate
-from .program_types import RewardsProgram
-from .reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
-from .tiers import RewardsTier
-from .types import RewardsMember
+from .types.program import RewardsProgram
+from .types.reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
+from .types.tiers import RewardsTier
+from .types.member import RewardsMember
 
 
 def _domain_errors_as_graphql(resolver):

@@ -11,15 +11,8 @@ from saleor.core.utils.lazyobjects import unwrap_lazy
 from saleor.graphql.app.dataloaders.utils import promise_app
 from saleor.graphql.context import get_context_value
 
-from ..graphql.context import (
-    ANONYMOUS,
-    HANDLE_PAYMENTS,
-    MANAGE_ORDERS,
-    MANAGE_PLUGINS,
-    MANAGE_USERS,
-    Requestor,
-    RequestorKind,
-)
+from ..graphql.context import ANONYMOUS, Requestor, RequestorKind
+from ..graphql.permissions import HANDLE_PAYMENTS, MANAGE_ORDERS, MANAGE_PLUGINS, MANAGE_USERS
 
 logger = logging.getLogger(__name__)
 

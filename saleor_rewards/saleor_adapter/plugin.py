@@ -10,13 +10,13 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from .. import config
 from ..graphql import view
 from ..graphql.context import RewardsContext
-from .account_tasks import enqueue_email_verified_bonus
+from .tasks.accounts import enqueue_email_verified_bonus
 from .auth import requestor_from_request
-from .directory import SaleorDirectory
-from .order_tasks import enqueue_order_sync
-from .referral_tasks import attribute_new_customer
-from .tier_discounts import refuse_foreign_tier_code
-from .tier_tasks import enqueue_member_tiers, enqueue_tier_discount
+from .shop.directory import SaleorDirectory
+from .tasks.orders import enqueue_order_sync
+from .tasks.referrals import attribute_new_customer
+from .shop.tier_discounts import refuse_foreign_tier_code
+from .tasks.tiers import enqueue_member_tiers, enqueue_tier_discount
 
 logger = logging.getLogger(__name__)
 

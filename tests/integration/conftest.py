@@ -145,7 +145,7 @@ def rewards_api(client):
 @pytest.fixture
 def program(db, channel_USD):
     """The rewards program of Saleor's channel ``main`` (USD)."""
-    from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
 
     return SaleorDirectory().program(channel_USD.slug)
 
@@ -261,9 +261,9 @@ def _without_tier_discounts(channel):
     """Every tier at 0 % discount, so the amounts of other areas' tests stay round:
     by default (T1) a verified customer's checkout gets Regular's 0.5 % (T4).
     Tests of tiers use ``tiered_store``."""
-    from saleor_rewards.programs import tiers
-    from saleor_rewards.programs.tier_models import Tier
-    from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+    from saleor_rewards.programs.tiers import services as tiers
+    from saleor_rewards.programs.tiers.models import Tier
+    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
 
     program = SaleorDirectory().program(channel.slug)
     tiers.tiers_of(program)
@@ -273,9 +273,9 @@ def _without_tier_discounts(channel):
 @pytest.fixture
 def tiered_store(store, channel_USD):
     """The store with T1's default tiers and their discounts (Regular 0.5 %, ...)."""
-    from saleor_rewards.programs import tiers
-    from saleor_rewards.programs.tier_models import Tier
-    from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+    from saleor_rewards.programs.tiers import services as tiers
+    from saleor_rewards.programs.tiers.models import Tier
+    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
 
     program = SaleorDirectory().program(channel_USD.slug)
     Tier.objects.filter(program=program).delete()

@@ -12,8 +12,8 @@ from saleor.site import AccountConfirmMode
 
 from saleor_rewards.ledger import Kind, LotSource, balance
 from saleor_rewards.ledger.models import Account, Lot
-from saleor_rewards.programs.models import Review
-from saleor_rewards.saleor_adapter import account_tasks
+from saleor_rewards.programs.reviews.models import Review
+from saleor_rewards.saleor_adapter.tasks import accounts as account_tasks
 
 TEXT = "Fits well, warm, and the zip feels solid after a month."  # >= 30 characters
 

@@ -14,7 +14,7 @@ from freezegun import freeze_time
 
 from saleor_rewards.ledger import Kind, expire_due_lots
 from saleor_rewards.ledger.models import Account
-from saleor_rewards.programs.models import OrderAward
+from saleor_rewards.programs.loyalty.models import OrderAward
 
 from .storefront import entries, points, run
 
@@ -264,7 +264,7 @@ def test_hook_meeting_a_broken_queue_does_not_break_the_checkout(
     from django.core.management import call_command
     from kombu.exceptions import OperationalError
 
-    from saleor_rewards.saleor_adapter import order_tasks
+    from saleor_rewards.saleor_adapter.tasks import orders as order_tasks
 
     def broken_queue(*args, **kwargs):
         raise OperationalError("connection refused")

@@ -25,8 +25,8 @@ UPDATE_MUTATION = """mutation($channel: String!, $input: RewardsProgramInput!) {
     errors { field code message }
     program { pointsPerUnit holdDays settings { name value overridden } } } }"""
 
-ACTIVATE_TASK = "saleor_rewards.saleor_adapter.scheduled_tasks.activate_due_credits_task"
-EXPIRE_TASK = "saleor_rewards.saleor_adapter.scheduled_tasks.expire_due_lots_task"
+ACTIVATE_TASK = "saleor_rewards.activate_due_credits"
+EXPIRE_TASK = "saleor_rewards.expire_due_lots"
 ENTRIES = (
     "saleor-rewards-activate-due-credits",
     "saleor-rewards-expire-due-lots",
@@ -193,12 +193,12 @@ def fresh_beat_process(rewards_plugin, monkeypatch):
     modules not imported yet, and no entry of ours in the beat schedule."""
     from saleor.celeryconf import app
 
-    import saleor_rewards.saleor_adapter as adapter
+    import saleor_rewards.saleor_adapter.tasks as adapter
 
-    beat_modules = ("scheduled_tasks", "redemption_tasks", "tier_tasks")
+    beat_modules = ("schedule", "redemption", "tiers")
     monkeypatch.delitem(sys.modules, "saleor_rewards.tasks", raising=False)
     for module in beat_modules:
-        monkeypatch.delitem(sys.modules, f"saleor_rewards.saleor_adapter.{module}",
+        monkeypatch.delitem(sys.modules, f"saleor_rewards.saleor_adapter.tasks.{module}",
                             raising=False)  # fmt: skip
         monkeypatch.delattr(adapter, module, raising=False)
     for name in ENTRIES:
@@ -299,7 +299,7 @@ def _status(lot_id):
 
 
 def test_O1_activation_task_runs_against_saleors_database(due_lots):
-    from saleor_rewards.saleor_adapter.scheduled_tasks import activate_due_credits_task
+    from saleor_rewards.saleor_adapter.tasks.schedule import activate_due_credits_task
 
     # when Celery runs the task (eagerly in Saleor's tests, with writer checks on)
     result = activate_due_credits_task.delay()
@@ -312,7 +312,7 @@ def test_O1_activation_task_runs_against_saleors_database(due_lots):
 
 
 def test_O1_expiry_task_runs_against_saleors_database(due_lots):
-    from saleor_rewards.saleor_adapter.scheduled_tasks import expire_due_lots_task
+    from saleor_rewards.saleor_adapter.tasks.schedule import expire_due_lots_task
 
     result = expire_due_lots_task.delay()
 

@@ -25,12 +25,10 @@ from saleor_rewards.ledger import (
     open_account,
 )
 from saleor_rewards.ledger.models import Entry, Hold, Lot
-from saleor_rewards.programs.models import OrderAward
-from saleor_rewards.programs.redemption_models import Redemption, RedemptionStatus
-from saleor_rewards.saleor_adapter.gift_cards import redemption_disagreements
-from saleor_rewards.saleor_adapter.redemption_tasks import (
-    release_stale_redemptions_task,
-)
+from saleor_rewards.programs.loyalty.models import OrderAward
+from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
+from saleor_rewards.saleor_adapter.shop.gift_cards import redemption_disagreements
+from saleor_rewards.saleor_adapter.tasks.redemption import release_stale_redemptions_task
 
 from .storefront import _data, points, run
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from saleor_rewards.programs.models import OrderAward, Referral
+from saleor_rewards.programs.loyalty.models import OrderAward
+from saleor_rewards.programs.referrals.models import Referral
 
 from .storefront import points, run
 

@@ -14,14 +14,10 @@ from saleor.core.jwt import create_access_token
 from saleor.order import OrderChargeStatus
 
 from saleor_rewards.ledger.models import Lot
-from saleor_rewards.programs import referrals
-from saleor_rewards.programs.awards import NewAward, open_award
-from saleor_rewards.programs.models import (
-    AwardKind,
-    Referral,
-    ReferralInvite,
-    ReferralSource,
-)
+from saleor_rewards.programs.referrals import services as referrals
+from saleor_rewards.programs.loyalty.awards import NewAward, open_award
+from saleor_rewards.programs.loyalty.models import AwardKind
+from saleor_rewards.programs.referrals.models import Referral, ReferralInvite, ReferralSource
 
 SHARE_URL = "https://shop.example/?ref={code}"
 

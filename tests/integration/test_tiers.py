@@ -15,8 +15,8 @@ import pytest
 from django.core.management import call_command
 from saleor.core.jwt import create_access_token
 
-from saleor_rewards.programs.models import OrderAward
-from saleor_rewards.programs.tier_models import MemberTier
+from saleor_rewards.programs.loyalty.models import OrderAward
+from saleor_rewards.programs.tiers.models import MemberTier
 from saleor_rewards.saleor_adapter import plugin
 
 from .storefront import gid, run
@@ -210,7 +210,7 @@ def test_T4_unverified_customer_gets_no_discount(tiered_store, variant, customer
 def test_T2_staff_tier_change_moves_the_discount_of_open_checkouts(
     tiered_store, variant, customer_user, rewards_api, staff_can_manage_users
 ):
-    from saleor_rewards.programs.tier_models import Tier
+    from saleor_rewards.programs.tiers.models import Tier
 
     checkout = tiered_store.checkout([(variant, 10)])
     regular = Tier.objects.get(name="Regular")

@@ -11,7 +11,7 @@ from saleor.core.jwt import create_access_token
 from saleor.discount.models import Voucher, VoucherCode
 
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
-from saleor_rewards.programs.models import VoucherConversion
+from saleor_rewards.programs.vouchers.models import VoucherConversion
 
 from .helpers import ledger_row_counts, settle_deferred_checks
 from .storefront import (

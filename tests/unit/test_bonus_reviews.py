@@ -15,11 +15,11 @@ from saleor_rewards.ledger.errors import (
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Lot
-from saleor_rewards.programs import daily_cap
-from saleor_rewards.programs.bonus import award_email_verified
-from saleor_rewards.programs.members import Member
-from saleor_rewards.programs.models import ReviewStatus
-from saleor_rewards.programs.reviews import (
+from saleor_rewards.programs.loyalty import daily_cap
+from saleor_rewards.programs.loyalty.bonus import award_email_verified
+from saleor_rewards.programs.channel.members import Member
+from saleor_rewards.programs.reviews.models import ReviewStatus
+from saleor_rewards.programs.reviews.services import (
     OrderLineInfo,
     ReviewAction,
     moderate_review,

@@ -7,7 +7,7 @@ import pytest
 
 from saleor_rewards import config
 from saleor_rewards.ledger import NO_REFERENCE, Kind, LotSource, balance, open_account
-from saleor_rewards.programs.daily_cap import credit_activity
+from saleor_rewards.programs.loyalty.daily_cap import credit_activity
 
 from .helpers import T0
 from .test_ledger_concurrency import audit_is_clean, run_at_once

@@ -11,7 +11,7 @@ import pytest
 from saleor_rewards import config
 from saleor_rewards.ledger import Kind
 from saleor_rewards.ledger.models import Account, Entry
-from saleor_rewards.programs.earning import (
+from saleor_rewards.programs.loyalty.earning import (
     OrderLine,
     OrderSnapshot,
     earn_basis,
@@ -19,8 +19,9 @@ from saleor_rewards.programs.earning import (
     refunded_basis,
     standing_points,
 )
-from saleor_rewards.programs.models import OrderAward, Referral
-from saleor_rewards.programs.orders import sync_order
+from saleor_rewards.programs.loyalty.models import OrderAward
+from saleor_rewards.programs.referrals.models import Referral
+from saleor_rewards.programs.orders.sync import sync_order
 
 from .helpers import at, settle
 

@@ -17,10 +17,10 @@ from saleor_rewards.ledger.errors import (
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Hold
-from saleor_rewards.programs import redemption
-from saleor_rewards.programs.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.redemption import CheckoutFacts
-from saleor_rewards.programs.redemption_models import Redemption, RedemptionStatus
+from saleor_rewards.programs.redemption import services as redemption
+from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.redemption.services import CheckoutFacts
+from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
 
 from .helpers import at, columns, settle
 from .referral_helpers import settings
@@ -76,7 +76,7 @@ def test_S1_a_tier_cap_below_the_program_cap_applies(program, shop, points):
 
 
 def test_T1_the_members_tier_lowers_the_redemption_cap(program, shop, points):
-    from saleor_rewards.programs.tiers import tiers_of
+    from saleor_rewards.programs.tiers.services import tiers_of
 
     # given every tier caps paying with points at 5 % (the seed-002 preset)
     for tier in tiers_of(program):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from saleor_rewards.ledger.errors import InvalidInput
-from saleor_rewards.programs.redemption_amounts import (
+from saleor_rewards.programs.redemption.amounts import (
     cash_amount,
     currency_precision,
     money_for_points,

@@ -10,9 +10,9 @@ from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.errors import InsufficientBalance
 from saleor_rewards.ledger.models import Account
-from saleor_rewards.programs import redemption
-from saleor_rewards.programs.redemption import CheckoutFacts
-from saleor_rewards.programs.redemption_models import Redemption
+from saleor_rewards.programs.redemption import services as redemption
+from saleor_rewards.programs.redemption.services import CheckoutFacts
+from saleor_rewards.programs.redemption.models import Redemption
 
 from .referral_helpers import settings
 from .test_ledger_concurrency import audit_is_clean, run_at_once

@@ -5,8 +5,8 @@ Commits for real (``transaction=True``): each thread has its own connection."""
 import pytest
 
 from saleor_rewards.ledger.errors import LimitExceeded
-from saleor_rewards.programs import referrals
-from saleor_rewards.programs.models import Referral
+from saleor_rewards.programs.referrals import services as referrals
+from saleor_rewards.programs.referrals.models import Referral
 
 from .referral_helpers import FakeShop, settings
 from .test_ledger_concurrency import run_at_once

@@ -15,12 +15,12 @@ from saleor_rewards.ledger.errors import (
     NotEligible,
     NotFound,
 )
-from saleor_rewards.programs import referrals
-from saleor_rewards.programs.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.emails import canonical_email, email_hash, mask_email
-from saleor_rewards.programs.models import Referral, ReferralCode, ReferralInvite
-from saleor_rewards.programs.orders import sync_order
-from saleor_rewards.programs.referrals import FriendState, Person, ShareNetwork
+from saleor_rewards.programs.referrals import services as referrals
+from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.referrals.emails import canonical_email, email_hash, mask_email
+from saleor_rewards.programs.referrals.models import Referral, ReferralCode, ReferralInvite
+from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.referrals.services import FriendState, Person, ShareNetwork
 
 from .helpers import at
 from .referral_helpers import FakeShop, settings

@@ -6,17 +6,12 @@ import pytest
 
 from saleor_rewards import config
 from saleor_rewards.ledger.errors import AlreadyExists, Conflict, InvalidInput
-from saleor_rewards.programs import tiers
-from saleor_rewards.programs.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.models import OrderAward
-from saleor_rewards.programs.orders import sync_order
-from saleor_rewards.programs.tier_editing import (
-    TierInput,
-    create_tier,
-    delete_tier,
-    update_tier,
-)
-from saleor_rewards.programs.tier_models import MemberTier, Tier
+from saleor_rewards.programs.tiers import services as tiers
+from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.loyalty.models import OrderAward
+from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.tiers.editing import TierInput, create_tier, delete_tier, update_tier
+from saleor_rewards.programs.tiers.models import MemberTier, Tier
 
 from .helpers import at
 

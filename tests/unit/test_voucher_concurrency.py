@@ -9,8 +9,8 @@ from saleor_rewards import config
 from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import Kind, LotSource, balance, credit, open_account
 from saleor_rewards.ledger.errors import InsufficientBalance
-from saleor_rewards.programs.models import VoucherConversion
-from saleor_rewards.programs.vouchers import convert_to_voucher
+from saleor_rewards.programs.vouchers.models import VoucherConversion
+from saleor_rewards.programs.vouchers.services import convert_to_voucher
 
 from .helpers import T0, at
 from .test_ledger_concurrency import audit_is_clean, run_at_once

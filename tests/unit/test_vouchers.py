@@ -23,8 +23,8 @@ from saleor_rewards.ledger.errors import (
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Entry
-from saleor_rewards.programs.models import VoucherConversion
-from saleor_rewards.programs.vouchers import (
+from saleor_rewards.programs.vouchers.models import VoucherConversion
+from saleor_rewards.programs.vouchers.services import (
     CODE_PREFIX,
     convert_to_voucher,
     new_code,

@@ -4,10 +4,10 @@ import graphene
 
 from ...ledger.errors import InvalidInput, NotFound
 from ...ledger.models import Entry
-from ...programs.members import Member, adjust_balance
-from ..context import MANAGE_USERS
+from ...programs.channel.members import Member, adjust_balance
+from ..permissions import MANAGE_USERS
 from ..ids import decode_int_id
-from ..types import RewardsBalanceKind, RewardsLedgerEntry, RewardsMember
+from ..types.member import RewardsBalanceKind, RewardsLedgerEntry, RewardsMember
 from .base import RewardsMutation
 
 

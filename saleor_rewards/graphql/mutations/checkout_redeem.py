@@ -1,9 +1,9 @@
 import graphene
 
 from ...ledger.errors import NotFound
-from ...programs import redemption
+from ...programs.redemption import services as redemption
 from ..ids import decode_id
-from ..redemption_types import RewardsRedemption
+from ..types.redemption import RewardsRedemption
 from .base import RewardsMutation
 
 

@@ -1,7 +1,7 @@
 import graphene
 
-from ...programs import redemption
-from ..redemption_types import RewardsRedemption
+from ...programs.redemption import services as redemption
+from ..types.redemption import RewardsRedemption
 from .base import RewardsMutation
 from .checkout_redeem import own_checkout
 

@@ -1,10 +1,10 @@
 import graphene
 
 from ...config import SettingsError
-from ...programs.settings import update_program_settings
-from ..context import MANAGE_PLUGINS
+from ...programs.channel.settings import update_program_settings
+from ..permissions import MANAGE_PLUGINS
 from ..errors import RewardsErrorCode
-from ..program_types import RewardsProgram
+from ..types.program import RewardsProgram
 from .base import RewardsMutation
 
 

@@ -1,9 +1,9 @@
 import graphene
 
 from ...ledger.errors import ProgramDisabled
-from ...programs import referrals
-from ...programs.models import ReferralSource
-from ..referral_types import RewardsSponsorship
+from ...programs.referrals import services as referrals
+from ...programs.referrals.models import ReferralSource
+from ..types.referrals import RewardsSponsorship
 from .base import RewardsMutation
 
 

@@ -1,6 +1,6 @@
 import graphene
 
-from ...programs import referrals
+from ...programs.referrals import services as referrals
 from .base import RewardsMutation
 from .referral_claim import referral_settings
 

@@ -1,10 +1,10 @@
 import graphene
 
 from ...ledger.errors import NotFound
-from ...programs.models import Review
-from ...programs.reviews import moderate_review
-from ..context import MANAGE_USERS
-from ..reviews import RewardsReview, RewardsReviewAction, decode_review_id
+from ...programs.reviews.models import Review
+from ...programs.reviews.services import moderate_review
+from ..permissions import MANAGE_USERS
+from ..types.reviews import RewardsReview, RewardsReviewAction, decode_review_id
 from .base import RewardsMutation
 
 

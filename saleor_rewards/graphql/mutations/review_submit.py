@@ -1,10 +1,10 @@
 import graphene
 
 from ...ledger.errors import NotFound
-from ...programs.members import Member
-from ...programs.reviews import submit_review
+from ...programs.channel.members import Member
+from ...programs.reviews.services import submit_review
 from ..ids import decode_id
-from ..reviews import RewardsReview
+from ..types.reviews import RewardsReview
 from .base import RewardsMutation
 
 

@@ -1,8 +1,8 @@
 import graphene
 
-from ...programs.tier_editing import create_tier
-from ..context import MANAGE_USERS
-from ..tiers import RewardsTier, RewardsTierInput, tier_input
+from ...programs.tiers.editing import create_tier
+from ..permissions import MANAGE_USERS
+from ..types.tiers import RewardsTier, RewardsTierInput, tier_input
 from .base import RewardsMutation
 
 

@@ -1,8 +1,8 @@
 import graphene
 
-from ...programs.tier_editing import delete_tier
-from ..context import MANAGE_USERS
-from ..tiers import RewardsTier, existing_tier
+from ...programs.tiers.editing import delete_tier
+from ..permissions import MANAGE_USERS
+from ..types.tiers import RewardsTier, existing_tier
 from .base import RewardsMutation
 
 

@@ -1,8 +1,8 @@
 import graphene
 
-from ...programs.tier_editing import update_tier
-from ..context import MANAGE_USERS
-from ..tiers import RewardsTier, RewardsTierInput, existing_tier, tier_input
+from ...programs.tiers.editing import update_tier
+from ..permissions import MANAGE_USERS
+from ..types.tiers import RewardsTier, RewardsTierInput, existing_tier, tier_input
 from .base import RewardsMutation
 
 

@@ -1,7 +1,7 @@
 import graphene
 
-from ...programs import vouchers
-from ..types import RewardsMoney
+from ...programs.vouchers import services as vouchers
+from ..types.money import RewardsMoney
 from .base import RewardsMutation
 
 

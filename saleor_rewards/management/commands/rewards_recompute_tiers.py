@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ...saleor_adapter.tier_tasks import recompute_all_tiers
+from ...saleor_adapter.tasks.tiers import recompute_all_tiers
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args, hours, batch_size, **options):
-        from saleor_rewards.saleor_adapter.order_tasks import sync_orders_updated_since
+        from saleor_rewards.saleor_adapter.tasks.orders import sync_orders_updated_since
 
         if hours <= 0 or batch_size <= 0:
             raise CommandError("--hours and --batch-size must be positive.")

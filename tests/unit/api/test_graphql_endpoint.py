@@ -11,12 +11,8 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import ledger
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.context import (
-    MANAGE_USERS,
-    Requestor,
-    RequestorKind,
-    RewardsContext,
-)
+from saleor_rewards.graphql.permissions import MANAGE_USERS
+from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Entry, Program
 
 pytestmark = pytest.mark.django_db

@@ -12,16 +12,11 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import config
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.context import (
-    MANAGE_PLUGINS,
-    MANAGE_USERS,
-    Requestor,
-    RequestorKind,
-    RewardsContext,
-)
+from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
+from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger import Actor, ActorType
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.settings import (
+from saleor_rewards.programs.channel.settings import (
     HISTORY_KEY,
     program_settings,
     update_program_settings,

@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from saleor_rewards.graphql import view
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs import referrals
-from saleor_rewards.programs.models import Referral
+from saleor_rewards.programs.referrals import services as referrals
+from saleor_rewards.programs.referrals.models import Referral
 
 from ..referral_helpers import FakeShop
 

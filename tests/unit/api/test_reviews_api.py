@@ -7,16 +7,16 @@ from django.test import RequestFactory
 from graphql_relay import to_global_id
 
 from saleor_rewards.graphql import view
+from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.graphql.context import (
-    MANAGE_USERS,
     ProgramDirectory,
     Requestor,
     RequestorKind,
     RewardsContext,
 )
 from saleor_rewards.ledger.models import Lot, Program
-from saleor_rewards.programs.models import Review
-from saleor_rewards.programs.reviews import OrderLineInfo
+from saleor_rewards.programs.reviews.models import Review
+from saleor_rewards.programs.reviews.services import OrderLineInfo
 
 pytestmark = pytest.mark.django_db
 

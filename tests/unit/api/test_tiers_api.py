@@ -9,17 +9,17 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import config
 from saleor_rewards.graphql import view
+from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.graphql.context import (
-    MANAGE_USERS,
     ProgramDirectory,
     Requestor,
     RequestorKind,
     RewardsContext,
 )
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.orders import sync_order
-from saleor_rewards.programs.tier_models import MemberTier, Tier
+from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.tiers.models import MemberTier, Tier
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from saleor_rewards.graphql.context import (
 )
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.models import VoucherConversion
+from saleor_rewards.programs.vouchers.models import VoucherConversion
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,237 @@
+"""GraphQL object types of a member's rewards (API.md)."""
+
+import graphene
+from graphql_relay import to_global_id
+
+from ...ledger import Kind, balance, expiring_soon, history
+from ...ledger.constants import EntryType, ReferenceType
+from ...programs.channel.members import Member
+from ...programs.reviews.models import Review
+from .money import RewardsMoney
+from ..pagination import CountableConnection, connection_from_queryset
+from .referrals import RewardsReferral
+from .reviews import RewardsReviewConnection, review_connection
+from .tiers import RewardsMemberTier, member_tier_status
+
+EXPIRING_SOON_DAYS = 30
+
+RewardsBalanceKind = graphene.Enum(
+    "RewardsBalanceKind", [("POINTS", Kind.POINTS), ("CASH", Kind.CASH)]
+)
+RewardsEntryType = graphene.Enum(
+    "RewardsEntryType", [(value.upper(), value) for value, _ in EntryType.CHOICES]
+)
+
+# Saleor objects are named by Saleor's own global ids (API.md).
+_SALEOR_TYPES = {ReferenceType.ORDER: "Order", ReferenceType.CHECKOUT: "Checkout"}
+
+
+class RewardsExpiringPoints(graphene.ObjectType):
+    points = graphene.Int(required=True)
+    expires_at = graphene.DateTime(required=True)
+
+
+class RewardsPoints(graphene.ObjectType):
+    available = graphene.Int(required=True, description="Spendable now.")
+    pending = graphene.Int(required=True, description="Earned, not spendable yet.")
+    held = graphene.Int(required=True, description="Reserved for a checkout.")
+    expiring_soon = graphene.List(
+        graphene.NonNull(RewardsExpiringPoints),
+        required=True,
+        description=f"Points expiring within {EXPIRING_SOON_DAYS} days, soonest first.",
+    )
+
+    @staticmethod
+    def resolve_expiring_soon(root: Member, info):
+        lots = expiring_soon(
+            root.account(Kind.POINTS), days=EXPIRING_SOON_DAYS, now=root.at
+        )
+        return [RewardsExpiringPoints(points=int(p), expires_at=at) for p, at in lots]
+
+    @staticmethod
+    def _balance(root: Member):
+        return balance(root.account(Kind.POINTS), now=root.at)
+
+    @staticmethod
+    def resolve_available(root: Member, info):
+        return int(RewardsPoints._balance(root).available)
+
+    @staticmethod
+    def resolve_pending(root: Member, info):
+        return int(RewardsPoints._balance(root).pending)
+
+    @staticmethod
+    def resolve_held(root: Member, info):
+        return int(RewardsPoints._balance(root).held)
+
+
+class RewardsCash(graphene.ObjectType):
+    available = graphene.Field(RewardsMoney, required=True)
+    pending = graphene.Field(RewardsMoney, required=True)
+    held = graphene.Field(RewardsMoney, required=True)
+
+    @staticmethod
+    def _money(root: Member, bucket: str) -> RewardsMoney:
+        amount = getattr(balance(root.account(Kind.CASH), now=root.at), bucket)
+        return RewardsMoney(amount=amount, currency=root.program.currency)
+
+    @staticmethod
+    def resolve_available(root, info):
+        return RewardsCash._money(root, "available")
+
+    @staticmethod
+    def resolve_pending(root, info):
+        return RewardsCash._money(root, "pending")
+
+    @staticmethod
+    def resolve_held(root, info):
+        return RewardsCash._money(root, "held")
+
+
+class RewardsReference(graphene.ObjectType):
+    type = graphene.String(
+        required=True, description="ORDER, CHECKOUT, REFERRAL, CLAIM, WITHDRAWAL, ..."
+    )
+    id = graphene.String(required=True, description="Saleor's global id for orders.")
+
+
+def _number(entry, value):
+    return int(value) if entry.account.kind == Kind.POINTS else value
+
+
+class RewardsLedgerEntry(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    created_at = graphene.DateTime(required=True)
+    kind = graphene.Field(RewardsBalanceKind, required=True)
+    type = graphene.Field(RewardsEntryType, required=True)
+    amount = graphene.Float(
+        required=True,
+        description="Change of the member's total (available + pending + held).",
+    )
+    balance_after = graphene.Float(required=True, description="Available after it.")
+    pending_after = graphene.Float(required=True)
+    held_after = graphene.Float(required=True)
+    unrecovered = graphene.Float(
+        required=True, description="Part of a take-back the balance could not cover."
+    )
+    expired = graphene.Float(
+        required=True, description="Part of a return whose lots had expired."
+    )
+    expires_at = graphene.DateTime(description="Expiry of the points this credited.")
+    reason = graphene.String(required=True)
+    reference = graphene.Field(RewardsReference)
+
+    @staticmethod
+    def resolve_id(root, info):
+        return to_global_id("RewardsLedgerEntry", root.id)
+
+    @staticmethod
+    def resolve_kind(root, info):
+        return root.account.kind
+
+    @staticmethod
+    def resolve_amount(root, info):
+        return _number(root, root.amount)
+
+    @staticmethod
+    def resolve_balance_after(root, info):
+        return _number(root, root.available_after)
+
+    @staticmethod
+    def resolve_pending_after(root, info):
+        return _number(root, root.pending_after)
+
+    @staticmethod
+    def resolve_held_after(root, info):
+        return _number(root, root.held_after)
+
+    @staticmethod
+    def resolve_unrecovered(root, info):
+        return _number(root, root.unrecovered)
+
+    @staticmethod
+    def resolve_expired(root, info):
+        return _number(root, root.expired)
+
+    @staticmethod
+    def resolve_expires_at(root, info):
+        return root.lot.expires_at if root.lot_id else None
+
+    @staticmethod
+    def resolve_reference(root, info):
+        if not root.reference_type:
+            return None
+        ref_id = root.reference_id
+        if saleor_type := _SALEOR_TYPES.get(root.reference_type):
+            ref_id = to_global_id(saleor_type, ref_id)
+        return RewardsReference(type=root.reference_type, id=ref_id)
+
+
+class RewardsLedgerEntryConnection(CountableConnection):
+    class Meta:
+        node = RewardsLedgerEntry
+
+
+class RewardsMember(graphene.ObjectType):
+    user_id = graphene.ID(required=True, description="Saleor's global id of the user.")
+    channel = graphene.String(required=True)
+    points = graphene.Field(RewardsPoints, required=True)
+    cash = graphene.Field(RewardsCash, required=True)
+    referral = graphene.Field(
+        RewardsReferral, required=True, description="Code, share links, friends (R1-R4)"
+    )
+    tier = graphene.Field(
+        RewardsMemberTier, required=True,
+        description="Membership tier and progress to the next (T1-T3).",
+    )  # fmt: skip
+    history = graphene.Field(
+        RewardsLedgerEntryConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        kind=RewardsBalanceKind(),
+        description="Every change of the member's balances, newest first.",
+    )
+    reviews = graphene.Field(
+        RewardsReviewConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's reviews in this channel, newest first (B2).",
+    )
+
+    @staticmethod
+    def resolve_user_id(root: Member, info):
+        return to_global_id("User", root.member_id)
+
+    @staticmethod
+    def resolve_channel(root: Member, info):
+        return root.program.channel_slug
+
+    @staticmethod
+    def resolve_points(root: Member, info):
+        return root
+
+    @staticmethod
+    def resolve_cash(root: Member, info):
+        return root
+
+    @staticmethod
+    def resolve_referral(root: Member, info):
+        return root
+
+    @staticmethod
+    def resolve_tier(root: Member, info):
+        return member_tier_status(root, info)
+
+    @staticmethod
+    def resolve_history(root: Member, info, first=None, after=None, kind=None):
+        entries = history(root.accounts(kind)).select_related("account", "lot")
+        return connection_from_queryset(
+            RewardsLedgerEntryConnection, entries, first=first, after=after
+        )
+
+    @staticmethod
+    def resolve_reviews(root: Member, info, first=None, after=None):
+        reviews = Review.objects.filter(program=root.program, member_id=root.member_id)
+        return review_connection(reviews, first=first, after=after)

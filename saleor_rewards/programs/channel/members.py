@@ -1,0 +1,51 @@
+"""A member's balances in one channel's program (U1)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ...ledger import Kind, Posting, adjust, open_account
+from ...ledger.models import Account, Program
+from ...ledger.posting import Actor
+
+
+@dataclass
+class Member:
+    program: Program
+    member_id: int
+    now: datetime | None = None
+
+    def account(self, kind: str) -> Account | None:
+        return Account.objects.filter(
+            program=self.program, member_id=self.member_id, kind=kind
+        ).first()
+
+    def accounts(self, kind: str | None = None):
+        accounts = Account.objects.filter(program=self.program, member_id=self.member_id)
+        return accounts.filter(kind=kind) if kind else accounts
+
+    @property
+    def at(self) -> datetime:
+        return self.now or timezone.now()
+
+
+def adjust_balance(
+    member: Member,
+    kind: str,
+    amount: Decimal,
+    *,
+    reason: str,
+    actor: Actor,
+    key: str,
+    expires_in_days: int | None,
+) -> Posting:
+    """A staff correction of a member's points or cash, with a reason (U3)."""
+    account = open_account(member.program, member.member_id, kind)
+    if kind == Kind.CASH:
+        expires_in_days = None  # cash never expires
+    return adjust(
+        account, amount, key=key, reason=reason, actor=actor,
+        expires_in_days=expires_in_days, now=member.now,
+    )  # fmt: skip

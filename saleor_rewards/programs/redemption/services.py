@@ -1,0 +1,305 @@
+"""Paying with points (S1-S4): hold the points, let a gift card carry their value.
+
+Applying points to a checkout is a two-phase ledger hold (TigerBeetle's pending
+transfer) plus a shop gift card of the same value restricted to the customer. The
+order that uses the card captures the hold (the ledger spends the soonest-expiring
+lots first); a removed, replaced or abandoned redemption releases it. Cancelled
+orders give everything back, refunds the refunded share — to the lots the points
+came from, with lots that expired meanwhile shown as expired (the ledger's
+``return_debit``). The shop side (checkouts, gift cards) comes in through
+``CheckoutFacts`` and a ``GiftCards`` object, so nothing here imports Saleor.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ... import ledger
+from ...ledger import Actor, ActorType, EntryType, Kind, Reference, ReferenceType
+from ...ledger.errors import (
+    InsufficientBalance,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    ProgramDisabled,
+)
+from ...ledger.models import Entry, Program
+from ..loyalty.earning import OrderSnapshot, refunded_basis
+from .amounts import ZERO, cash_amount, money_for_points, redeem_cap, units_to_return, units_used
+from .models import Redemption, RedemptionStatus
+from ..tiers.services import tier_max_redeem_percent
+
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class CheckoutFacts:
+    """What the shop says about a checkout now."""
+
+    token: str
+    owner_id: int | None  # the signed-in customer who owns it; None for a guest
+    channel_slug: str
+    currency: str
+    product_subtotal: Decimal  # product lines after discounts, net of tax, no shipping
+
+
+class GiftCards(Protocol):
+    """The shop's gift cards, as redemptions use them."""
+
+    def issue_gift_card(self, checkout: CheckoutFacts, member_id: int,
+                        amount: Decimal, currency: str) -> tuple[int, str]:  # fmt: skip
+        """A card of ``amount`` restricted to the member, attached to the checkout;
+        returns (card id, code)."""
+        ...
+
+    def withdraw_gift_card(self, card_id: int, checkout_token: str) -> None:
+        """Empty and deactivate the card and detach it from the checkout, if there."""
+        ...
+
+
+def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:
+    """The member's redemption cap in percent (S1): the lower of the program's and
+    the member's tier's (T1)."""
+    tier_cap = tier_max_redeem_percent(program, member_id)
+    program_cap = settings["max_redeem_percent"]
+    return program_cap if tier_cap is None else min(program_cap, tier_cap)
+
+
+def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFacts:
+    if checkout is None:
+        raise NotFound("There is no such checkout.", field="checkoutId")
+    if checkout.owner_id is None or checkout.owner_id != member_id:
+        raise PermissionDenied("You can only pay your own checkout.", field="checkoutId")
+    return checkout
+
+
+def _lock_checkout(token: str) -> None:
+    """Serialise applying and removing on one checkout (whatever its owner does at once)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"redeem:{token}"])
+
+
+def _open_redemption(token: str) -> Redemption | None:
+    return (
+        Redemption.objects.select_for_update()
+        .filter(checkout_token=token, status=RedemptionStatus.HELD)
+        .first()
+    )
+
+
+def _release(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
+             actor: Actor = ledger.SYSTEM) -> None:  # fmt: skip
+    ledger.release(redemption.hold_id, reason=reason, actor=actor, now=now)
+    cards.withdraw_gift_card(redemption.gift_card_id, redemption.checkout_token)
+    redemption.status = RedemptionStatus.RELEASED
+    redemption.closed_at = now
+    redemption.save(update_fields=["status", "closed_at", "updated_at"])
+
+
+def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
+           member_id: int, *, cards: GiftCards, points: int | None = None,
+           cash: Decimal | str | None = None,
+           now: datetime | None = None) -> Redemption:  # fmt: skip
+    """Apply points (or cash balance) to the member's own checkout (S1).
+
+    Refuses while the program is off, on someone else's checkout, above the cap and
+    beyond the balance, holding nothing. Applying again replaces the earlier amount.
+    """
+    now = now or timezone.now()
+    if not settings["program_enabled"]:
+        raise ProgramDisabled("The rewards program is switched off in this channel.")
+    checkout = _own_checkout(checkout, member_id)
+    if (points is None) == (cash is None):
+        raise InvalidInput("Give either points or cashAmount.", field="points")
+    currency = program.currency
+    if points is not None:
+        kind, field = Kind.POINTS, "points"
+        amount = money_for_points(points, settings["points_per_unit"], currency)
+        units = Decimal(points)
+    else:
+        kind, field = Kind.CASH, "cashAmount"
+        amount = units = cash_amount(cash, currency)
+    percent = redeem_cap_percent(program, member_id, settings)
+    cap = redeem_cap(checkout.product_subtotal, percent, currency)
+    if amount > cap:
+        raise LimitExceeded(
+            f"At most {cap} {currency} ({percent} % of the products) of this checkout "
+            f"can be paid with rewards; {amount} {currency} asked.",
+            field=field,
+        )
+    actor = Actor(ActorType.CUSTOMER, str(member_id))
+    with transaction.atomic():
+        _lock_checkout(checkout.token)
+        if previous := _open_redemption(checkout.token):
+            _release(previous, cards, now, "Replaced by a new amount", actor)
+        account = ledger.open_account(program, member_id, kind)
+        attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
+        try:
+            posting = ledger.hold(
+                account, units, key=f"redemption:{checkout.token}:{attempt}",
+                reference=Reference(ReferenceType.CHECKOUT, checkout.token),
+                expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
+                actor=actor, reason="Applied to a checkout", now=now,
+            )  # fmt: skip
+        except InsufficientBalance as error:
+            raise InsufficientBalance(
+                f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: "
+                f"{error.message}",
+                field=field,
+            ) from error
+        card_id, code = cards.issue_gift_card(checkout, member_id, amount, currency)
+        return Redemption.objects.create(
+            program=program, member_id=member_id, checkout_token=checkout.token,
+            kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
+            currency=currency, gift_card_id=card_id, gift_card_code=code,
+            created_at=now,
+        )  # fmt: skip
+
+
+def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
+           now: datetime | None = None) -> Redemption | None:  # fmt: skip
+    """Take the applied amount off the member's checkout (S1); None when there was none."""
+    now = now or timezone.now()
+    checkout = _own_checkout(checkout, member_id)
+    with transaction.atomic():
+        _lock_checkout(checkout.token)
+        redemption = _open_redemption(checkout.token)
+        if redemption is not None:
+            actor = Actor(ActorType.CUSTOMER, str(member_id))
+            _release(redemption, cards, now, "Removed from the checkout", actor)
+        return redemption
+
+
+def open_redemption(checkout_token: str) -> Redemption | None:
+    return Redemption.objects.filter(
+        checkout_token=checkout_token, status=RedemptionStatus.HELD
+    ).first()
+
+
+# --- The order (S1 capture, S3, S4) ----------------------------------------------
+
+
+def capture_for_order(program: Program, settings: dict, checkout_token: str,
+                      order_id: str, used: Decimal, *, cards: GiftCards,
+                      now: datetime | None = None,
+                      order_label: str = "") -> Redemption | None:  # fmt: skip
+    """The order placed from the checkout used ``used`` of the card: settle the hold.
+
+    Captures what the order used (soonest-expiring lots first) and releases the rest;
+    the card is emptied and deactivated, so its value lives only in the ledger from
+    now on. Idempotent: a redemption already settled is returned as it is.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_checkout(checkout_token)
+        redemption = (
+            Redemption.objects.select_for_update()
+            .filter(program=program, checkout_token=checkout_token)
+            .filter(status=RedemptionStatus.HELD)
+            .first()
+        )
+        if redemption is None:
+            return Redemption.objects.filter(program=program, order_id=order_id).first()
+        units = units_used(used, redemption.amount, redemption.units, redemption.kind,
+                           settings["points_per_unit"])  # fmt: skip
+        reason = f"Paid on order {order_label or order_id}"
+        if units > 0:
+            ledger.capture(redemption.hold_id, units, reason=reason, now=now)
+            redemption.status = RedemptionStatus.CAPTURED
+            redemption.captured = units
+            redemption.used_amount = min(used, redemption.amount)
+        else:
+            ledger.release(redemption.hold_id, reason=f"{reason} did not use it", now=now)
+            redemption.status = RedemptionStatus.RELEASED
+        cards.withdraw_gift_card(redemption.gift_card_id, checkout_token)
+        redemption.order_id = order_id
+        redemption.closed_at = now
+        redemption.save()
+        return redemption
+
+
+def refunded_share(order: OrderSnapshot) -> Decimal:
+    """The share (0..1) of the order's products that cancellation or refunds took back."""
+    if order.cancelled:
+        return ONE
+    products = sum((line.net_total for line in order.lines if line.earns), ZERO)
+    if products <= 0:
+        return ONE if order.fully_refunded else ZERO
+    return refunded_basis(order, products) / products
+
+
+def settle_order(program: Program, order: OrderSnapshot, *,
+                 now: datetime | None = None) -> Decimal:  # fmt: skip
+    """Give back what cancellation (S3) or refunds (S4) took off the order so far.
+
+    Returns the units given back by this call. The key names the cumulative amount,
+    so a repeated sync gives nothing twice (U6).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        redemption = (
+            Redemption.objects.select_for_update()
+            .filter(program=program, order_id=order.order_id)
+            .filter(status__in=[RedemptionStatus.CAPTURED, RedemptionStatus.RETURNED])
+            .first()
+        )
+        if redemption is None:
+            return ZERO
+        target = units_to_return(
+            redemption.captured, refunded_share(order), redemption.kind, redemption.currency
+        )
+        give = target - redemption.returned
+        if give <= 0:
+            return ZERO
+        hold_entry = Entry.objects.get(hold_id=redemption.hold_id, type=EntryType.HOLD)
+        what = "cancelled" if order.cancelled else "refunded"
+        ledger.return_debit(
+            hold_entry.id, give, key=f"redemption:{redemption.id}:return:{target}",
+            reference=Reference(ReferenceType.ORDER, order.order_id),
+            reason=f"Order {order.label} {what}", now=now,
+        )  # fmt: skip
+        redemption.returned = target
+        if target == redemption.captured:
+            redemption.status = RedemptionStatus.RETURNED
+        redemption.save(update_fields=["returned", "status", "updated_at"])
+        return give
+
+
+def paid_with_rewards(order_id: str) -> Decimal:
+    """What the plugin's gift cards paid of the order (L1 earns nothing on it)."""
+    used = Redemption.objects.filter(order_id=order_id).values_list("used_amount", flat=True)
+    return sum(used, ZERO)
+
+
+# --- Abandoned checkouts (S2) ------------------------------------------------------
+
+
+def stale_redemption_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Open redemptions whose hold ran past ``redemption_hold_hours``, oldest first."""
+    now = now or timezone.now()
+    return list(
+        Redemption.objects.filter(status=RedemptionStatus.HELD, hold__expires_at__lte=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def release_abandoned(redemption_id: int, *, cards: GiftCards,
+                      now: datetime | None = None) -> bool:  # fmt: skip
+    """Release a stale redemption (S2); False when it was settled meanwhile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        redemption = Redemption.objects.filter(id=redemption_id).first()
+        if redemption is None:
+            return False
+        _lock_checkout(redemption.checkout_token)
+        redemption = _open_redemption(redemption.checkout_token)
+        if redemption is None or redemption.id != redemption_id:
+            return False
+        _release(redemption, cards, now, "Checkout abandoned")
+        return True

@@ -1,0 +1,145 @@
+"""Staff edit a channel's levels (T2); every change re-levels the members at once.
+
+Field names in errors are the API's input names. The table's CHECK and unique
+constraints back every rule checked here.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from ...ledger.models import Program
+from . import services as tiers
+from .models import MemberTier, Tier
+
+HUNDRED = Decimal(100)
+NAME_MAX = Tier._meta.get_field("name").max_length
+
+
+@dataclass(frozen=True)
+class TierInput:
+    """What staff send; None leaves a field as it is (update) or at its default."""
+
+    name: str | None = None
+    min_consumption: Decimal | None = None
+    discount_percent: Decimal | None = None
+    max_redeem_percent: Decimal | None = None
+    follow_program_max_redeem: bool = False  # set max_redeem_percent back to NULL
+    earn_multiplier: Decimal | None = None
+    position: int | None = None
+    for_unverified: bool | None = None
+
+
+def _number(value, field: str, label: str, maximum: Decimal | None) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f"{label} must be a number.", field=field) from None
+    if not number.is_finite() or number < 0:
+        raise InvalidInput(f"{label} must not be negative.", field=field)
+    if maximum is not None and number > maximum:
+        raise InvalidInput(f"{label} must be at most {maximum}.", field=field)
+    if number != number.quantize(Decimal("0.001")):
+        raise InvalidInput(f"{label} has at most 3 decimal places.", field=field)
+    return number
+
+
+def _apply(tier: Tier, data: TierInput) -> None:
+    if data.name is not None:
+        name = data.name.strip()
+        if not name:
+            raise InvalidInput("Name must not be empty.", field="name")
+        if len(name) > NAME_MAX:
+            raise InvalidInput(f"Name is longer than {NAME_MAX} characters.", field="name")
+        tier.name = name
+    if data.min_consumption is not None:
+        tier.min_consumption = _number(
+            data.min_consumption, "minConsumption", "Minimum consumption", None
+        )
+    if data.discount_percent is not None:
+        tier.discount_percent = _number(
+            data.discount_percent, "discountPercent", "Discount percent", HUNDRED
+        )
+    if data.follow_program_max_redeem:
+        tier.max_redeem_percent = None
+    elif data.max_redeem_percent is not None:
+        tier.max_redeem_percent = _number(
+            data.max_redeem_percent, "maxRedeemPercent", "Max redeem percent", HUNDRED
+        )
+    if data.earn_multiplier is not None:
+        tier.earn_multiplier = _number(
+            data.earn_multiplier, "earnMultiplier", "Earn multiplier", HUNDRED
+        )
+    if data.position is not None:
+        tier.position = data.position
+    if data.for_unverified is not None:
+        tier.for_unverified = data.for_unverified
+
+
+def _check_unique(tier: Tier) -> None:
+    others = Tier.objects.filter(program_id=tier.program_id).exclude(id=tier.id)
+    if others.filter(name__iexact=tier.name).exists():
+        raise AlreadyExists(f"A tier named {tier.name!r} already exists.", field="name")
+    if tier.for_unverified and others.filter(for_unverified=True).exists():
+        raise AlreadyExists(
+            "The channel already has a tier for unverified members.",
+            field="forUnverified",
+        )
+
+
+def _relevel(program: Program, settings: dict, now: datetime) -> None:
+    tiers.recompute_program(program, settings, now)
+
+
+def locked_tier(tier_id: int) -> Tier:
+    tier = Tier.objects.select_for_update().filter(id=tier_id).first()
+    if tier is None:
+        raise NotFound("Tier does not exist.", field="id")
+    return tier
+
+
+def create_tier(program: Program, data: TierInput, settings: dict,
+                now: datetime | None = None) -> Tier:  # fmt: skip
+    if data.name is None:
+        raise InvalidInput("Name is required.", field="name")
+    now = now or timezone.now()
+    tiers.tiers_of(program)  # the defaults first, so a new tier joins them
+    tier = Tier(program=program)
+    _apply(tier, data)
+    with transaction.atomic():
+        _check_unique(tier)
+        tier.save()
+        _relevel(program, settings, now)
+    return tier
+
+
+def update_tier(tier_id: int, data: TierInput, settings: dict,
+                now: datetime | None = None) -> Tier:  # fmt: skip
+    now = now or timezone.now()
+    with transaction.atomic():
+        tier = locked_tier(tier_id)
+        _apply(tier, data)
+        _check_unique(tier)
+        tier.save()
+        _relevel(tier.program, settings, now)
+    return tier
+
+
+def delete_tier(tier_id: int, settings: dict, now: datetime | None = None) -> Tier:
+    """Delete a level; its members move to the level their consumption reaches."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tier = locked_tier(tier_id)
+        program = tier.program
+        if not Tier.objects.filter(program=program).exclude(id=tier.id).exists():
+            raise Conflict("A channel keeps at least one tier.", field="id")
+        MemberTier.objects.filter(tier=tier).update(tier=None, since=now)
+        deleted_id = tier.id
+        tier.delete()
+        tier.id = deleted_id
+        _relevel(program, settings, now)
+    return tier

@@ -1,0 +1,169 @@
+"""Points converted into a single-use voucher code of the shop (SPEC S5).
+
+The member's points are debited (REDEEM, soonest-expiring first) and the shop
+creates a voucher code worth exactly that much money, in one database transaction:
+if the shop cannot create the voucher, nothing is debited. The shop itself is
+behind ``VoucherShop`` (the Saleor adapter's directory); nothing here knows Saleor.
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from math import gcd
+from typing import Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, debit, open_account
+from ...ledger.errors import Conflict, InvalidInput, ProgramDisabled
+from ...ledger.models import Program
+from .models import VoucherConversion
+
+MAX_IDEMPOTENCY_KEY = 100
+CODE_PREFIX = "RW-"
+# 20 characters of a 32-letter alphabet: 100 bits, so a code cannot be guessed.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class NewVoucher:
+    """What the shop is asked to create: a fixed discount on one order."""
+
+    conversion_id: str
+    code: str
+    channel_slug: str
+    amount: Decimal
+    currency: str
+    valid_until: datetime
+    member_id: int
+    points: int
+
+
+class VoucherShop(Protocol):
+    def currency_precision(self, currency: str) -> int:
+        """Decimal places of the currency's smallest unit (2 for USD, 0 for JPY)."""
+        ...
+
+    def create_voucher(self, voucher: NewVoucher) -> str:
+        """Create the voucher code in the shop; its id there. Raises on failure."""
+        ...
+
+
+def new_code() -> str:
+    return CODE_PREFIX + "".join(
+        secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)
+    )
+
+
+def voucher_value(points, points_per_unit: int, precision: int) -> Decimal:
+    """The money ``points`` are worth, exact to the currency's smallest unit.
+
+    Refuses (INVALID, field ``points``) anything but a positive whole number of
+    points, and amounts that would need rounding: a voucher is worth exactly the
+    points it cost, never a fraction of a cent more or less.
+    """
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise InvalidInput("Points must be a positive whole number.", field="points")
+    quantum = Decimal(1).scaleb(-precision)
+    value = Decimal(points) / Decimal(points_per_unit)
+    if value != value.quantize(quantum):
+        step = points_per_unit // gcd(points_per_unit, 10**precision)
+        raise InvalidInput(
+            f"{points} points are not a whole amount of money at {points_per_unit} "
+            f"points per unit; use a multiple of {step} points.",
+            field="points",
+        )
+    return value.quantize(quantum)
+
+
+def _check_key(idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return f"voucher:{uuid.uuid4()}"
+    key = idempotency_key.strip() if isinstance(idempotency_key, str) else ""
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"The idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+            field="idempotencyKey",
+        )
+    return f"voucher:{key}"
+
+
+def _earlier(account, key: str, points: int) -> VoucherConversion | None:
+    conversion = VoucherConversion.objects.filter(
+        account=account, idempotency_key=key
+    ).first()
+    if conversion is not None and conversion.points != points:
+        raise Conflict(
+            f"This idempotency key already converted {conversion.points} points, "
+            f"not {points}.",
+            field="idempotencyKey",
+        )
+    return conversion
+
+
+def convert_to_voucher(
+    program: Program,
+    member_id: int,
+    points,
+    shop: VoucherShop,
+    settings: dict,
+    *,
+    idempotency_key: str | None = None,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> VoucherConversion:
+    """Debit ``points`` and create a voucher code of their value (S5).
+
+    With an ``idempotency_key`` a repeated request (same member, same key) returns
+    the first conversion: the same code, no second debit. The account lock taken
+    by the debit serialises two requests with one key; the second sees the first
+    one's conversion once it holds the lock.
+    """
+    if not settings["program_enabled"]:
+        raise ProgramDisabled("The rewards program is switched off in this channel.")
+    key = _check_key(idempotency_key)
+    precision = shop.currency_precision(program.currency)
+    amount = voucher_value(points, settings["points_per_unit"], precision)
+    now = now or timezone.now()
+    account = open_account(program, member_id, Kind.POINTS)
+    if earlier := _earlier(account, key, points):
+        return earlier
+    conversion_id = uuid.uuid4()
+    with transaction.atomic():
+        posting = debit(
+            account, points, key=key, entry_type=EntryType.REDEEM,
+            reference=Reference(ReferenceType.VOUCHER, str(conversion_id)),
+            actor=actor, reason="Voucher code", now=now,
+        )  # fmt: skip
+        if posting.replayed:
+            return _earlier(account, key, points)
+        voucher = NewVoucher(
+            conversion_id=str(conversion_id),
+            code=new_code(),
+            channel_slug=program.channel_slug,
+            amount=amount,
+            currency=program.currency,
+            valid_until=now + timedelta(days=settings["voucher_valid_days"]),
+            member_id=member_id,
+            points=points,
+        )
+        voucher_id = shop.create_voucher(voucher)
+        return VoucherConversion.objects.create(
+            id=conversion_id,
+            program=program,
+            member_id=member_id,
+            account=account,
+            idempotency_key=key,
+            points=points,
+            amount=amount,
+            currency=program.currency,
+            entry_id=posting.entry_id,
+            voucher_id=voucher_id,
+            code=voucher.code,
+            valid_until=voucher.valid_until,
+            created_at=now,
+        )

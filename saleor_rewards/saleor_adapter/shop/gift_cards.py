@@ -1,0 +1,155 @@
+"""Saleor gift cards that carry redeemed points into a checkout (S1-S4).
+
+Facts from Saleor 3.23.28 this relies on:
+- ``GiftCard.assigned_to`` restricts a card to one customer: Saleor refuses it for
+  anyone else when it is added (``add_gift_card_code_to_checkout``), again when the
+  checkout completes (``checkout_cleaner._validate_gift_cards``), and in the gift
+  card payment gateway (``giftcard.gateway.validate_and_get_gift_card``).
+- Legacy route: a card in ``checkout.gift_cards`` pays part of the order when the
+  checkout completes (``order.utils.add_gift_cards_to_order`` locks the card row and
+  takes what it can); both payment flows do this, in channels that allow legacy
+  gift card use. Transactions route: ``transactionInitialize`` with the gateway
+  ``saleor.io.gift-card-payment-gateway`` authorises the card and Saleor charges it
+  when the order is confirmed (``order.actions.order_confirmed``). Either way a
+  ``USED_IN_ORDER`` gift card event records the balance before and after.
+- Saleor never gives a card its balance back when the order is cancelled or refunded
+  in the legacy route (it does refund to the card on the transactions route). The
+  plugin gives the points back instead, so its cards end empty and inactive once
+  their redemption is settled; ``redemption_disagreements`` checks that.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from saleor.account.models import User
+from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+from saleor.checkout.models import Checkout
+from saleor.checkout.utils import add_promo_code_to_checkout, invalidate_checkout_prices
+from saleor.core.utils.promo_code import generate_promo_code
+from saleor.giftcard import GiftCardEvents, events
+from saleor.giftcard.models import GiftCard, GiftCardEvent, GiftCardTag
+from saleor.plugins.manager import get_plugins_manager
+
+from ...ledger import HoldStatus
+from ...ledger.models import Hold
+from ...programs.redemption.services import CheckoutFacts
+from ...programs.redemption.models import Redemption, RedemptionStatus
+
+METADATA_KEY = "saleor_rewards.redemption"
+TAG = "rewards"
+ZERO = Decimal(0)
+
+
+def checkout_context(checkout: Checkout):
+    manager = get_plugins_manager(allow_replica=False)
+    lines, _ = fetch_checkout_lines(checkout)
+    return manager, lines, fetch_checkout_info(checkout, lines, manager)
+
+
+def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
+                    currency: str) -> tuple[int, str]:  # fmt: skip
+    """A card of ``amount`` for the member only, attached to the checkout when the
+    channel allows gift cards as promo codes (what ``checkoutAddPromoCode`` does)."""
+    user = User.objects.get(pk=member_id)
+    card = GiftCard.objects.create(
+        code=generate_promo_code(),
+        currency=currency,
+        initial_balance_amount=amount,
+        current_balance_amount=amount,
+        assigned_to=user,
+        assigned_to_email=user.email,
+        is_active=True,
+        metadata={METADATA_KEY: checkout.token},
+    )
+    tag, _ = GiftCardTag.objects.get_or_create(name=TAG)
+    card.tags.add(tag)
+    events.gift_card_issued_event(card, user=None, app=None)
+    saleor_checkout = Checkout.objects.select_related("channel").get(token=checkout.token)
+    if saleor_checkout.channel.allow_legacy_gift_card_use:
+        manager, lines, info = checkout_context(saleor_checkout)
+        add_promo_code_to_checkout(manager, info, lines, card.code)
+        invalidate_checkout_prices(info, save=True)
+    return card.pk, card.code
+
+
+def withdraw_gift_card(card_id: int | None, checkout_token: str) -> None:
+    """Empty and deactivate the card; detach it from the checkout if still there.
+
+    Emptying (not only deactivating) matters: Saleor checks ``is_active`` before it
+    locks the card at completion, so a completion racing this sees a zero balance.
+    """
+    if card_id is None:
+        return
+    with transaction.atomic():
+        card = GiftCard.objects.select_for_update().filter(pk=card_id).first()
+        if card is None:
+            return
+        if card.is_active or card.current_balance_amount:
+            before = GiftCard(
+                initial_balance_amount=card.initial_balance_amount,
+                current_balance_amount=card.current_balance_amount,
+                currency=card.currency,
+            )
+            card.current_balance_amount = ZERO
+            card.is_active = False
+            card.save(update_fields=["current_balance_amount", "is_active"])
+            events.gift_card_balance_reset_event(card, before, user=None, app=None)
+            events.gift_card_deactivated_event(card, user=None, app=None)
+        checkout = Checkout.objects.filter(token=checkout_token, gift_cards=card).first()
+        if checkout is not None:
+            checkout.gift_cards.remove(card)
+            checkout.price_expiration = timezone.now()
+            checkout.save(update_fields=["price_expiration", "last_change"])
+
+
+def used_on_order(card_id: int | None, order_id) -> Decimal:
+    """What the card paid of the order, from Saleor's ``USED_IN_ORDER`` events."""
+    if card_id is None:
+        return ZERO
+    used = ZERO
+    for event in GiftCardEvent.objects.filter(
+        gift_card_id=card_id, order_id=order_id, type=GiftCardEvents.USED_IN_ORDER
+    ):
+        balance = event.parameters.get("balance", {})
+        old = Decimal(str(balance.get("old_current_balance", 0)))
+        used += old - Decimal(str(balance.get("current_balance", 0)))
+    return used
+
+
+def redemption_disagreements(redemptions=None) -> list[str]:
+    """Where a redemption, its ledger hold and its gift card do not say the same.
+
+    Open: hold open for the units, card active with the full amount. Settled
+    (released, captured, returned): hold closed accordingly, card empty and inactive.
+    """
+    problems = []
+    for r in redemptions if redemptions is not None else Redemption.objects.all():
+        hold = Hold.objects.get(pk=r.hold_id)
+        card = GiftCard.objects.filter(pk=r.gift_card_id).first()
+        where = f"redemption {r.pk} ({r.status})"
+        if card is None:
+            problems.append(f"{where}: gift card {r.gift_card_id} is missing")
+            continue
+        if hold.amount != r.units:
+            problems.append(f"{where}: hold is {hold.amount}, redemption {r.units}")
+        if r.status == RedemptionStatus.HELD:
+            expect_hold, expect_balance, expect_active = HoldStatus.OPEN, r.amount, True
+        elif r.status == RedemptionStatus.RELEASED:
+            expect_hold, expect_balance, expect_active = HoldStatus.RELEASED, ZERO, False
+        else:
+            expect_hold, expect_balance, expect_active = HoldStatus.CAPTURED, ZERO, False
+            if hold.captured != r.captured:
+                problems.append(f"{where}: hold captured {hold.captured}, not {r.captured}")
+        if hold.status != expect_hold:
+            problems.append(f"{where}: hold is {hold.status}, expected {expect_hold}")
+        if card.current_balance_amount != expect_balance:
+            problems.append(
+                f"{where}: card balance {card.current_balance_amount}, "
+                f"expected {expect_balance}"
+            )
+        if card.is_active != expect_active:
+            problems.append(f"{where}: card active={card.is_active}")
+        if card.assigned_to_id != r.member_id:
+            problems.append(f"{where}: card is not restricted to member {r.member_id}")
+    return problems

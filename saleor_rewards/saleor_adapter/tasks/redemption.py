@@ -1,0 +1,65 @@
+"""Paying with points in Saleor: the scheduled task that releases the holds of
+checkouts abandoned for longer than ``redemption_hold_hours`` (S2)."""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from saleor.celeryconf import app
+from saleor.core.db.connection import allow_writer
+from saleor.giftcard.models import GiftCard
+from saleor.order.models import Order
+
+from ...programs.redemption import services as redemption
+from ...programs.loyalty.earning import OrderSnapshot
+from ...programs.redemption.models import Redemption, RedemptionStatus
+from .schedule import schedule_every
+from .orders import sync_order_now
+from ..shop.directory import SaleorDirectory
+from ..shop.gift_cards import used_on_order, withdraw_gift_card
+from ..settings import program_settings
+
+logger = logging.getLogger(__name__)
+
+RELEASE_EVERY = timedelta(minutes=15)
+
+
+def release_stale(redemption_id: int) -> str:
+    """Release one stale redemption, unless its checkout became an order meanwhile."""
+    held = Redemption.objects.filter(id=redemption_id, status=RedemptionStatus.HELD).first()
+    if held is None:
+        return "settled"
+    with transaction.atomic():
+        # Saleor's completion locks the card row while it takes the card's balance;
+        # holding that lock, an order either exists already or will find it empty.
+        GiftCard.objects.select_for_update().filter(pk=held.gift_card_id).first()
+        order_id = (
+            Order.objects.filter(checkout_token=held.checkout_token)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if order_id is None:
+            released = redemption.release_abandoned(redemption_id, cards=SaleorDirectory())
+            return "released" if released else "settled"
+    sync_order_now(str(order_id))
+    return "ordered"
+
+
+@app.task(name="saleor_rewards.release_stale_redemptions")
+def release_stale_redemptions_task() -> int:
+    """S2: release holds of checkouts not completed within ``redemption_hold_hours``."""
+    released = 0
+    with allow_writer():
+        for redemption_id in redemption.stale_redemption_ids():
+            try:
+                released += release_stale(redemption_id) == "released"
+            except Exception:  # noqa: BLE001 - one bad row must not stop the others
+                logger.exception("saleor-rewards could not release redemption %s",
+                                 redemption_id)  # fmt: skip
+    logger.info("saleor-rewards: released %s abandoned redemption(s).", released)
+    return released
+
+
+schedule_every(
+    "saleor-rewards-release-stale-redemptions", release_stale_redemptions_task, RELEASE_EVERY
+)
