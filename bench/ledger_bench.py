@@ -112,13 +112,9 @@ def _ensure_database(url: str, name: str, *, fresh: bool = False) -> bool:
     with _admin_conn(url) as conn:
         if fresh:
             conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)
-                )
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
-        if conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone():
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True
@@ -138,8 +134,7 @@ def _db_stats(url: str, dbname: str) -> dict:
     """Commits of one database and the server's WAL position (for per-op figures)."""
     with _admin_conn(url) as conn:
         commits, rollbacks = conn.execute(
-            "SELECT xact_commit, xact_rollback FROM pg_stat_database "
-            "WHERE datname = %s",
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
             [dbname],
         ).fetchone()
         wal = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0]
@@ -176,10 +171,7 @@ class _Sampler:
     @staticmethod
     def _cpu():
         try:
-            v = [
-                int(x)
-                for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-            ]
+            v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
             return sum(v), v[3] + v[4]  # total, idle + iowait
         except (OSError, ValueError, IndexError):
             return None
@@ -229,9 +221,7 @@ class _Sampler:
             "cpu_busy": sum(busy) / len(busy) if busy else None,
             "other_backends": sum(others) / len(others) if others else None,
             "samples": len(self.samples),
-            "watched_cpu_s": sum(self.watched_cpu.values())
-            if self.watched_cpu
-            else None,
+            "watched_cpu_s": sum(self.watched_cpu.values()) if self.watched_cpu else None,
         }
 
 
@@ -282,9 +272,7 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     shape = {"members": args.members, "lots_per_member": args.lots_per_member}
     if args.reuse:
         program = (
-            Program.objects.filter(
-                channel_slug__startswith="bench-", settings__bench=shape
-            )
+            Program.objects.filter(channel_slug__startswith="bench-", settings__bench=shape)
             .order_by("-id")
             .first()
         )
@@ -317,12 +305,8 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     workers = max(1, min(args.setup_workers, len(jobs)))
     started = time.perf_counter()
     ctx = mp.get_context("spawn")
-    with ctx.Pool(
-        workers, initializer=_bootstrap, initargs=(url, args.db_options)
-    ) as pool:
-        rows = sorted(
-            row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part
-        )
+    with ctx.Pool(workers, initializer=_bootstrap, initargs=(url, args.db_options)) as pool:
+        rows = sorted(row for part in pool.imap_unordered(_seed_chunk, jobs) for row in part)
     elapsed = time.perf_counter() - started
     calls = len(members) * (2 + args.lots_per_member)
     return {
@@ -438,9 +422,7 @@ class _Client:
             ), 0  # fmt: skip
         if op == "capture":
             hold_id, held = self.holds.popleft()
-            part = (
-                rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
-            )
+            part = rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
             # A partial capture also releases the rest, after the captured entry.
             return op, lambda: ledger.capture(hold_id, part), held - part if part else 0
         if op == "release":
@@ -540,9 +522,7 @@ def _client_process(widx, url, run_id, accounts, opts, barrier, queue):
                 client_cpu = time.process_time() - client_cpu
                 after = _proc_cpu(backend_pid)
                 backend_cpu = (
-                    after - backend_cpu
-                    if after is not None and backend_cpu is not None
-                    else None
+                    after - backend_cpu if after is not None and backend_cpu is not None else None
                 )
                 if profiler:
                     profiler.disable()
@@ -558,9 +538,7 @@ def _client_process(widx, url, run_id, accounts, opts, barrier, queue):
             }  # fmt: skip
             if round_no == opts["rounds"] - 1:
                 if stats:
-                    report["statements"] = {
-                        k: tuple(v) for k, v in stats.by_statement.items()
-                    }
+                    report["statements"] = {k: tuple(v) for k, v in stats.by_statement.items()}
                 if profiler:
                     RESULTS.mkdir(parents=True, exist_ok=True)
                     path = RESULTS / f"profile_{run_id}_client0.pstats"
@@ -615,14 +593,10 @@ class PgBench:
         before = _db_stats(self.url, self.db)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         with _Sampler(self.url, self.own_dbs, watch_db=self.db) as load:
-            out = subprocess.run(
-                cmd, check=True, env=self.env, capture_output=True, text=True
-            )
+            out = subprocess.run(cmd, check=True, env=self.env, capture_output=True, text=True)
         done = resource.getrusage(resource.RUSAGE_CHILDREN)
         after = _db_stats(self.url, self.db)
-        client_cpu = (done.ru_utime + done.ru_stime) - (
-            children.ru_utime + children.ru_stime
-        )
+        client_cpu = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
         found = {
             name: re.search(pattern, out.stdout, re.M)
             for name, pattern in {
@@ -632,15 +606,11 @@ class PgBench:
             }.items()
         }
         if not found["tps"] or not found["transactions"]:
-            raise SystemExit(
-                f"could not read pgbench's output:\n{out.stdout}\n{out.stderr}"
-            )
+            raise SystemExit(f"could not read pgbench's output:\n{out.stdout}\n{out.stderr}")
         txs = int(found["transactions"].group(1))
         return {
             "tps": float(found["tps"].group(1)),
-            "latency_ms": float(found["latency_ms"].group(1))
-            if found["latency_ms"]
-            else None,
+            "latency_ms": float(found["latency_ms"].group(1)) if found["latency_ms"] else None,
             "transactions": txs,
             "seconds": self.seconds,
             "wal_bytes_per_tx": (after["wal"] - before["wal"]) / txs if txs else None,
@@ -661,9 +631,7 @@ class PgBench:
 def _pct(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return 0.0
-    return sorted_values[
-        min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    ]
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
 
 
 def _ledger_figures(reports: list[dict], elapsed: float, sql_stats: bool) -> dict:
@@ -788,14 +756,11 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
     ledger_total = _ledger_figures(all_reports, elapsed, args.sql_stats)
     for name in ("db_commits_per_op", "wal_bytes_per_op"):
         ledger_total[name] = (
-            sum(r["ledger"][name] * r["ledger"]["ops"] for r in rounds)
-            / ledger_total["ops"]
+            sum(r["ledger"][name] * r["ledger"]["ops"] for r in rounds) / ledger_total["ops"]
         )
     ledger_total["db_rollbacks"] = sum(r["ledger"]["db_rollbacks"] for r in rounds)
     ledger_total["load"] = _mean_load([r["ledger"]["load"] for r in rounds])
-    ledger_total["synchronous_commit"] = sorted(
-        {r["synchronous_commit"] for r in all_reports}
-    )
+    ledger_total["synchronous_commit"] = sorted({r["synchronous_commit"] for r in all_reports})
     statements = Counter(), Counter()
     for r in all_reports:
         for label, (n, s) in r.get("statements", {}).items():
@@ -936,10 +901,7 @@ def print_summary(s: dict) -> None:
     w("=" * 88)
     w("Ledger benchmark: public ledger functions vs pgbench (TPC-B-like), same server")
     w("=" * 88)
-    w(
-        f"clients         {n} (ledger: processes with a connection each; "
-        f"pgbench -c {n} -j {n})"
-    )
+    w(f"clients         {n} (ledger: processes with a connection each; pgbench -c {n} -j {n})")
     w(
         f"members         {s['members']}, {s['lots_per_member']} seed lots each "
         f"(channel {setup['channel']})"
@@ -992,14 +954,11 @@ def print_summary(s: dict) -> None:
             f"{op:<15}{r['ops']:>8}"
             + (f"{r['share']:>7.1%}" if r["share"] is not None else " " * 7)
             + f"{r['ops_per_s']:>9.1f}"
-            + "".join(
-                f"{r[k]:>7.2f}" for k in ("ms_mean", "ms_p50", "ms_p95", "ms_p99")
-            )
+            + "".join(f"{r[k]:>7.2f}" for k in ("ms_mean", "ms_p50", "ms_p95", "ms_p99"))
         )
         if sql and r.get("statements_per_op") is not None:
             line += f"{r['statements_per_op']:>7.2f}" + "".join(
-                f"{r[k]:>8.2f}"
-                for k in ("ms_in_statements", "ms_in_commit", "ms_other")
+                f"{r[k]:>8.2f}" for k in ("ms_in_statements", "ms_in_commit", "ms_other")
             )
         w(line)
     if sql:
@@ -1038,9 +997,7 @@ def print_summary(s: dict) -> None:
         w("")
         w("trigger functions (track_functions=pl) per ledger op: calls, total, self ms")
         for f in s["functions"]:
-            calls, total, own = (
-                f[k] / led["ops"] for k in ("calls", "total_ms", "self_ms")
-            )
+            calls, total, own = (f[k] / led["ops"] for k in ("calls", "total_ms", "self_ms"))
             w(f"  {f['function']:<32} {calls:>5.2f} {total:>7.3f} {own:>7.3f}")
     if led.get("profile_file"):
         w(f"profile         {led['profile_file']} (client 0, slowed by cProfile)")
@@ -1049,17 +1006,11 @@ def print_summary(s: dict) -> None:
         for r in s["rounds"]:
             line = f"round {r['round']:<10}ledger {r['ledger']['ops_per_s']:7.1f} ops/s"
             if r["pgbench"]:
-                line += (
-                    f"  pgbench {r['pgbench']['tps']:7.1f} tps  ratio {r['ratio']:.3f}"
-                )
+                line += f"  pgbench {r['pgbench']['tps']:7.1f} tps  ratio {r['ratio']:.3f}"
             w(line)
             w(
                 f"{'':16}{_load_text('ledger', r['ledger']['load'])}"
-                + (
-                    f";  {_load_text('pgbench', r['pgbench']['load'])}"
-                    if r["pgbench"]
-                    else ""
-                )
+                + (f";  {_load_text('pgbench', r['pgbench']['load'])}" if r["pgbench"] else "")
             )
     w(f"LEDGER          {led['ops_per_s']:.1f} ops/s")
     if pgb:
@@ -1076,11 +1027,7 @@ def print_summary(s: dict) -> None:
     clean = audit["clean"]
     w(
         f"AUDIT           {counts}: "
-        + (
-            "clean, every balance is proven"
-            if clean
-            else f"{len(audit['drifts'])} DRIFT(S)"
-        )
+        + ("clean, every balance is proven" if clean else f"{len(audit['drifts'])} DRIFT(S)")
     )
     lines.extend(f"  DRIFT {d}" for d in audit["drifts"][:20])
     if s.get("results_file"):
@@ -1200,9 +1147,7 @@ def parse_args(argv=None):
         help="experiment: OPTIONS prepare_threshold=N (psycopg prepares a "
         "statement after N runs; needs --server-side-binding)",
     )
-    ap.add_argument(
-        "--strict", action="store_true", help="exit 2 when the ratio misses the goal"
-    )
+    ap.add_argument("--strict", action="store_true", help="exit 2 when the ratio misses the goal")
     ap.add_argument(
         "--no-json",
         action="store_true",
@@ -1259,9 +1204,7 @@ def main(argv=None) -> int:
     env = environment(url)
     connection.close()
 
-    print(
-        f"setup: {args.members} members x {args.lots_per_member} lots ...", flush=True
-    )
+    print(f"setup: {args.members} members x {args.lots_per_member} lots ...", flush=True)
     setup = setup_ledger(args, url, run_id)
     if setup["reused"]:
         print(f"setup: reusing the accounts of channel {setup['channel']}", flush=True)
@@ -1282,8 +1225,7 @@ def main(argv=None) -> int:
     what = f"{args.seconds:g} s" if args.seconds else f"{args.ops} ops"
     then = "" if args.no_pgbench else f" + pgbench {args.pgbench_seconds} s"
     print(
-        f"timed: {args.clients} client(s), {args.rounds} round(s) of ledger {what}"
-        f"{then} ...",
+        f"timed: {args.clients} client(s), {args.rounds} round(s) of ledger {what}{then} ...",
         flush=True,
     )
     phases = run_phases(args, url, run_id, setup.pop("accounts"))
