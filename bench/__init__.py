@@ -1,0 +1,1 @@
+"""Benchmarks (a regular package, so that ``bench.ledger`` is always this one)."""
