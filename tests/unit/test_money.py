@@ -173,3 +173,17 @@ def test_U6_a_bad_client_key_is_invalid(key):
     with pytest.raises(InvalidInput) as error:
         money.client_key("voucher:", key)
     assert error.value.field == "idempotencyKey"
+
+
+# --- one place ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("needle", ["get_currency_precision", "secrets.", "ISO_4217"])
+def test_precision_and_random_codes_live_only_in_money(needle):
+    root = pathlib.Path(saleor_rewards.__file__).parent
+    holders = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if needle in path.read_text() and "migrations" not in path.parts
+    }
+    assert holders <= {"money.py"}
