@@ -67,15 +67,6 @@ class Requestor:
 
 ANONYMOUS = Requestor()
 
-# Currencies whose smallest unit is not a hundredth (ISO 4217 minor units); the
-# Saleor directory asks Saleor's own source (babel) instead.
-ISO_4217_EXPONENTS = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
-                    "XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-}  # fmt: skip
-
-
 class Directory(ReferralShop, VoucherShop, GiftCards, Protocol):
     """Lookups of things the shop platform owns (channels, customers)."""
 
@@ -145,10 +136,7 @@ class ProgramDirectory:
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         return self.order_lines.get(line_id)
 
-    # Voucher codes (S5): kept in memory, the currency's precision from ISO 4217.
-    def currency_precision(self, currency: str) -> int:
-        return ISO_4217_EXPONENTS.get(currency, 2)
-
+    # Voucher codes (S5): kept in memory.
     def create_voucher(self, voucher: NewVoucher) -> str:
         self.vouchers.append(voucher)
         return f"stand-in-{len(self.vouchers)}"

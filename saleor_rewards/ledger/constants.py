@@ -1,5 +1,9 @@
 """Vocabulary of the ledger: balance kinds, lot states, entry types."""
 
+# Longest idempotency key an entry stores (its column); ``saleor_rewards.money``
+# re-exports it for the layers above.
+MAX_KEY_LENGTH = 255
+
 
 class Kind:
     POINTS = "points"  # integers, per channel, never withdrawable (U1)

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .constants import ActorType, EntryType, HoldStatus, Kind, LotSource, LotStatus
+from .constants import MAX_KEY_LENGTH, ActorType, EntryType, HoldStatus, Kind, LotSource, LotStatus
 
 AMOUNT = {"max_digits": 20, "decimal_places": 3}
 ZERO = Decimal(0)
@@ -209,7 +209,7 @@ class Entry(models.Model):
     original = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=MAX_KEY_LENGTH, null=True, blank=True)
     reference_type = models.CharField(max_length=32, blank=True, default="")
     reference_id = models.CharField(max_length=128, blank=True, default="")
     actor_type = models.CharField(

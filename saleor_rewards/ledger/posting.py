@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .constants import ActorType, Kind
+from .constants import MAX_KEY_LENGTH, ActorType, Kind
 from .errors import IdempotencyConflict, InvalidInput, NotFound
 
 ZERO = Decimal(0)
-MAX_KEY_LENGTH = 255
 _AMOUNT_QUANTUM = Decimal("0.001")  # the columns' scale
 
 

@@ -25,6 +25,7 @@ from saleor_rewards.ledger import (
     open_account,
 )
 from saleor_rewards.ledger.models import Entry, Hold, Lot
+from saleor_rewards.money import CODE_ALPHABET
 from saleor_rewards.programs.loyalty.models import OrderAward
 from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
 from saleor_rewards.saleor_adapter.shop.gift_cards import redemption_disagreements
@@ -122,6 +123,10 @@ def test_S1_redeem_within_the_cap_puts_a_customer_card_on_the_checkout(
     assert card.assigned_to_id == customer_user.pk and card.current_balance_amount == 10
     assert card.checkouts.count() == 1
     assert store.total(checkout) == before - 10
+    # Saleor's promo code shape in the house alphabet (saleor_rewards.money)
+    groups = card.code.split("-")
+    assert [len(group) for group in groups] == [4, 4, 4]
+    assert set("".join(groups)) <= set(CODE_ALPHABET)
     assert held(wallet) == 1000
 
 

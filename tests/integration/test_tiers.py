@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from saleor.core.jwt import create_access_token
 
+from saleor_rewards.money import CODE_ALPHABET
 from saleor_rewards.programs.loyalty.models import OrderAward
 from saleor_rewards.programs.tiers.models import MemberTier
 from saleor_rewards.saleor_adapter import plugin
@@ -71,7 +72,11 @@ def test_T1_verified_customers_first_checkout_carries_regulars_discount(
 
     assert tier_of(customer_user) == "Regular"
     assert state["discount"] == Decimal("0.50")  # 0.5 % of 100.00
-    assert state["voucherCode"] == MemberTier.objects.get().discount_code
+    code = MemberTier.objects.get().discount_code
+    assert state["voucherCode"] == code
+    # MEMBER- and 12 characters of the house alphabet (saleor_rewards.money)
+    assert code.startswith("MEMBER-") and len(code) == 19
+    assert set(code.removeprefix("MEMBER-")) <= set(CODE_ALPHABET)
 
 
 def test_T4_member_reaching_200_becomes_VIP_D_and_next_checkout_has_1_percent(

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 
 from saleor_rewards.ledger.errors import InvalidInput
+from saleor_rewards.money import currency_precision, money_for_points
 from saleor_rewards.programs.redemption.amounts import (
     cash_amount,
-    currency_precision,
-    money_for_points,
     redeem_cap,
     units_to_return,
     units_used,

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import mail
 
+from saleor_rewards import money
 from saleor_rewards.ledger.errors import (
     AlreadyExists,
     InvalidInput,
@@ -54,7 +55,7 @@ def claim(shop, friend=FRIEND, code=None, **values):
 def test_R1_code_is_eight_unambiguous_characters():
     code = referrals.code_for(SPONSOR)
     assert len(code) == 8
-    assert set(code) <= set(referrals.CODE_ALPHABET)
+    assert set(code) <= set(money.CODE_ALPHABET)
     assert not set(code) & set("0O1I")
 
 

@@ -24,11 +24,11 @@ from saleor_rewards.ledger.errors import (
 )
 from saleor_rewards.ledger.models import Entry
 from saleor_rewards.programs.vouchers.models import VoucherConversion
+from saleor_rewards.money import CODE_ALPHABET, money_for_points
 from saleor_rewards.programs.vouchers.services import (
     CODE_PREFIX,
     convert_to_voucher,
     new_code,
-    voucher_value,
 )
 
 from .helpers import T0, at, ledger_snapshot, settle
@@ -73,35 +73,37 @@ def available(account) -> int:
 # --- arithmetic -----------------------------------------------------------------
 
 
+# The value of points is the one conversion in saleor_rewards.money (precision 2
+# for EUR, 0 for JPY, 3 for KWD).
 @pytest.mark.parametrize(
-    ("points", "per_unit", "precision", "value"),
+    ("points", "per_unit", "currency", "precision", "value"),
     [
-        (500, 100, 2, Decimal("5.00")),
-        (1, 100, 2, Decimal("0.01")),
-        (3, 3, 2, Decimal("1.00")),
-        (250, 1, 0, Decimal("250")),
-        (7, 1000, 3, Decimal("0.007")),
+        (500, 100, "EUR", 2, Decimal("5.00")),
+        (1, 100, "EUR", 2, Decimal("0.01")),
+        (3, 3, "EUR", 2, Decimal("1.00")),
+        (250, 1, "JPY", 0, Decimal("250")),
+        (7, 1000, "KWD", 3, Decimal("0.007")),
     ],
 )
-def test_S5_value_is_points_over_points_per_unit(points, per_unit, precision, value):
-    amount = voucher_value(points, per_unit, precision)
+def test_S5_value_is_points_over_points_per_unit(points, per_unit, currency, precision, value):
+    amount = money_for_points(points, per_unit, currency)
     assert amount == value and amount.as_tuple().exponent == -precision
 
 
 @pytest.mark.parametrize(
-    ("points", "per_unit", "precision", "step"),
-    [(1, 300, 2, "3"), (150, 100, 0, "100"), (5, 1000, 2, "10")],
+    ("points", "per_unit", "currency", "step"),
+    [(1, 300, "EUR", "3"), (150, 100, "JPY", "100"), (5, 1000, "EUR", "10")],
 )
-def test_S5_value_that_needs_rounding_is_invalid(points, per_unit, precision, step):
+def test_S5_value_that_needs_rounding_is_invalid(points, per_unit, currency, step):
     with pytest.raises(InvalidInput, match=f"multiple of {step} points") as error:
-        voucher_value(points, per_unit, precision)
+        money_for_points(points, per_unit, currency)
     assert error.value.field == "points"
 
 
 @pytest.mark.parametrize("points", [0, -5, True, 1.5, "100", None])
 def test_S5_points_must_be_a_positive_whole_number(points):
     with pytest.raises(InvalidInput) as error:
-        voucher_value(points, 100, 2)
+        money_for_points(points, 100, "EUR")
     assert error.value.field == "points"
 
 
@@ -109,6 +111,7 @@ def test_S5_codes_are_long_random_and_distinct():
     codes = {new_code() for _ in range(1000)}
     assert len(codes) == 1000
     assert all(code.startswith(CODE_PREFIX) and len(code) == 23 for code in codes)
+    assert all(set(code.removeprefix(CODE_PREFIX)) <= set(CODE_ALPHABET) for code in codes)
 
 
 # --- conversion -----------------------------------------------------------------

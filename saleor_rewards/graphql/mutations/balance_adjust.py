@@ -1,7 +1,6 @@
-import uuid
-
 import graphene
 
+from ... import money
 from ...ledger.errors import InvalidInput, NotFound
 from ...ledger.models import Entry
 from ...programs.channel.members import Member, adjust_balance
@@ -26,7 +25,8 @@ class RewardsBalanceAdjust(RewardsMutation):
             description="Expiry of added points; default: the program's setting."
         )
         idempotency_key = graphene.String(
-            description="Repeat a request with the same key to apply it only once."
+            description="Repeat a request with the same key (up to "
+            f"{money.MAX_CLIENT_KEY_LENGTH} characters) to apply it only once."
         )
 
     entry = graphene.Field(RewardsLedgerEntry)
@@ -46,7 +46,7 @@ class RewardsBalanceAdjust(RewardsMutation):
         elif expires_in_days < 1:
             raise InvalidInput("expiresInDays must be at least 1.", field="expiresInDays")
         member = Member(program, member_id)
-        key = f"adjust:{idempotency_key or uuid.uuid4()}"
+        key = money.client_key("adjust:", idempotency_key)
         posting = adjust_balance(
             member, kind, amount, reason=reason, actor=context.requestor.actor(),
             key=key, expires_in_days=expires_in_days,

@@ -1,5 +1,6 @@
 import graphene
 
+from ... import money
 from ...programs.vouchers import services as vouchers
 from ..types.money import RewardsMoney
 from .base import RewardsMutation
@@ -22,8 +23,8 @@ class RewardsVoucherCreate(RewardsMutation):
             "currency's smallest unit).",
         )
         idempotency_key = graphene.String(
-            description="Your request id (up to 100 characters): the same key "
-            "returns the first voucher."
+            description=f"Your request id (up to {money.MAX_CLIENT_KEY_LENGTH} "
+            "characters): the same key returns the first voucher."
         )
 
     voucher_code = graphene.String(description="The code to enter at checkout.")

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from ...money import points_for_money
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -82,8 +84,8 @@ def points_for(basis: Decimal, percent: Decimal, points_per_unit: int,
     """``percent`` of ``basis`` in points, rounded down (L1: 2.5 % of 100.00 = 250)."""
     if basis <= 0 or percent <= 0:
         return 0
-    value = basis * percent / HUNDRED * multiplier * points_per_unit
-    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+    earned = basis * percent / HUNDRED * multiplier
+    return points_for_money(earned, points_per_unit, rounding=ROUND_FLOOR)
 
 
 def refunded_basis(order: OrderSnapshot, basis: Decimal) -> Decimal:

@@ -17,48 +17,10 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
 from ...ledger.constants import Kind
 from ...ledger.errors import InvalidInput
+from ...money import currency_precision, fits, points_for_money, quantize, quantum
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-
-# ISO 4217 minor units that are not 2 (the ones Saleor's currencies use).
-_PRECISION = {
-    **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
-    ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-}
-
-
-def currency_precision(currency: str) -> int:
-    """Decimal places of the currency's smallest unit (2 unless ISO 4217 says else)."""
-    return _PRECISION.get(currency.upper(), 2)
-
-
-def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-currency_precision(currency))
-
-
-def money_for_points(points, points_per_unit: int, currency: str) -> Decimal:
-    """The exact value of ``points`` (U2); refuses points that do not convert exactly."""
-    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
-        raise InvalidInput("points must be a whole number greater than zero.", field="points")
-    value = Decimal(points) / Decimal(points_per_unit)
-    exact = value.quantize(_quantum(currency), rounding=ROUND_FLOOR)
-    if exact != value:
-        step = points_per_unit // _gcd(points_per_unit, 10 ** currency_precision(currency))
-        raise InvalidInput(
-            f"{points} points are not a whole amount of {currency} "
-            f"({points_per_unit} points = 1 {currency}); use a multiple of {step} points.",
-            field="points",
-        )
-    return exact
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def cash_amount(value, currency: str) -> Decimal:
@@ -71,7 +33,7 @@ def cash_amount(value, currency: str) -> Decimal:
         raise InvalidInput(f"cashAmount is not a number: {value!r}.", field="cashAmount")
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput("cashAmount must be greater than zero.", field="cashAmount")
-    if amount != amount.quantize(_quantum(currency), rounding=ROUND_FLOOR):
+    if not fits(amount, currency):
         raise InvalidInput(
             f"cashAmount has more decimals than {currency} allows "
             f"({currency_precision(currency)}).",
@@ -85,7 +47,7 @@ def redeem_cap(product_subtotal: Decimal, percent: Decimal, currency: str) -> De
     if product_subtotal <= 0 or percent <= 0:
         return ZERO
     cap = product_subtotal * percent / HUNDRED
-    return cap.quantize(_quantum(currency), rounding=ROUND_FLOOR)
+    return quantize(cap, currency, rounding=ROUND_FLOOR)
 
 
 def units_used(used: Decimal, amount: Decimal, units: Decimal, kind: str,
@@ -101,8 +63,7 @@ def units_used(used: Decimal, amount: Decimal, units: Decimal, kind: str,
         return units
     if kind == Kind.CASH:
         return min(units, used)
-    points = (used * points_per_unit).to_integral_value(rounding=ROUND_CEILING)
-    return min(units, points)
+    return min(units, Decimal(points_for_money(used, points_per_unit, rounding=ROUND_CEILING)))
 
 
 def units_to_return(captured: Decimal, share: Decimal, kind: str, currency: str) -> Decimal:
@@ -112,5 +73,5 @@ def units_to_return(captured: Decimal, share: Decimal, kind: str, currency: str)
     if share >= 1:
         return captured
     value = captured * share
-    quantum = Decimal(1) if kind == Kind.POINTS else _quantum(currency)
-    return min(captured, value.quantize(quantum, rounding=ROUND_FLOOR))
+    unit = Decimal(1) if kind == Kind.POINTS else quantum(currency)
+    return min(captured, value.quantize(unit, rounding=ROUND_FLOOR))

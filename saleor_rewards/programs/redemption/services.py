@@ -30,7 +30,8 @@ from ...ledger.errors import (
 )
 from ...ledger.models import Entry, Program
 from ..loyalty.earning import OrderSnapshot, refunded_basis
-from .amounts import ZERO, cash_amount, money_for_points, redeem_cap, units_to_return, units_used
+from ...money import money_for_points
+from .amounts import ZERO, cash_amount, redeem_cap, units_to_return, units_used
 from .models import Redemption, RedemptionStatus
 from ..tiers.services import tier_max_redeem_percent
 

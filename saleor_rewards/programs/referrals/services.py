@@ -14,7 +14,6 @@ has one sponsor by the unique ``Referral.friend_id``; a concurrent second claim
 waits on that index and is refused.
 """
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -23,15 +22,15 @@ from urllib.parse import quote, urlencode
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ... import money
 from ...ledger.constants import LotStatus
 from ...ledger.errors import AlreadyExists, InvalidInput, LimitExceeded, NotEligible, NotFound
 from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from ..loyalty.models import AwardKind, OrderAward
 from .models import Referral, ReferralCode, ReferralInvite
 
-# R1: codes people read aloud and type: no 0/O, 1/I. 32**8 codes, so a collision
-# (retried) is rare until millions of members.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# R1: codes people read aloud and type (the house alphabet: no 0/O, 1/I). 32**8
+# codes, so a collision (retried) is rare until millions of members.
 CODE_LENGTH = 8
 CODE_ATTEMPTS = 10
 
@@ -95,7 +94,7 @@ class Person:
 
 
 def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return money.new_code(CODE_LENGTH)
 
 
 def code_for(member_id: int) -> str:

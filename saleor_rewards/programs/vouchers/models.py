@@ -1,10 +1,11 @@
 """Voucher codes bought with points (S5)."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ...ledger.models import AMOUNT, Account, Entry, Program
+from ...money import MAX_KEY_LENGTH
 
 
 class VoucherConversion(models.Model):
@@ -19,7 +20,7 @@ class VoucherConversion(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     member_id = models.BigIntegerField(null=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.CharField(max_length=255)
+    idempotency_key = models.CharField(max_length=MAX_KEY_LENGTH)  # the ledger's key
     points = models.BigIntegerField()
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)

@@ -6,26 +6,23 @@ if the shop cannot create the voucher, nothing is debited. The shop itself is
 behind ``VoucherShop`` (the Saleor adapter's directory); nothing here knows Saleor.
 """
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from math import gcd
 from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
+from ... import money
 from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, debit, open_account
-from ...ledger.errors import Conflict, InvalidInput, ProgramDisabled
+from ...ledger.errors import Conflict, ProgramDisabled
 from ...ledger.models import Program
 from .models import VoucherConversion
 
-MAX_IDEMPOTENCY_KEY = 100
 CODE_PREFIX = "RW-"
-# 20 characters of a 32-letter alphabet: 100 bits, so a code cannot be guessed.
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# 20 characters of the house alphabet: 100 bits, so a code cannot be guessed.
 _CODE_LENGTH = 20
 
 
@@ -44,52 +41,13 @@ class NewVoucher:
 
 
 class VoucherShop(Protocol):
-    def currency_precision(self, currency: str) -> int:
-        """Decimal places of the currency's smallest unit (2 for USD, 0 for JPY)."""
-        ...
-
     def create_voucher(self, voucher: NewVoucher) -> str:
         """Create the voucher code in the shop; its id there. Raises on failure."""
         ...
 
 
 def new_code() -> str:
-    return CODE_PREFIX + "".join(
-        secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)
-    )
-
-
-def voucher_value(points, points_per_unit: int, precision: int) -> Decimal:
-    """The money ``points`` are worth, exact to the currency's smallest unit.
-
-    Refuses (INVALID, field ``points``) anything but a positive whole number of
-    points, and amounts that would need rounding: a voucher is worth exactly the
-    points it cost, never a fraction of a cent more or less.
-    """
-    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
-        raise InvalidInput("Points must be a positive whole number.", field="points")
-    quantum = Decimal(1).scaleb(-precision)
-    value = Decimal(points) / Decimal(points_per_unit)
-    if value != value.quantize(quantum):
-        step = points_per_unit // gcd(points_per_unit, 10**precision)
-        raise InvalidInput(
-            f"{points} points are not a whole amount of money at {points_per_unit} "
-            f"points per unit; use a multiple of {step} points.",
-            field="points",
-        )
-    return value.quantize(quantum)
-
-
-def _check_key(idempotency_key: str | None) -> str:
-    if idempotency_key is None:
-        return f"voucher:{uuid.uuid4()}"
-    key = idempotency_key.strip() if isinstance(idempotency_key, str) else ""
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidInput(
-            f"The idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} characters.",
-            field="idempotencyKey",
-        )
-    return f"voucher:{key}"
+    return CODE_PREFIX + money.new_code(_CODE_LENGTH)
 
 
 def _earlier(account, key: str, points: int) -> VoucherConversion | None:
@@ -125,9 +83,8 @@ def convert_to_voucher(
     """
     if not settings["program_enabled"]:
         raise ProgramDisabled("The rewards program is switched off in this channel.")
-    key = _check_key(idempotency_key)
-    precision = shop.currency_precision(program.currency)
-    amount = voucher_value(points, settings["points_per_unit"], precision)
+    key = money.client_key("voucher:", idempotency_key)
+    amount = money.money_for_points(points, settings["points_per_unit"], program.currency)
     now = now or timezone.now()
     account = open_account(program, member_id, Kind.POINTS)
     if earlier := _earlier(account, key, points):

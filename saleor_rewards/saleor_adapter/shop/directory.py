@@ -106,9 +106,6 @@ class SaleorDirectory:
 
     # Voucher codes (S5)
 
-    def currency_precision(self, currency: str) -> int:
-        return vouchers.currency_precision(currency)
-
     def create_voucher(self, voucher: NewVoucher) -> str:
         return vouchers.create_voucher(voucher)
 

@@ -26,11 +26,12 @@ from saleor.account.models import User
 from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
 from saleor.checkout.models import Checkout
 from saleor.checkout.utils import add_promo_code_to_checkout, invalidate_checkout_prices
-from saleor.core.utils.promo_code import generate_promo_code
+from saleor.core.utils.promo_code import is_available_promo_code
 from saleor.giftcard import GiftCardEvents, events
 from saleor.giftcard.models import GiftCard, GiftCardEvent, GiftCardTag
 from saleor.plugins.manager import get_plugins_manager
 
+from ... import money
 from ...ledger import HoldStatus
 from ...ledger.models import Hold
 from ...programs.redemption.services import CheckoutFacts
@@ -47,13 +48,23 @@ def checkout_context(checkout: Checkout):
     return manager, lines, fetch_checkout_info(checkout, lines, manager)
 
 
+def _new_card_code() -> str:
+    """Saleor's promo code shape ("ABCD-EFGH-IJKL", ``generate_promo_code``) in the
+    house alphabet the customer's other codes use; like Saleor's, unique among gift
+    card and voucher codes, because a promo code can be either."""
+    while True:
+        code = "-".join(money.new_code(4) for _ in range(3))
+        if is_available_promo_code(code):
+            return code
+
+
 def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
                     currency: str) -> tuple[int, str]:  # fmt: skip
     """A card of ``amount`` for the member only, attached to the checkout when the
     channel allows gift cards as promo codes (what ``checkoutAddPromoCode`` does)."""
     user = User.objects.get(pk=member_id)
     card = GiftCard.objects.create(
-        code=generate_promo_code(),
+        code=_new_card_code(),
         currency=currency,
         initial_balance_amount=amount,
         current_balance_amount=amount,

@@ -15,8 +15,6 @@ Checked against Saleor 3.23.28 (``saleor/checkout/utils.py``: ``add_voucher_to_c
 ``remove_voucher_from_checkout``, ``invalidate_checkout``).
 """
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from saleor.channel.models import Channel
@@ -37,6 +35,7 @@ from saleor.discount.models import (
 )
 from saleor.plugins.manager import get_plugins_manager
 
+from ... import money
 from ...ledger.models import Program
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
@@ -45,6 +44,7 @@ from ..settings import program_settings
 
 METADATA_KEY = "saleor_rewards.tier"
 CODE_PREFIX = "MEMBER-"
+CODE_LENGTH = 12  # of the house alphabet: 60 bits
 
 
 def tier_voucher(tier: Tier) -> Voucher:
@@ -88,7 +88,7 @@ def sync_member_discount(program: Program, member_id: int,
         if row is None or (not row.discount_code and not _has_discount(row.tier, settings)):
             return None
         if not row.discount_code:
-            row.discount_code = CODE_PREFIX + secrets.token_hex(6).upper()
+            row.discount_code = CODE_PREFIX + money.new_code(CODE_LENGTH)
             row.save(update_fields=["discount_code"])
         active = _has_discount(row.tier, settings)
         code = VoucherCode.objects.filter(code=row.discount_code).first()

@@ -20,7 +20,6 @@ saleor/discount/utils/voucher.py):
   see them in the Dashboard, named after the conversion.
 """
 
-from babel.numbers import get_currency_precision
 from saleor.channel.models import Channel
 from saleor.discount import DiscountValueType, VoucherType
 from saleor.discount.models import Voucher, VoucherChannelListing, VoucherCode
@@ -28,11 +27,6 @@ from saleor.discount.models import Voucher, VoucherChannelListing, VoucherCode
 from ...programs.vouchers.services import NewVoucher
 
 METADATA_KEY = "saleor_rewards.voucher_conversion"
-
-
-def currency_precision(currency: str) -> int:
-    # The precision Saleor rounds prices to (saleor/core/prices.py quantize_price).
-    return get_currency_precision(currency)
 
 
 def create_voucher(voucher: NewVoucher) -> str:

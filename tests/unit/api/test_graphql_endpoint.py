@@ -127,6 +127,9 @@ def test_adjustment_replayed_with_its_key_applies_once(program):
         ({"reason": " "}, "INVALID", "reason"),
         ({"channel": "nope"}, "NOT_FOUND", "channel"),
         ({"user": to_global_id("Order", 7)}, "INVALID", "userId"),
+        # U6: one length for a client's idempotency key (saleor_rewards.money)
+        ({"key": "k" * 101}, "INVALID", "idempotencyKey"),
+        ({"key": " "}, "INVALID", "idempotencyKey"),
     ],
 )
 def test_bad_adjustments_are_refused_and_change_nothing(program, variables, code, field):
