@@ -26,14 +26,21 @@ from saleor_rewards.graphql.context import (
     RewardsContext,
 )
 from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
-from saleor_rewards.ledger import SYSTEM, Actor, ActorType
-from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.channel.members import Member
+from saleor_rewards.ledger import SYSTEM, Actor, ActorType, Kind
+from saleor_rewards.ledger.errors import AlreadyExists, Conflict, InsufficientBalance
+from saleor_rewards.ledger.models import Entry, Program
+from saleor_rewards.programs.channel.members import Member, adjust_balance
 from saleor_rewards.programs.channel.settings import program_settings, update_program_settings
 from saleor_rewards.programs.reviews.services import (
     OrderLineInfo,
+    ReviewAction,
+    moderate_review,
     submit_review,
 )
+from saleor_rewards.programs.tiers import editing
+from saleor_rewards.programs.tiers import services as tiers
+from saleor_rewards.programs.tiers.editing import TierInput, create_tier, update_tier
+from saleor_rewards.programs.tiers.models import Tier
 
 from .helpers import T0
 
@@ -111,6 +118,194 @@ def test_P4_a_refused_settings_change_writes_no_event(program):
         update_program_settings(program, PLUGIN, values=[("hold_days", "-1")], actor=SYSTEM)
 
     assert events() == []
+
+
+# --- tiers (T2) --------------------------------------------------------------------------
+
+
+def test_P4_T2_creating_a_tier_writes_one_event_with_the_new_tier(program):
+    tiers.tiers_of(program)
+
+    body = call(CREATE, {"input": {"name": "VIP-E", "minConsumption": "100",
+                                   "discountPercent": "0.75"}})  # fmt: skip
+
+    assert body["data"]["rewardsTierCreate"]["errors"] == []
+    (event,) = events()
+    tier = Tier.objects.get(name="VIP-E")
+    assert (event.type, who(event), event.subject_id) == (
+        AuditEventType.TIER_CREATED, ("staff", "1"), str(tier.id),
+    )  # fmt: skip
+    assert event.before is None
+    assert event.after == {
+        "name": "VIP-E", "min_consumption": "100", "discount_percent": "0.75",
+        "max_redeem_percent": None, "earn_multiplier": "1", "position": 0,
+        "for_unverified": False,
+    }  # fmt: skip
+
+
+def test_P4_T2_updating_a_tier_records_the_fields_that_changed(program):
+    tiers.tiers_of(program)
+    vip_d = Tier.objects.get(name="VIP-D")
+
+    body = call(UPDATE, {"id": to_global_id("RewardsTier", vip_d.id),
+                         "input": {"minConsumption": "300", "name": "VIP-D"}}, APP)  # fmt: skip
+
+    assert body["data"]["rewardsTierUpdate"]["errors"] == []
+    (event,) = events()
+    assert (event.type, who(event), event.subject_id) == (
+        AuditEventType.TIER_UPDATED, ("app", "9"), str(vip_d.id),
+    )  # fmt: skip
+    assert (event.before, event.after) == ({"min_consumption": "200"},
+                                           {"min_consumption": "300"})  # fmt: skip
+
+
+def test_P4_T2_an_update_that_changes_nothing_records_nothing(program):
+    tiers.tiers_of(program)
+    vip_d = Tier.objects.get(name="VIP-D")
+
+    update_tier(vip_d.id, TierInput(min_consumption="200.000"), SETTINGS, actor=SYSTEM)
+
+    assert events() == []
+
+
+def test_P4_T2_deleting_a_tier_writes_one_event_with_the_tier_it_was(program):
+    tiers.tiers_of(program)
+    vip_c = Tier.objects.get(name="VIP-C")
+
+    body = call(DELETE, {"id": to_global_id("RewardsTier", vip_c.id)})
+
+    assert body["data"]["rewardsTierDelete"]["errors"] == []
+    (event,) = events()
+    assert (event.type, who(event), event.subject_id, event.after) == (
+        AuditEventType.TIER_DELETED, ("staff", "1"), str(vip_c.id), None,
+    )  # fmt: skip
+    assert (event.before["name"], event.before["min_consumption"]) == ("VIP-C", "800")
+
+
+def test_P4_T2_a_refused_tier_change_writes_no_event(program):
+    tiers.tiers_of(program)
+
+    with pytest.raises(AlreadyExists):
+        create_tier(program, TierInput(name="vip-d"), SETTINGS, actor=SYSTEM)
+    body = call(UPDATE, {"id": to_global_id("RewardsTier", Tier.objects.get(name="VIP-C").id),
+                         "input": {"name": "VIP-D"}})  # fmt: skip
+
+    assert body["data"]["rewardsTierUpdate"]["errors"] == [
+        {"field": "name", "code": "ALREADY_EXISTS"}
+    ]
+    assert events() == []
+
+
+def test_P4_T2_a_tier_change_whose_event_fails_is_undone(program, monkeypatch):
+    tiers.tiers_of(program)
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("no audit, no change")
+
+    monkeypatch.setattr(editing, "tier_created_event", refuse)
+    with pytest.raises(IntegrityError):
+        create_tier(program, TierInput(name="VIP-E"), SETTINGS, actor=SYSTEM)
+
+    assert not Tier.objects.filter(name="VIP-E").exists()
+
+
+# --- reviews (B2) ------------------------------------------------------------------------
+
+
+def test_P4_B2_approving_a_review_writes_one_event_with_the_points(program):
+    review = pending_review(program)
+
+    body = call(MODERATE, {"id": to_global_id("RewardsReview", review.id), "action": "APPROVE"})
+
+    assert body["data"]["rewardsReviewModerate"]["errors"] == []
+    (event,) = events()
+    assert (event.type, who(event), event.subject_type, event.subject_id) == (
+        AuditEventType.REVIEW_APPROVED, ("staff", "1"), AuditSubject.REVIEW, str(review.id),
+    )  # fmt: skip
+    assert (event.before, event.after) == (
+        {"status": "pending"}, {"status": "approved", "points": 5, "note": "thanks"},
+    )  # fmt: skip
+
+
+def test_P4_B2_rejecting_a_review_writes_one_event(program):
+    review = pending_review(program)
+
+    moderate_review(review.id, ReviewAction.REJECT, settings=SETTINGS, note="blurry",
+                    actor=Actor(ActorType.APP, "9"), now=T0)  # fmt: skip
+
+    (event,) = events()
+    assert (event.type, who(event), event.created_at) == (
+        AuditEventType.REVIEW_REJECTED, ("app", "9"), T0,
+    )  # fmt: skip
+    assert event.after == {"status": "rejected", "note": "blurry"}
+
+
+def test_P4_B2_a_second_decision_is_refused_and_writes_no_event(program):
+    review = pending_review(program)
+    moderate_review(review.id, ReviewAction.REJECT, settings=SETTINGS, now=T0)
+
+    with pytest.raises(Conflict):
+        moderate_review(review.id, ReviewAction.APPROVE, settings=SETTINGS, now=T0)
+
+    assert [event.type for event in events()] == [AuditEventType.REVIEW_REJECTED]
+
+
+# --- staff adjustments (U3) --------------------------------------------------------------
+
+
+def test_P4_U3_a_staff_adjustment_writes_one_event_with_the_balances(program):
+    call(ADJUST, {"amount": "500"})
+
+    body = call(ADJUST, {"amount": "-200"}, APP)
+
+    assert body["data"]["rewardsBalanceAdjust"]["errors"] == []
+    first, second = events()
+    entry = Entry.objects.order_by("id").last()
+    assert (second.type, who(second), second.subject_type, second.subject_id) == (
+        AuditEventType.BALANCE_ADJUSTED, ("app", "9"), AuditSubject.ACCOUNT,
+        str(entry.account_id),
+    )  # fmt: skip
+    assert second.before == {"kind": "points", "currency": None, "available": "500",
+                             "pending": "0", "held": "0"}  # fmt: skip
+    assert second.after == {"kind": "points", "currency": None, "available": "300",
+                            "pending": "0", "held": "0", "amount": "-200",
+                            "entry_id": entry.id}  # fmt: skip
+    assert (who(first), first.before["available"], first.after["available"]) == (
+        ("staff", "1"), "0", "500",
+    )  # fmt: skip
+
+
+def test_P4_U3_a_replayed_adjustment_records_one_event(program):
+    call(ADJUST, {"amount": "100", "key": "ticket-42"})
+    call(ADJUST, {"amount": "100", "key": "ticket-42"})
+
+    assert len(events(AuditEventType.BALANCE_ADJUSTED)) == 1
+
+
+def test_P4_U3_a_refused_adjustment_writes_no_event(program):
+    body = call(ADJUST, {"amount": "-10"})
+
+    assert body["data"]["rewardsBalanceAdjust"]["errors"] == [
+        {"field": "amount", "code": "INSUFFICIENT_BALANCE"}
+    ]
+    with pytest.raises(InsufficientBalance):
+        adjust_balance(Member(program, 7), Kind.POINTS, -10, reason="x", actor=SYSTEM,
+                       key="k", expires_in_days=None)  # fmt: skip
+    assert events() == []
+
+
+def test_P4_U3_an_adjustment_whose_event_fails_is_undone(program, monkeypatch):
+    from saleor_rewards.programs.channel import members
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("no audit, no change")
+
+    monkeypatch.setattr(members, "balance_adjusted_event", refuse)
+    with pytest.raises(IntegrityError):
+        adjust_balance(Member(program, 7), Kind.POINTS, 50, reason="x", actor=SYSTEM,
+                       key="k", expires_in_days=None)  # fmt: skip
+
+    assert Entry.objects.count() == 0
 
 
 # --- append-only in the database --------------------------------------------------------
