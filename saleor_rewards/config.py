@@ -224,8 +224,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
-# Keys of ``Program.settings`` starting with this are the program's bookkeeping (the
-# change history of programs/settings.py), never settings.
+# Keys of ``Program.settings`` starting with this are the program's bookkeeping, never
+# settings (the change history lived in "_changes" until migration 0008 moved it to
+# audit events).
 BOOKKEEPING_PREFIX = "_"
 
 

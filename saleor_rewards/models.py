@@ -1,5 +1,6 @@
 """Django discovers the app's models here; they live with the layer that owns them."""
 
+from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
 from .programs.loyalty.models import OrderAward
 from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
@@ -11,6 +12,7 @@ from .programs.tiers.models import MemberTier, Tier
 __all__ = [
     "Account",
     "Allocation",
+    "AuditEvent",
     "Entry",
     "Hold",
     "Lot",

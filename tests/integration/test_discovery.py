@@ -22,6 +22,7 @@ PROGRAM_TABLES = {
     "rewards_redemption",
     "rewards_tier",
     "rewards_member_tier",
+    "rewards_audit_event",
 }
 LEDGER_TABLES = {
     "rewards_program",
@@ -108,14 +109,19 @@ def test_ledger_tables_and_invariant_triggers_exist(db):
     # then the tables exist
     assert LEDGER_TABLES <= set(connection.introspection.table_names())
 
-    # and so do migration 0002's triggers (append-only, balanced at commit)
+    # and so do migration 0002's triggers (append-only, balanced at commit) and
+    # 0008's (append-only audit events)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
             "AND tgrelid::regclass::text LIKE 'rewards_%%'"
         )
         triggers = {row[0] for row in cursor.fetchall()}
-    assert {"rewards_entry_append_only", "rewards_allocation_append_only"} <= triggers
+    assert {
+        "rewards_entry_append_only",
+        "rewards_allocation_append_only",
+        "rewards_audit_event_append_only",
+    } <= triggers
 
 
 def test_models_match_their_migrations(db):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from saleor.core.jwt import create_access_token, create_access_token_for_app
 
+from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.ledger.models import Entry
 
 from .helpers import (
@@ -163,6 +164,28 @@ def test_adjusted_points_expire_after_the_dashboard_setting(
     assert lot.expires_in_days == 10
     assert started + timedelta(days=10) <= lot.expires_at
     assert lot.expires_at <= timezone.now() + timedelta(days=10)
+
+
+def test_P4_staff_adjustment_is_an_audit_event_naming_the_staff_user(
+    active_rewards_plugin,
+    rewards_api,
+    staff_can_manage_users,
+    staff_token,
+    customer_user,
+    channel_USD,
+    customer_balance,
+):
+    # when staff add points with Saleor's own token
+    body = rewards_api.execute(
+        ADJUST_MUTATION, _adjust(customer_user, channel_USD, "250"), token=staff_token
+    )
+
+    # then one audit event names that staff user and the balance before and after
+    assert body["data"]["rewardsBalanceAdjust"]["errors"] == []
+    (event,) = AuditEvent.objects.filter(type=AuditEventType.BALANCE_ADJUSTED)
+    assert (event.actor_type, event.actor_id) == ("staff", str(staff_can_manage_users.pk))
+    assert event.subject_id == str(customer_balance["points"].id)
+    assert (event.before["available"], event.after["available"]) == ("650", "900")
 
 
 def test_failed_adjustment_changes_nothing(

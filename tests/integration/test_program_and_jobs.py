@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from saleor.core.jwt import create_access_token
 
+from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.ledger import Kind, LotSource, LotStatus, credit, open_account
 from saleor_rewards.ledger.models import Lot, Program
 
@@ -180,8 +181,11 @@ def test_an_app_with_manage_plugins_changes_the_program(
 
     assert (result["errors"], result["program"]["holdDays"]) == ([], 7)
     program = Program.objects.get(channel_slug=channel_USD.slug)
-    assert program.settings["_changes"][0]["actor_type"] == "app"
-    assert program.settings["_changes"][0]["actor_id"] == str(app.pk)
+    (event,) = AuditEvent.objects.filter(
+        program=program, type=AuditEventType.PROGRAM_SETTINGS_CHANGED
+    )
+    assert event.actor_type == "app"
+    assert event.actor_id == str(app.pk)
 
 
 # -- scheduled jobs (O1) ----------------------------------------------------------

@@ -20,6 +20,9 @@ class RewardsTierCreate(RewardsMutation):
         context = info.context
         context.requestor.require_perm(MANAGE_USERS)
         program = context.program(channel)
-        tier = create_tier(program, tier_input(input), context.settings_for(program))
+        tier = create_tier(
+            program, tier_input(input), context.settings_for(program),
+            actor=context.requestor.actor(),
+        )  # fmt: skip
         context.directory.tiers_changed(program)
         return {"tier": tier}

@@ -21,6 +21,6 @@ class RewardsTierDelete(RewardsMutation):
         context.requestor.require_perm(MANAGE_USERS)
         tier = existing_tier(id)
         settings = context.settings_for(tier.program)
-        tier = delete_tier(tier.id, settings)
+        tier = delete_tier(tier.id, settings, actor=context.requestor.actor())
         context.directory.tiers_changed(tier.program)
         return {"tier": tier}

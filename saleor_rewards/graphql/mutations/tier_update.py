@@ -21,6 +21,6 @@ class RewardsTierUpdate(RewardsMutation):
         context.requestor.require_perm(MANAGE_USERS)
         tier = existing_tier(id)
         settings = context.settings_for(tier.program)
-        tier = update_tier(tier.id, tier_input(input), settings)
+        tier = update_tier(tier.id, tier_input(input), settings, actor=context.requestor.actor())
         context.directory.tiers_changed(tier.program)
         return {"tier": tier}

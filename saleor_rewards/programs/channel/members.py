@@ -1,11 +1,14 @@
-"""A member's balances in one channel's program (U1)."""
+"""A member's balances in one channel's program (U1), and staff corrections of them
+(U3), each with its audit event (P4)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
+from ...events.events import balance_adjusted_event
 from ...ledger import Kind, Posting, adjust, open_account
 from ...ledger.models import Account, Program
 from ...ledger.posting import Actor
@@ -41,11 +44,19 @@ def adjust_balance(
     key: str,
     expires_in_days: int | None,
 ) -> Posting:
-    """A staff correction of a member's points or cash, with a reason (U3)."""
-    account = open_account(member.program, member.member_id, kind)
+    """A staff correction of a member's points or cash, with a reason (U3).
+
+    Writes a BALANCE_ADJUSTED audit event with it; a replay of the same ``key``
+    returns the first posting and records nothing more.
+    """
     if kind == Kind.CASH:
         expires_in_days = None  # cash never expires
-    return adjust(
-        account, amount, key=key, reason=reason, actor=actor,
-        expires_in_days=expires_in_days, now=member.now,
-    )  # fmt: skip
+    with transaction.atomic():
+        account = open_account(member.program, member.member_id, kind)
+        posting = adjust(
+            account, amount, key=key, reason=reason, actor=actor,
+            expires_in_days=expires_in_days, now=member.now,
+        )  # fmt: skip
+        if not posting.replayed:
+            balance_adjusted_event(account, posting, actor=actor, at=member.at)
+    return posting

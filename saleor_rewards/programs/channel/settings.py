@@ -6,12 +6,13 @@ Every per-channel setting of ``config.SETTINGS`` is either overridden in the cha
 inherited from the plugin configuration. Settings that are not per channel
 (``per_channel=False``) are only set in the plugin configuration.
 
-Audit (P4): each change appends one record to ``Program.settings["_changes"]`` — who
-(actor type and id), when, and per setting the effective value before and after and
-whether it was overridden — and logs the same on the ``saleor_rewards.audit`` logger.
-The history lives in the program's own row, written under its row lock in the same
-transaction as the overrides, so it cannot miss a change; unlike the ledger it is
-append-only by this code only, not by a database trigger.
+Audit (P4): each change writes one ``PROGRAM_SETTINGS_CHANGED`` audit event — who
+(actor type and id), when, and per changed setting the effective value before and
+after and whether it was overridden — and logs the same on the
+``saleor_rewards.audit`` logger. The event is written under the program's row lock in
+the same transaction as the overrides, so it cannot miss a change, and the database
+refuses to change or delete it afterwards (migration 0008, which also moved the
+history that used to live in ``Program.settings["_changes"]``).
 """
 
 import logging
@@ -19,16 +20,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from ... import config
+from ...events.events import program_settings_changed_event
+from ...events.models import AuditEvent, AuditEventType
 from ...ledger import Actor
 from ...ledger.models import Program
 
 logger = logging.getLogger("saleor_rewards.audit")
 
-HISTORY_KEY = config.BOOKKEEPING_PREFIX + "changes"
 PER_CHANNEL = tuple(setting for setting in config.SETTINGS if setting.per_channel)
+_ORDER = {setting.name: index for index, setting in enumerate(PER_CHANNEL)}
 
 
 @dataclass(frozen=True)
@@ -69,25 +73,18 @@ class ProgramSettings:
 
 def program_settings(program: Program, plugin_values: Mapping[str, object]):
     """The channel's settings in effect, each marked overridden or inherited."""
-    inherited = config.parse(plugin_values)
-    overrides = _overrides(program.settings)
-    effective = config.resolve(plugin_values, overrides)
-    states = tuple(
-        SettingState(
-            name=s.name, label=s.label, help=s.help,
-            value=s.as_text(effective[s.name]),
-            plugin_value=s.as_text(inherited[s.name]), default=s.as_text(s.default),
-            overridden=s.name in overrides,
-        )  # fmt: skip
-        for s in PER_CHANNEL
-    )
-    history = program.settings.get(HISTORY_KEY, [])
+    effective, states = _states(program, plugin_values)
+    # Newest first in the order written (id), as the history was appended; not by
+    # ``created_at``, which a caller may set.
+    events = AuditEvent.objects.filter(
+        program=program, type=AuditEventType.PROGRAM_SETTINGS_CHANGED
+    ).order_by("-id")
     return ProgramSettings(
         channel=program.channel_slug,
         currency=program.currency,
         effective=effective,
         settings=states,
-        changes=tuple(_change_from_json(record) for record in reversed(history)),
+        changes=tuple(_change_from_event(event) for event in events),
     )
 
 
@@ -117,26 +114,32 @@ def update_program_settings(
     if errors:
         raise config.SettingsError(errors)
 
-    program = Program.objects.select_for_update().get(id=program.id)
-    before = program_settings(program, plugin_values)
-    stored = dict(program.settings)
-    for name in reset:
-        stored.pop(name, None)
-    for name, value in parsed.items():
-        stored[name] = config.BY_NAME[name].as_text(value)
-    program.settings = stored
-    after = program_settings(program, plugin_values)
-    changed = tuple(
-        SettingChange(old.name, old.value, new.value, old.overridden, new.overridden)
-        for old, new in zip(before.settings, after.settings, strict=True)
-        if (old.overridden, old.value) != (new.overridden, new.value)
-    )
-    if not changed:
-        return before
-    record = ProgramChange(now or timezone.now(), actor, changed)
-    stored[HISTORY_KEY] = [*stored.get(HISTORY_KEY, []), _change_to_json(record)]
-    program.settings = stored
-    program.save(update_fields=["settings", "updated_at"])
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(id=program.id)
+        _, before = _states(program, plugin_values)
+        stored = dict(program.settings)
+        for name in reset:
+            stored.pop(name, None)
+        for name, value in parsed.items():
+            stored[name] = config.BY_NAME[name].as_text(value)
+        program.settings = stored
+        _, after = _states(program, plugin_values)
+        changed = tuple(
+            SettingChange(old.name, old.value, new.value, old.overridden, new.overridden)
+            for old, new in zip(before, after, strict=True)
+            if (old.overridden, old.value) != (new.overridden, new.value)
+        )
+        if not changed:
+            return program_settings(program, plugin_values)
+        program.save(update_fields=["settings", "updated_at"])
+        program_settings_changed_event(
+            program,
+            before={c.name: {"value": c.before, "overridden": c.overridden_before}
+                    for c in changed},
+            after={c.name: {"value": c.after, "overridden": c.overridden_after}
+                   for c in changed},
+            actor=actor, at=now or timezone.now(),
+        )  # fmt: skip
     logger.info(
         "Rewards program %s: settings changed by %s %s: %s",
         program.channel_slug, actor.type, actor.id or "-",
@@ -147,6 +150,26 @@ def update_program_settings(
         ),
     )  # fmt: skip
     return program_settings(program, plugin_values)
+
+
+def _states(program: Program, plugin_values: Mapping[str, object]):
+    """The effective typed values and the state of each per-channel setting."""
+    inherited = config.parse(plugin_values)
+    overrides = _overrides(program.settings)
+    effective = config.resolve(plugin_values, overrides)
+    states = tuple(
+        SettingState(
+            name=s.name,
+            label=s.label,
+            help=s.help,
+            value=s.as_text(effective[s.name]),
+            plugin_value=s.as_text(inherited[s.name]),
+            default=s.as_text(s.default),
+            overridden=s.name in overrides,
+        )  # fmt: skip
+        for s in PER_CHANNEL
+    )
+    return effective, states
 
 
 def _shape_errors(values: list[tuple[str, object]], reset: list[str]) -> dict:
@@ -179,29 +202,20 @@ def _overrides(stored: Mapping[str, object]) -> dict:
     }
 
 
-def _change_to_json(change: ProgramChange) -> dict:
-    return {
-        "at": change.changed_at.isoformat(),
-        "actor_type": change.actor.type,
-        "actor_id": str(change.actor.id),
-        "settings": [
-            {"name": c.name, "before": c.before, "after": c.after,
-             "overridden_before": c.overridden_before,
-             "overridden_after": c.overridden_after}
-            for c in change.settings
-        ],
-    }  # fmt: skip
-
-
-def _change_from_json(record: Mapping) -> ProgramChange:
+def _change_from_event(event: AuditEvent) -> ProgramChange:
+    # Settings in the table's order; one no longer in the table last, by name.
+    names = sorted(event.after, key=lambda name: (_ORDER.get(name, len(_ORDER)), name))
     return ProgramChange(
-        changed_at=datetime.fromisoformat(record["at"]),
-        actor=Actor(record["actor_type"], record["actor_id"]),
+        changed_at=event.created_at,
+        actor=Actor(event.actor_type, event.actor_id),
         settings=tuple(
             SettingChange(
-                c["name"], c["before"], c["after"], c["overridden_before"],
-                c["overridden_after"],
+                name,
+                event.before[name]["value"],
+                event.after[name]["value"],
+                event.before[name]["overridden"],
+                event.after[name]["overridden"],
             )  # fmt: skip
-            for c in record["settings"]
+            for name in names
         ),
     )

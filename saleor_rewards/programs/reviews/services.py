@@ -5,7 +5,8 @@ Staff (or an App) approve or reject it once; approval awards ``review_points`` f
 text of at least ``review_min_chars`` characters (leading and trailing spaces do not
 count) plus ``review_photo_points`` with at least one photo, cut by the daily cap
 (B3). The points the member got are stored on the review. An approval while the
-program is off awards nothing (the decision stands).
+program is off awards nothing (the decision stands). Each decision writes its audit
+event (P4) in the same transaction.
 
 Lock order: the review row, then (through the ledger) the member's account.
 """
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ...events.events import review_approved_event, review_rejected_event
 from ...ledger import SYSTEM, Actor, LotSource, Reference, ReferenceType
 from ...ledger.errors import (
     AlreadyExists,
@@ -156,6 +158,13 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         review.save(
             update_fields=["status", "points", "note", "moderated_by", "decided_at"]
         )
+        if review.status == ReviewStatus.APPROVED:
+            review_approved_event(
+                review.program, review.id, points=review.points, note=review.note,
+                actor=actor, at=now,
+            )  # fmt: skip
+        else:
+            review_rejected_event(review.program, review.id, note=review.note, actor=actor, at=now)
         return review
 
 

@@ -1,7 +1,8 @@
 """Staff edit a channel's levels (T2); every change re-levels the members at once.
 
 Field names in errors are the API's input names. The table's CHECK and unique
-constraints back every rule checked here.
+constraints back every rule checked here. Each change writes its audit event (P4)
+in the same transaction: who, and the tier before and after.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from ...events.events import tier_created_event, tier_deleted_event, tier_updated_event
+from ...ledger import SYSTEM, Actor
 from ...ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from ...ledger.models import Program
 from . import services as tiers
@@ -91,6 +94,24 @@ def _check_unique(tier: Tier) -> None:
         )
 
 
+def _state(tier: Tier) -> dict:
+    """What staff set on a tier, as its audit events record it (decimals as text)."""
+
+    def text(value):
+        # Exact and canonical: 100 as typed and 100.000 as stored are one value.
+        return None if value is None else format(Decimal(value).normalize(), "f")
+
+    return {
+        "name": tier.name,
+        "min_consumption": text(tier.min_consumption),
+        "discount_percent": text(tier.discount_percent),
+        "max_redeem_percent": text(tier.max_redeem_percent),
+        "earn_multiplier": text(tier.earn_multiplier),
+        "position": tier.position,
+        "for_unverified": tier.for_unverified,
+    }
+
+
 def _relevel(program: Program, settings: dict, now: datetime) -> None:
     tiers.recompute_program(program, settings, now)
 
@@ -103,7 +124,7 @@ def locked_tier(tier_id: int) -> Tier:
 
 
 def create_tier(program: Program, data: TierInput, settings: dict,
-                now: datetime | None = None) -> Tier:  # fmt: skip
+                now: datetime | None = None, *, actor: Actor = SYSTEM) -> Tier:  # fmt: skip
     if data.name is None:
         raise InvalidInput("Name is required.", field="name")
     now = now or timezone.now()
@@ -114,22 +135,33 @@ def create_tier(program: Program, data: TierInput, settings: dict,
         _check_unique(tier)
         tier.save()
         _relevel(program, settings, now)
+        tier_created_event(program, tier.id, _state(tier), actor=actor, at=now)
     return tier
 
 
 def update_tier(tier_id: int, data: TierInput, settings: dict,
-                now: datetime | None = None) -> Tier:  # fmt: skip
+                now: datetime | None = None, *, actor: Actor = SYSTEM) -> Tier:  # fmt: skip
+    """Change a level; an update that changes nothing records no event."""
     now = now or timezone.now()
     with transaction.atomic():
         tier = locked_tier(tier_id)
+        before = _state(tier)
         _apply(tier, data)
         _check_unique(tier)
         tier.save()
         _relevel(tier.program, settings, now)
+        after = _state(tier)
+        changed = [name for name in before if before[name] != after[name]]
+        if changed:
+            tier_updated_event(
+                tier.program, tier.id, {name: before[name] for name in changed},
+                {name: after[name] for name in changed}, actor=actor, at=now,
+            )  # fmt: skip
     return tier
 
 
-def delete_tier(tier_id: int, settings: dict, now: datetime | None = None) -> Tier:
+def delete_tier(tier_id: int, settings: dict, now: datetime | None = None, *,
+                actor: Actor = SYSTEM) -> Tier:  # fmt: skip
     """Delete a level; its members move to the level their consumption reaches."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -142,4 +174,5 @@ def delete_tier(tier_id: int, settings: dict, now: datetime | None = None) -> Ti
         tier.delete()
         tier.id = deleted_id
         _relevel(program, settings, now)
+        tier_deleted_event(program, deleted_id, _state(tier), actor=actor, at=now)
     return tier

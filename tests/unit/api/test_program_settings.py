@@ -11,16 +11,13 @@ from django.test import RequestFactory
 from graphql_relay import to_global_id
 
 from saleor_rewards import config
+from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.graphql import view
 from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger import Actor, ActorType
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.channel.settings import (
-    HISTORY_KEY,
-    program_settings,
-    update_program_settings,
-)
+from saleor_rewards.programs.channel.settings import program_settings, update_program_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +64,15 @@ def update(program, values=(), reset=(), *, actor=STAFF, now=WHEN):
 
 def stored(program) -> dict:
     return Program.objects.get(id=program.id).settings
+
+
+def history(program):
+    """The program's settings-change events, oldest first."""
+    return list(
+        AuditEvent.objects.filter(
+            program=program, type=AuditEventType.PROGRAM_SETTINGS_CHANGED
+        ).order_by("id")
+    )
 
 
 def call(query, variables, requestor):
@@ -196,7 +202,7 @@ def test_P4_an_update_that_changes_nothing_records_nothing(program):
 
     update(program, [("hold_days", "14")], reset=["review_points"])
 
-    assert len(stored(program)[HISTORY_KEY]) == 1
+    assert len(history(program)) == 1
 
 
 def test_history_is_not_a_setting_for_the_programs(program):
@@ -253,7 +259,7 @@ def test_rewards_program_update_by_an_app_overrides_and_resets(program):
     overridden = {s["name"] for s in result["program"]["settings"] if s["overridden"]}
     assert overridden == {"points_per_unit"}
     assert stored(program)["points_per_unit"] == "300"
-    assert stored(program)[HISTORY_KEY][-1]["actor_type"] == "app"
+    assert history(program)[-1].actor_type == "app"
 
 
 def test_rewards_program_update_reports_each_bad_setting_and_changes_nothing(program):

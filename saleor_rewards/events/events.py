@@ -1,0 +1,107 @@
+"""One factory per audit event type (P4), as Saleor's ``giftcard/events.py``.
+
+Each writes one ``AuditEvent`` and returns it. Callers run it inside the transaction
+of the change it records, after the change succeeded: a refused change leaves no
+event, and an event that cannot be written undoes the change.
+
+The programs know their own rows; they pass the states to record (plain JSON-able
+dicts, decimals as text) so this layer imports nothing above the ledger.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.utils import timezone
+
+from ..ledger import Actor, Posting
+from ..ledger.models import Account, Entry, Program
+from .models import AuditEvent, AuditEventType, AuditSubject
+
+
+def _event(type, program, subject_type, subject_id, before, after, actor: Actor,
+           at: datetime | None) -> AuditEvent:  # fmt: skip
+    return AuditEvent.objects.create(
+        created_at=at or timezone.now(), actor_type=actor.type, actor_id=actor.id or "",
+        type=type, program=program, subject_type=subject_type,
+        subject_id=str(subject_id), before=before, after=after,
+    )  # fmt: skip
+
+
+def program_settings_changed_event(
+    program: Program, before: Mapping[str, Mapping], after: Mapping[str, Mapping], *,
+    actor: Actor, at: datetime | None = None,
+) -> AuditEvent:  # fmt: skip
+    """Per changed setting, ``{"value": text, "overridden": bool}`` before and after."""
+    return _event(
+        AuditEventType.PROGRAM_SETTINGS_CHANGED, program, AuditSubject.PROGRAM,
+        program.id, dict(before), dict(after), actor, at,
+    )  # fmt: skip
+
+
+def tier_created_event(program: Program, tier_id: int, tier: Mapping, *,
+                       actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    return _event(
+        AuditEventType.TIER_CREATED, program, AuditSubject.TIER, tier_id, None,
+        dict(tier), actor, at,
+    )  # fmt: skip
+
+
+def tier_updated_event(program: Program, tier_id: int, before: Mapping, after: Mapping,
+                       *, actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    """The fields that changed, before and after."""
+    return _event(
+        AuditEventType.TIER_UPDATED, program, AuditSubject.TIER, tier_id, dict(before),
+        dict(after), actor, at,
+    )  # fmt: skip
+
+
+def tier_deleted_event(program: Program, tier_id: int, tier: Mapping, *,
+                       actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    return _event(
+        AuditEventType.TIER_DELETED, program, AuditSubject.TIER, tier_id, dict(tier),
+        None, actor, at,
+    )  # fmt: skip
+
+
+def review_approved_event(program: Program, review_id: int, *, points: int, note: str,
+                          actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    return _event(
+        AuditEventType.REVIEW_APPROVED, program, AuditSubject.REVIEW, review_id,
+        {"status": "pending"}, {"status": "approved", "points": points, "note": note},
+        actor, at,
+    )  # fmt: skip
+
+
+def review_rejected_event(program: Program, review_id: int, *, note: str,
+                          actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    return _event(
+        AuditEventType.REVIEW_REJECTED, program, AuditSubject.REVIEW, review_id,
+        {"status": "pending"}, {"status": "rejected", "note": note}, actor, at,
+    )  # fmt: skip
+
+
+def balance_adjusted_event(account: Account, posting: Posting, *, actor: Actor,
+                           at: datetime | None = None) -> AuditEvent:  # fmt: skip
+    """The account's balances before and after one staff adjustment (U3).
+
+    The reason stays on the ledger entry (``entry_id``) only: it is free text that
+    erasure (P2) may redact, and one copy is easier to redact than two.
+    """
+    entry = Entry.objects.get(id=posting.entry_id)
+    after = (posting.available, posting.pending, posting.held)
+    delta = (entry.available_delta, entry.pending_delta, entry.held_delta)
+    before = tuple(value - change for value, change in zip(after, delta, strict=True))
+    return _event(
+        AuditEventType.BALANCE_ADJUSTED, account.program, AuditSubject.ACCOUNT,
+        account.id, _balances(account, before),
+        {**_balances(account, after), "amount": format(posting.amount.normalize(), "f"),
+         "entry_id": posting.entry_id},
+        actor, at,
+    )  # fmt: skip
+
+
+def _balances(account: Account, values) -> dict:
+    # Exact and without the columns' trailing zeros: 150 points, not 150.000.
+    available, pending, held = (format(value.normalize(), "f") for value in values)
+    return {"kind": account.kind, "currency": account.currency,
+            "available": available, "pending": pending, "held": held}  # fmt: skip

@@ -1,0 +1,101 @@
+"""The audit events table (P4): who changed what, when, from what to what.
+
+An event names its subject by type and id, not by foreign key: a deleted tier keeps
+its history, and events of every feature share one table without this layer
+importing the features. ``before`` is NULL for something created, ``after`` for
+something deleted. Rows are never changed or deleted (trigger in migration 0008).
+"""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ..ledger.constants import ActorType
+from ..ledger.models import Program
+
+
+class AuditEventType:
+    PROGRAM_SETTINGS_CHANGED = "program_settings_changed"
+    TIER_CREATED = "tier_created"
+    TIER_UPDATED = "tier_updated"
+    TIER_DELETED = "tier_deleted"
+    REVIEW_APPROVED = "review_approved"
+    REVIEW_REJECTED = "review_rejected"
+    BALANCE_ADJUSTED = "balance_adjusted"
+    CHOICES = [
+        (PROGRAM_SETTINGS_CHANGED, "A channel's program settings were changed"),
+        (TIER_CREATED, "A tier was created"),
+        (TIER_UPDATED, "A tier was changed"),
+        (TIER_DELETED, "A tier was deleted"),
+        (REVIEW_APPROVED, "A review was approved"),
+        (REVIEW_REJECTED, "A review was rejected"),
+        (BALANCE_ADJUSTED, "A member's balance was adjusted by staff"),
+    ]
+    ALL = tuple(value for value, _label in CHOICES)
+
+
+class AuditSubject:
+    """What an event is about; ``subject_id`` is that row's id."""
+
+    PROGRAM = "program"
+    TIER = "tier"
+    REVIEW = "review"
+    ACCOUNT = "account"
+    CHOICES = [
+        (PROGRAM, "Program"),
+        (TIER, "Tier"),
+        (REVIEW, "Review"),
+        (ACCOUNT, "Account"),
+    ]
+    ALL = tuple(value for value, _label in CHOICES)
+
+
+class AuditEvent(models.Model):
+    """One staff change (P4); written by the factories in ``events.py`` only."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor_type = models.CharField(max_length=16, choices=ActorType.CHOICES)
+    actor_id = models.CharField(max_length=128, blank=True, default="")
+    type = models.CharField(max_length=64, choices=AuditEventType.CHOICES)
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.CharField(max_length=32, choices=AuditSubject.CHOICES)
+    subject_id = models.CharField(max_length=128)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        db_table = "rewards_audit_event"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=AuditEventType.ALL),
+                name="rewards_audit_event_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(actor_type__in=[value for value, _ in ActorType.CHOICES]),
+                name="rewards_audit_event_actor_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(subject_type__in=AuditSubject.ALL),
+                name="rewards_audit_event_subject_type",
+            ),
+            # An event records a change: something existed before or after it.
+            models.CheckConstraint(
+                condition=Q(before__isnull=False) | Q(after__isnull=False),
+                name="rewards_audit_event_not_empty",
+            ),
+        ]
+        indexes = [
+            # A program's history of one type, newest first (rewardsProgram.changes).
+            models.Index(fields=["program", "type", "-id"], name="rewards_audit_event_history"),
+            models.Index(
+                fields=["subject_type", "subject_id"],
+                name="rewards_audit_event_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type} of {self.subject_type} {self.subject_id}"
