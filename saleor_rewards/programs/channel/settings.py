@@ -24,6 +24,7 @@ from django.utils import timezone
 from ... import config
 from ...ledger import Actor
 from ...ledger.models import Program
+from .. import locks
 
 logger = logging.getLogger("saleor_rewards.audit")
 
@@ -74,9 +75,12 @@ def program_settings(program: Program, plugin_values: Mapping[str, object]):
     effective = config.resolve(plugin_values, overrides)
     states = tuple(
         SettingState(
-            name=s.name, label=s.label, help=s.help,
+            name=s.name,
+            label=s.label,
+            help=s.help,
             value=s.as_text(effective[s.name]),
-            plugin_value=s.as_text(inherited[s.name]), default=s.as_text(s.default),
+            plugin_value=s.as_text(inherited[s.name]),
+            default=s.as_text(s.default),
             overridden=s.name in overrides,
         )  # fmt: skip
         for s in PER_CHANNEL
@@ -117,7 +121,7 @@ def update_program_settings(
     if errors:
         raise config.SettingsError(errors)
 
-    program = Program.objects.select_for_update().get(id=program.id)
+    program = locks.programs().get(id=program.id)
     before = program_settings(program, plugin_values)
     stored = dict(program.settings)
     for name in reset:
@@ -199,7 +203,10 @@ def _change_from_json(record: Mapping) -> ProgramChange:
         actor=Actor(record["actor_type"], record["actor_id"]),
         settings=tuple(
             SettingChange(
-                c["name"], c["before"], c["after"], c["overridden_before"],
+                c["name"],
+                c["before"],
+                c["after"],
+                c["overridden_before"],
                 c["overridden_after"],
             )  # fmt: skip
             for c in record["settings"]
