@@ -21,7 +21,6 @@ from ..programs.reviews.services import OrderLineInfo
 from ..programs.vouchers.services import NewVoucher, VoucherShop
 
 
-
 class RequestorKind:
     ANONYMOUS = "anonymous"
     CUSTOMER = "customer"
@@ -133,6 +132,7 @@ class ProgramDirectory:
 
     def send_invite(self, to: str, subject: str, body: str) -> None:
         send_mail(subject, body, None, [to])
+
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         return self.order_lines.get(line_id)
 
@@ -155,6 +155,9 @@ class ProgramDirectory:
     def withdraw_gift_card(self, card_id, checkout_token):
         card = self.gift_cards[card_id]
         card.balance, card.active, card.checkout_token = Decimal(0), False, None
+
+    def lock_gift_card(self, card_id, checkout_token):
+        return None  # cards in memory: the checkout's lock serialises them
 
     # Tiers (T1, T4): members are verified unless named; no shop discounts to update.
     def member_verified(self, user_id: int) -> bool:

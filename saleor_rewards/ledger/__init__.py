@@ -1,10 +1,10 @@
 """The ledger: balances as append-only entries over expiring lots (SPEC §1).
 
 Public functions only; programs and fronts use these, never the tables directly
-for writing.
+for writing, and take an account's lock only through ``lock_account(s)``.
 """
 
-from .activation import activate_due_lots, due_for_activation
+from .activation import activate_at, activate_due_lots, due_for_activation
 from .audit import Drift, audit
 from .constants import (
     ActorType,
@@ -17,6 +17,7 @@ from .constants import (
 )
 from .errors import RewardsError
 from .expiry import due_for_expiry, expire_due_lots
+from .locks import lock_account, lock_accounts
 from .operations import (
     activate,
     adjust,
@@ -36,8 +37,9 @@ from .queries import Balance, balance, expiring_soon, history
 __all__ = [
     "NO_REFERENCE", "SYSTEM", "Actor", "ActorType", "Balance", "Drift", "EntryType",
     "HoldStatus", "Kind", "LotSource", "LotStatus", "Posting", "Reference",
-    "ReferenceType", "RewardsError", "activate", "activate_due_lots", "adjust", "audit",
-    "balance", "capture", "credit", "debit", "due_for_activation", "due_for_expiry",
-    "expire_due_lots", "expiring_soon", "history", "hold", "open_account",
-    "release", "return_debit", "revoke", "void",
+    "ReferenceType", "RewardsError", "activate", "activate_at", "activate_due_lots",
+    "adjust", "audit", "balance", "capture", "credit", "debit", "due_for_activation",
+    "due_for_expiry", "expire_due_lots", "expiring_soon", "history", "hold",
+    "lock_account", "lock_accounts", "open_account", "release", "return_debit",
+    "revoke", "void",
 ]  # fmt: skip

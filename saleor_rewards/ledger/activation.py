@@ -9,16 +9,19 @@ Lots whose ``available_at`` is NULL wait for an explicit ``activate`` and are ne
 touched here.
 
 One statement activates every due lot of a batch of accounts. Accounts are locked
-first, in ascending id order, the order every ledger operation respects (posting.py),
+first, in ascending id order, the order every ledger operation respects (locks.py),
 so the job never deadlocks with a member's request.
 """
 
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .batches import Progress, run_in_batches, summary
+from .locks import lock_account_row
+from .posting import account_of
 
 _DUE_ACCOUNTS_SQL = """
 SELECT DISTINCT account_id FROM rewards_lot
@@ -84,8 +87,7 @@ SELECT COUNT(*), COALESCE(SUM(remaining), 0) FROM due
 """
 
 _DUE_LOTS = (
-    "FROM rewards_lot "
-    "WHERE status = 'pending' AND available_at <= %(now)s AND remaining > 0"
+    "FROM rewards_lot WHERE status = 'pending' AND available_at <= %(now)s AND remaining > 0"
 )
 
 
@@ -112,3 +114,20 @@ def activate_due_lots(
 def due_for_activation(now: datetime | None = None) -> tuple[int, int, Decimal]:
     """What ``activate_due_lots(now)`` would activate: (accounts, lots, amount)."""
     return summary(_DUE_LOTS, now or timezone.now())
+
+
+def activate_at(lot_id: int, at: datetime) -> bool:
+    """Set when a pending lot becomes spendable (L2: delivered, plus ``hold_days``).
+
+    ``activate_due_lots`` activates it then. A lot that has its time already keeps
+    it, so a repeated delivery changes nothing; returns whether the time was set.
+    Written under the account's lock, like every change to a lot.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock_account_row(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
+        cursor.execute(
+            "UPDATE rewards_lot SET available_at = %s "
+            "WHERE id = %s AND status = 'pending' AND available_at IS NULL",
+            [at, lot_id],
+        )
+        return cursor.rowcount == 1

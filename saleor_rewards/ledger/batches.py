@@ -1,9 +1,9 @@
 """The batch loop of the set-based jobs (expiry, activation).
 
 Each batch is one transaction over at most ``batch_size`` accounts: it finds the
-next accounts with due lots, locks them in ascending id order (the order every
-ledger operation respects, posting.py, so a job never deadlocks with a member's
-request), then runs the job's one statement over all of them.
+next accounts with due lots, locks them in ascending id order (``locks``: an
+operation locks one account, so a job never deadlocks with a member's request), then
+runs the job's one statement over all of them.
 """
 
 from collections.abc import Callable
@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
+
+from .locks import lock_account_rows
 
 Progress = Callable[[int, int], None]
 
@@ -33,17 +35,11 @@ def run_in_batches(
     after = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                due_accounts_sql, {"now": now, "after": after, "limit": batch_size}
-            )
+            cursor.execute(due_accounts_sql, {"now": now, "after": after, "limit": batch_size})
             ids = [row[0] for row in cursor.fetchall()]
             if not ids:
                 return lots
-            cursor.execute(
-                "SELECT id FROM rewards_account WHERE id = ANY(%s) ORDER BY id "
-                "FOR UPDATE",
-                [ids],
-            )
+            lock_account_rows(cursor, ids)
             cursor.execute(work_sql, {"ids": ids, "now": now})
             count, _total = cursor.fetchone()
         accounts += len(ids)
@@ -60,8 +56,7 @@ def summary(lots_sql: str, now: datetime) -> tuple[int, int, Decimal]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(DISTINCT account_id), COUNT(*), COALESCE(SUM(remaining), 0) "
-            + lots_sql,
+            "SELECT COUNT(DISTINCT account_id), COUNT(*), COALESCE(SUM(remaining), 0) " + lots_sql,
             {"now": now},
         )
         return cursor.fetchone()

@@ -3,7 +3,7 @@
 One statement expires any number of lots of a batch of accounts: it empties the lots,
 writes one ``expire`` entry per account with an allocation per lot, and lowers the
 accounts. Accounts are locked first, in ascending id order, the order every ledger
-operation respects (posting.py), so the job never deadlocks with a member's request.
+operation respects (locks.py), so the job never deadlocks with a member's request.
 """
 
 from datetime import datetime
@@ -75,8 +75,7 @@ def expire_due_lots(
 
 
 _DUE_LOTS = (
-    "FROM rewards_lot "
-    "WHERE status = 'available' AND remaining > 0 AND expires_at <= %(now)s"
+    "FROM rewards_lot WHERE status = 'available' AND remaining > 0 AND expires_at <= %(now)s"
 )
 
 

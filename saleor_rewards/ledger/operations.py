@@ -1,18 +1,25 @@
 """The ledger's public operations (SPEC U1-U8).
 
-Each operation is one database transaction: it locks the one account it touches,
-returns the first result again when its idempotency key was used before (U6), and
-either writes everything or nothing. Amounts are ``Decimal``; points are whole.
+Each operation is one database transaction that either writes everything or
+nothing. The keyed ones (credit, activate, debit and hold, return_debit, revoke,
+void; adjust through credit or debit) share one prologue, ``_once``: check the
+idempotency key, lock the one account touched (first, U7), and return the first
+posting again when the key was used before (U6). Capture and release are once per
+hold instead: the hold's state says whether they happened. Amounts are
+``Decimal``; points are whole.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
 from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
+from .locks import LockedAccount, account_id, lock_account_row
 from .models import Account, Program
 from .posting import (
     NO_REFERENCE,
@@ -24,7 +31,6 @@ from .posting import (
     check_key,
     entry_posting,
     give_back,
-    lock_account,
     parse_amount,
     post,
     replay,
@@ -59,9 +65,7 @@ def _check_days(value, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
-        raise InvalidInput(
-            f"{field} must be a whole number of days from 0 to 36500.", field=field
-        )
+        raise InvalidInput(f"{field} must be a whole number of days from 0 to 36500.", field=field)
     return value
 
 
@@ -91,8 +95,35 @@ def open_account(program: Program | str, member_id: int, kind: str) -> Account:
     return Account.objects.get(program=program, member_id=member_id, kind=kind)
 
 
-def _account_id(account) -> int:
-    return account.id if isinstance(account, Account) else int(account)
+class _OwnerOf(NamedTuple):
+    """The account of a lot, hold or entry, read inside the operation's transaction."""
+
+    table: str
+    row_id: int
+    what: str
+
+
+Write = Callable[[object, LockedAccount], Posting | None]
+
+
+def _once(account: Account | int | _OwnerOf, key: str, entry_type: str,
+          write: Write) -> Posting | None:  # fmt: skip
+    """The prologue of every keyed operation, then ``write(cursor, account)``.
+
+    Checks the key; in one transaction locks the account (the operation's only
+    lock, taken before anything of the account is read, U7); then returns the
+    posting already recorded under the key on that account, or raises
+    ``IdempotencyConflict`` when the key recorded another type of entry (U6).
+    Only a new key reaches ``write``.
+    """
+    key = check_key(key)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if isinstance(account, _OwnerOf):
+            account = account_of(cursor, *account)
+        locked = lock_account_row(cursor, account_id(account))
+        if done := replay(cursor, locked.id, key, entry_type):
+            return done
+        return write(cursor, locked)
 
 
 def credit(
@@ -111,21 +142,18 @@ def credit(
     now: datetime | None = None,
 ) -> Posting:
     """Add a lot: pending (visible, not spendable) or available at once (U4)."""
-    key = check_key(key)
     now = _now(now)
     if entry_type not in EntryType.CREDITS:
         raise InvalidInput(f"{entry_type!r} is not a credit entry type.", field="type")
     if source not in dict(LotSource.CHOICES):
         raise InvalidInput(f"Unknown lot source {source!r}.", field="source")
     expires_in_days = _check_days(expires_in_days, "expires_in_days")
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, _account_id(account))
-        if done := replay(cursor, acc.id, key, entry_type):
-            return done
-        amount = parse_amount(amount, acc.kind)
+
+    def write(cursor, acc):
+        value = parse_amount(amount, acc.kind)
         if pending:
             lot = {"status": LotStatus.PENDING, "available_at": available_at}
-            deltas = {"d_pending": amount}
+            deltas = {"d_pending": value}
         else:
             lot = {
                 "status": LotStatus.AVAILABLE,
@@ -134,12 +162,14 @@ def credit(
                 if expires_in_days is not None
                 else None,
             }
-            deltas = {"d_available": amount}
-        lot.update(source=source, amount=amount, expires_in_days=expires_in_days)
+            deltas = {"d_available": value}
+        lot.update(source=source, amount=value, expires_in_days=expires_in_days)
         return post(
             cursor, acc, entry_type, now=now, key=key, new_lot=lot,
             reference=reference, actor=actor, reason=reason, **deltas,
         )  # fmt: skip
+
+    return _once(account, key, entry_type, write)
 
 
 def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
@@ -150,10 +180,8 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
     """
     now = _now(now)
     key = f"lot:{lot_id}:activate"
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
-        if done := replay(cursor, acc.id, key, EntryType.ACTIVATE):
-            return done
+
+    def write(cursor, acc):
         cursor.execute(
             "SELECT status, remaining, expires_in_days, reference_type, reference_id "
             "FROM rewards_lot WHERE id = %s",
@@ -163,9 +191,7 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
         if status != LotStatus.PENDING:
             return None
         if remaining == 0:
-            cursor.execute(
-                "UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id]
-            )
+            cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
             return None
         expires_at = now + timedelta(days=days) if days is not None else None
         cursor.execute(
@@ -178,6 +204,8 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
             d_pending=-remaining, d_available=remaining, lot_id=lot_id,
             reference=Reference(ref_type, ref_id),
         )  # fmt: skip
+
+    return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.ACTIVATE, write)
 
 
 def _take_available(
@@ -192,29 +220,28 @@ def _take_available(
     now: datetime | None,
     hold_expires_at: datetime | None = None,
 ) -> Posting:
-    key = check_key(key)
     now = _now(now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, _account_id(account))
-        if done := replay(cursor, acc.id, key, entry_type):
-            return done
-        amount = parse_amount(amount, acc.kind)
-        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), amount)
+
+    def write(cursor, acc):
+        value = parse_amount(amount, acc.kind)
+        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
         if short > 0:
             raise InsufficientBalance(
-                f"Only {amount - short} of {amount} is available.", field="amount"
+                f"Only {value - short} of {value} is available.", field="amount"
             )
         if entry_type == EntryType.HOLD:
             return post(
                 cursor, acc, entry_type, now=now, key=key, moves=moves,
-                d_available=-amount, d_held=amount,
-                new_hold={"amount": amount, "expires_at": hold_expires_at},
+                d_available=-value, d_held=value,
+                new_hold={"amount": value, "expires_at": hold_expires_at},
                 reference=reference, actor=actor, reason=reason,
             )  # fmt: skip
         return post(
             cursor, acc, entry_type, now=now, key=key, moves=moves,
-            d_available=-amount, reference=reference, actor=actor, reason=reason,
+            d_available=-value, reference=reference, actor=actor, reason=reason,
         )  # fmt: skip
+
+    return _once(account, key, entry_type, write)
 
 
 def debit(
@@ -256,7 +283,7 @@ def hold(
 
 
 def _lock_hold(cursor, hold_id: int):
-    acc = lock_account(cursor, account_of(cursor, "rewards_hold", hold_id, "Hold"))
+    acc = lock_account_row(cursor, account_of(cursor, "rewards_hold", hold_id, "Hold"))
     cursor.execute(
         "SELECT h.status, h.amount, h.reference_type, h.reference_id, e.id "
         "FROM rewards_hold h JOIN rewards_entry e "
@@ -376,12 +403,9 @@ def return_debit(
     expired meanwhile come back as expired. ``amount`` defaults to all that is still
     returnable.
     """
-    key = check_key(key)
     now = _now(now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, account_of(cursor, "rewards_entry", entry_id, "Entry"))
-        if done := replay(cursor, acc.id, key, EntryType.RETURN):
-            return done
+
+    def write(cursor, acc):
         cursor.execute(
             "SELECT e.type, e.available_delta, e.reference_type, e.reference_id, "
             "h.status FROM rewards_entry e LEFT JOIN rewards_hold h ON h.id = e.hold_id "
@@ -396,15 +420,17 @@ def return_debit(
                 f"Entry {entry_id} is a hold that is {hold_status}; release it instead.",
                 field="entry",
             )
-        if amount is not None:
-            amount = parse_amount(amount, acc.kind)
-        moves, returned, expired = give_back(cursor, entry_id, amount, now)
+        value = None if amount is None else parse_amount(amount, acc.kind)
+        moves, returned, expired = give_back(cursor, entry_id, value, now)
         return post(
             cursor, acc, EntryType.RETURN, now=now, key=key, d_available=returned,
             expired=expired, moves=moves, original_id=entry_id,
             reference=reference or Reference(ref_type, ref_id), actor=actor,
             reason=reason,
         )  # fmt: skip
+
+    owner = _OwnerOf("rewards_entry", entry_id, "Entry")
+    return _once(owner, key, EntryType.RETURN, write)
 
 
 def revoke(
@@ -422,19 +448,18 @@ def revoke(
     What the balance cannot cover is recorded as ``unrecovered`` on the entry and
     the account instead of driving the balance negative.
     """
-    key = check_key(key)
     now = _now(now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, _account_id(account))
-        if done := replay(cursor, acc.id, key, EntryType.REVOKE):
-            return done
-        amount = parse_amount(amount, acc.kind)
-        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), amount)
+
+    def write(cursor, acc):
+        value = parse_amount(amount, acc.kind)
+        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
         return post(
             cursor, acc, EntryType.REVOKE, now=now, key=key, moves=moves,
-            d_available=-(amount - short), unrecovered=short,
+            d_available=-(value - short), unrecovered=short,
             reference=reference, actor=actor, reason=reason,
         )  # fmt: skip
+
+    return _once(account, key, EntryType.REVOKE, write)
 
 
 def void(
@@ -452,26 +477,22 @@ def void(
     More than the lot still holds is recorded as ``unrecovered``. Raises when the
     lot is no longer pending: available credit is taken back with ``revoke``.
     """
-    key = check_key(key)
     now = _now(now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        acc = lock_account(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
-        if done := replay(cursor, acc.id, key, EntryType.VOID):
-            return done
+
+    def write(cursor, acc):
         cursor.execute(
-            "SELECT status, remaining, reference_type, reference_id "
-            "FROM rewards_lot WHERE id = %s",
+            "SELECT status, remaining, reference_type, reference_id FROM rewards_lot WHERE id = %s",
             [lot_id],
         )
         status, remaining, ref_type, ref_id = cursor.fetchone()
         if status != LotStatus.PENDING:
             raise InvalidInput(f"Lot {lot_id} is {status}, not pending.", field="lot")
-        amount = remaining if amount is None else parse_amount(amount, acc.kind)
-        take = min(amount, remaining)
+        value = remaining if amount is None else parse_amount(amount, acc.kind)
+        take = min(value, remaining)
         posting = post(
             cursor, acc, EntryType.VOID, now=now, key=key,
             moves=[(lot_id, -take)] if take else [], d_pending=-take,
-            unrecovered=amount - take, lot_id=lot_id,
+            unrecovered=value - take, lot_id=lot_id,
             reference=reference or Reference(ref_type, ref_id), actor=actor,
             reason=reason,
         )  # fmt: skip
@@ -479,6 +500,8 @@ def void(
             # After the posting emptied it: a void lot must be empty (CHECK).
             cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
         return posting
+
+    return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.VOID, write)
 
 
 def adjust(

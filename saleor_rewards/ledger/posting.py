@@ -1,12 +1,11 @@
-"""Low-level posting: lock an account, replay a key, write one entry.
+"""Low-level posting: check a key, replay it, write one entry.
 
 The write path is explicit SQL: one ledger operation is three or four round trips
 (lock, replay check, read lots, one statement that writes the entry, its allocations,
 the lot remainders and the account), so the ledger keeps pace with the database.
 
-Lock order (U7): an operation locks exactly one ``rewards_account`` row, first, with
-``SELECT ... FOR UPDATE``; lots and holds of an account are only written under its
-account lock. Work over many accounts (expiry) locks them in ascending id order.
+Everything here runs under the account's row lock (``locks``, U7): lots and holds
+of an account are only written under it.
 """
 
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from decimal import Decimal
 
 from .constants import MAX_KEY_LENGTH, ActorType, Kind
 from .errors import IdempotencyConflict, InvalidInput, NotFound
+from .locks import LockedAccount
 
 ZERO = Decimal(0)
 _AMOUNT_QUANTUM = Decimal("0.001")  # the columns' scale
@@ -61,17 +61,6 @@ class Posting:
     replayed: bool = False
 
 
-@dataclass
-class LockedAccount:
-    id: int
-    member_id: int | None
-    kind: str
-    currency: str | None
-    available: Decimal
-    pending: Decimal
-    held: Decimal
-
-
 def parse_amount(value, kind: str, *, field: str = "amount") -> Decimal:
     """A strictly positive amount: whole points, or cash with at most 3 decimals."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
@@ -105,18 +94,6 @@ def check_key(key) -> str:
             field="key",
         )
     return key
-
-
-def lock_account(cursor, account_id: int) -> LockedAccount:
-    cursor.execute(
-        "SELECT id, member_id, kind, currency, available, pending, held "
-        "FROM rewards_account WHERE id = %s FOR UPDATE",
-        [account_id],
-    )
-    row = cursor.fetchone()
-    if row is None:
-        raise NotFound(f"Account {account_id} does not exist.", field="account")
-    return LockedAccount(*row)
 
 
 def account_of(cursor, table: str, row_id: int, what: str) -> int:
@@ -156,7 +133,7 @@ def _posting_from_row(account_id, row, replayed) -> Posting:
 def replay(cursor, account_id: int, key: str, entry_type: str) -> Posting | None:
     """The posting already recorded under ``key`` on this account, if any (U6).
 
-    Must run after ``lock_account``: under READ COMMITTED this statement then sees
+    Must run after the account is locked: under READ COMMITTED this statement then sees
     whatever a concurrent holder of the same key committed before us.
     """
     cursor.execute(

@@ -6,11 +6,14 @@ Layers, bottom up: ``ledger`` <- ``money``, ``config`` and ``events`` <- ``progr
 management commands). A module imports only from its own layer or below. Imports
 inside functions count too: a lazy import hides a circle, it does not remove it.
 ``models.py`` (Django's index of every table) and the migrations stand apart.
+
+Under ``programs/``, each package is a feature; a plain module at its top
+(``programs/locks.py``, every row lock in one order) is shared by all features and
+belongs to none: it may name every feature's tables, nothing more.
 """
 
 import ast
 import pathlib
-from collections import defaultdict
 
 import pytest
 
@@ -126,9 +129,9 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_is_read_from_the_code():
     # Guards the checks below against passing on an empty graph.
     assert "saleor_rewards.ledger.operations" in GRAPH["saleor_rewards.ledger"]
-    assert "saleor_rewards.programs.loyalty.awards" in GRAPH[
-        "saleor_rewards.programs.loyalty.orders"
-    ]
+    assert (
+        "saleor_rewards.programs.loyalty.awards" in GRAPH["saleor_rewards.programs.loyalty.orders"]
+    )
 
 
 def test_no_import_circles():
@@ -169,8 +172,16 @@ def test_an_upward_import_is_found():
     ]
 
 
+def _is_shared(name: str) -> bool:
+    """A plain module at the top of ``programs/`` (not a feature package)."""
+    parts = name.split(".")
+    return len(parts) == 3 and parts[1] == "programs" and name in MODULES and not MODULES[name][1]
+
+
 def _feature_of(name: str) -> str | None:
-    return _part(name, 2) if _part(name, 1) == "programs" else None
+    if _part(name, 1) != "programs" or _is_shared(name):
+        return None
+    return _part(name, 2)
 
 
 def _undeclared_feature_imports(graph) -> list[str]:
@@ -204,6 +215,35 @@ def test_features_use_only_the_features_they_declare():
 )
 def test_an_undeclared_feature_import_is_found(importer, imported):
     assert _undeclared_feature_imports({importer: {imported}}) == [f"{importer} -> {imported}"]
+
+
+def test_programs_locks_is_shared_not_a_feature():
+    assert _is_shared("saleor_rewards.programs.locks")
+    assert _feature_of("saleor_rewards.programs.locks") is None
+    assert _feature_of("saleor_rewards.programs.loyalty") == "loyalty"
+    assert _feature_of("saleor_rewards.programs.loyalty.awards") == "loyalty"
+
+
+def _shared_beyond_models(graph) -> list[str]:
+    """Imports of a shared module of programs/ into a feature's code (not its models)."""
+    return sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if _is_shared(name)
+        for target in targets
+        if _feature_of(target) and not target.endswith(".models")
+    )
+
+
+def test_shared_modules_of_programs_use_only_the_features_models():
+    assert _shared_beyond_models(GRAPH) == []
+
+
+def test_a_shared_module_using_a_features_code_is_found():
+    graph = {"saleor_rewards.programs.locks": {"saleor_rewards.programs.loyalty.awards"}}
+    assert _shared_beyond_models(graph) == [
+        "saleor_rewards.programs.locks -> saleor_rewards.programs.loyalty.awards"
+    ]
 
 
 def test_the_declared_features_form_no_circle():

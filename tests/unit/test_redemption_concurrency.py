@@ -48,3 +48,41 @@ def test_S1_concurrent_redemptions_on_one_balance_never_overspend(program):
     assert (account.available, account.held) == (200, 800)
     assert Redemption.objects.count() == 2
     assert audit_is_clean()
+
+
+def test_U7_points_and_cash_swapped_on_two_checkouts_at_once_never_deadlock(program):
+    # given points and cash, points applied to one checkout and cash to another
+    points = open_account(program, MEMBER, Kind.POINTS)
+    credit(points, 10_000, key="seed-points", source=LotSource.LOYALTY, expires_in_days=30)
+    cash = open_account(program, MEMBER, Kind.CASH)
+    credit(cash, "500", key="seed-cash", source=LotSource.AFFILIATE, expires_in_days=30)
+    shop = ProgramDirectory(
+        checkouts=[
+            CheckoutFacts(token, MEMBER, program.channel_slug, "EUR", Decimal(100))
+            for token in ("tok-a", "tok-b")
+        ]
+    )
+
+    def apply(token, kind):
+        value = {"points": 100} if kind == Kind.POINTS else {"cash": Decimal(1)}
+        return redemption.redeem(
+            program, settings(), shop.checkout(token), MEMBER, cards=shop, **value
+        )
+
+    apply("tok-a", Kind.POINTS)
+    apply("tok-b", Kind.CASH)
+
+    # when, again and again, each checkout swaps to the other balance at the same
+    # moment (one releases points and holds cash, the other the other way round)
+    for round_ in range(12):
+        kinds = [Kind.CASH, Kind.POINTS] if round_ % 2 == 0 else [Kind.POINTS, Kind.CASH]
+        results, errors = run_at_once(
+            2, lambda n, kinds=kinds: apply(("tok-a", "tok-b")[n], kinds[n])
+        )
+
+        # then both swaps go through: the two balances are locked in one order
+        assert errors == []
+        assert {r.kind for r in results} == {Kind.POINTS, Kind.CASH}
+    points, cash = Account.objects.get(pk=points.pk), Account.objects.get(pk=cash.pk)
+    assert (points.held, cash.held) == (100, 1)
+    assert audit_is_clean()

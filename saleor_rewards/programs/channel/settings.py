@@ -28,6 +28,7 @@ from ...events.events import program_settings_changed_event
 from ...events.models import AuditEvent, AuditEventType
 from ...ledger import Actor
 from ...ledger.models import Program
+from .. import locks
 
 logger = logging.getLogger("saleor_rewards.audit")
 
@@ -115,7 +116,7 @@ def update_program_settings(
         raise config.SettingsError(errors)
 
     with transaction.atomic():
-        program = Program.objects.select_for_update().get(id=program.id)
+        program = locks.programs().get(id=program.id)
         _, before = _states(program, plugin_values)
         stored = dict(program.settings)
         for name in reset:

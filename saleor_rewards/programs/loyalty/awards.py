@@ -2,9 +2,9 @@
 cancellation and refunds (L2, L3, R6, R7).
 
 Every function here runs inside the caller's transaction with the award row locked
-(``SELECT ... FOR UPDATE``), then the ledger locks the member's account: award row
-first, account second, always in that order. Ledger keys derive from the order and
-the cumulative amount taken back, so a replay posts nothing new (U6).
+(``locked_award``), then the ledger locks the member's account: award row first,
+account second, as ``programs/locks.py`` orders them. Ledger keys derive from the
+order and the cumulative amount taken back, so a replay posts nothing new (U6).
 """
 
 from dataclasses import dataclass
@@ -20,12 +20,14 @@ from ...ledger import (
     Reference,
     ReferenceType,
     activate,
+    activate_at,
     credit,
     open_account,
     revoke,
     void,
 )
 from ...ledger.models import Lot, Program
+from .. import locks
 from .models import AwardKind, OrderAward
 
 SOURCE = {
@@ -51,11 +53,13 @@ class NewAward:
 
 
 def locked_award(program: Program, order_id: str, kind: str) -> OrderAward | None:
-    return (
-        OrderAward.objects.select_for_update()
-        .filter(program=program, order_id=order_id, kind=kind)
-        .first()
-    )
+    return locks.order_awards().filter(program=program, order_id=order_id, kind=kind).first()
+
+
+def locked_awards(program: Program, order_id: str, kinds) -> dict[str, OrderAward]:
+    """The order's awards of ``kinds`` by kind, locked in one go (in id order)."""
+    rows = locks.order_awards().filter(program=program, order_id=order_id, kind__in=kinds)
+    return {award.kind: award for award in rows}
 
 
 def open_award(program: Program, order_id: str, new: NewAward, settings: dict,
@@ -135,8 +139,6 @@ def deliver(award: OrderAward, settings: dict, now: datetime) -> bool:
     hold_days = settings["hold_days"]
     if hold_days:
         if lot.available_at is None:
-            Lot.objects.filter(id=lot.id, available_at__isnull=True).update(
-                available_at=now + timedelta(days=hold_days)
-            )
+            activate_at(lot.id, now + timedelta(days=hold_days))
         return False
     return activate(lot.id, now=now) is not None

@@ -23,7 +23,16 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ...ledger import SYSTEM, Actor, Kind, LotSource, Reference, credit, open_account
+from ...ledger import (
+    SYSTEM,
+    Actor,
+    Kind,
+    LotSource,
+    Reference,
+    credit,
+    lock_account,
+    open_account,
+)
 from ...ledger.models import Account, Entry, Lot, Program
 
 ACTIVITY_SOURCES = (LotSource.BONUS, LotSource.REVIEW)
@@ -61,15 +70,11 @@ def earned_today(account: Account, sources, now: datetime) -> int:
     return int(total or 0)
 
 
-def lock(account: Account) -> Account:
-    """Take the account's row lock (the ledger takes it again, in this transaction)."""
-    return Account.objects.select_for_update().get(id=account.id)
-
-
 def capped(account: Account, amount: int, sources, settings: dict, now: datetime) -> int:
     """What of ``amount`` the member may still earn today (B3).
 
-    Call it inside the transaction that credits, after ``lock(account)``.
+    Call it inside the transaction that credits, after ``lock_account(account)``
+    (the ledger's credit then takes the lock this transaction already holds).
     """
     cap = settings["daily_points_cap"]
     if cap <= 0 or amount <= 0:
@@ -99,7 +104,8 @@ def credit_activity(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        account = lock(open_account(program, member_id, Kind.POINTS))
+        account = open_account(program, member_id, Kind.POINTS)
+        lock_account(account)
         done = Entry.objects.filter(account=account, idempotency_key=key).first()
         if done is not None:
             return int(done.amount)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from ...ledger import Kind, open_account
+from ...ledger import Kind, lock_account, open_account
 from ...ledger.models import Program
 from . import awards, daily_cap
 from .awards import NewAward
@@ -33,17 +33,16 @@ def settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: str
     return taken
 
 
-
 def _within_daily_cap(program: Program, settings: dict, member_id: int, points: int,
                       now: datetime) -> int:  # fmt: skip
     """Purchase points count against the daily cap only when the merchant says so
     (B3); the account is locked first, as the cap is read and credited under it."""
     if not settings["daily_cap_includes_purchases"] or settings["daily_points_cap"] <= 0:
         return points
-    account = daily_cap.lock(open_account(program, member_id, Kind.POINTS))
+    account = open_account(program, member_id, Kind.POINTS)
+    lock_account(account)
     return daily_cap.capped(account, points, daily_cap.counted_sources(settings),
                             settings, now)  # fmt: skip
-
 
 
 def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,

@@ -8,6 +8,10 @@ orders give everything back, refunds the refunded share — to the lots the poin
 came from, with lots that expired meanwhile shown as expired (the ledger's
 ``return_debit``). The shop side (checkouts, gift cards) comes in through
 ``CheckoutFacts`` and a ``GiftCards`` object, so nothing here imports Saleor.
+
+Locks (``programs/locks.py``): the checkout's lock, then the shop's checkout and
+gift card rows (``GiftCards.lock_gift_card``), then the redemption row, then the
+member's account(s).
 """
 
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ... import ledger
@@ -29,6 +33,7 @@ from ...ledger.errors import (
     ProgramDisabled,
 )
 from ...ledger.models import Entry, Program
+from .. import locks
 from ..loyalty.earning import OrderSnapshot, refunded_basis
 from ...money import money_for_points
 from .amounts import ZERO, cash_amount, redeem_cap, units_to_return, units_used
@@ -62,6 +67,11 @@ class GiftCards(Protocol):
         """Empty and deactivate the card and detach it from the checkout, if there."""
         ...
 
+    def lock_gift_card(self, card_id: int | None, checkout_token: str) -> None:
+        """Lock the shop's checkout (while it exists), then the card, if any, until
+        the transaction ends (2 and 3 of the order in ``programs/locks.py``)."""
+        ...
+
 
 def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:
     """The member's redemption cap in percent (S1): the lower of the program's and
@@ -79,18 +89,22 @@ def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFac
     return checkout
 
 
-def _lock_checkout(token: str) -> None:
-    """Serialise applying and removing on one checkout (whatever its owner does at once)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"redeem:{token}"])
+def _open_redemption(token: str, cards: GiftCards,
+                     program: Program | None = None) -> Redemption | None:  # fmt: skip
+    """The checkout's open redemption, locked after the shop's checkout and card rows.
 
-
-def _open_redemption(token: str) -> Redemption | None:
-    return (
-        Redemption.objects.select_for_update()
-        .filter(checkout_token=token, status=RedemptionStatus.HELD)
-        .first()
-    )
+    Runs under ``locks.checkout(token)``, which every change of a redemption's
+    ``held`` status takes: the open redemption read here unlocked is still the
+    open one once the locks above it are held.
+    """
+    found = Redemption.objects.filter(checkout_token=token, status=RedemptionStatus.HELD)
+    if program is not None:
+        found = found.filter(program=program)
+    found = found.first()
+    cards.lock_gift_card(found.gift_card_id if found else None, token)
+    if found is None:
+        return None
+    return locks.redemptions().filter(id=found.id, status=RedemptionStatus.HELD).first()
 
 
 def _release(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
@@ -135,10 +149,14 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
         )
     actor = Actor(ActorType.CUSTOMER, str(member_id))
     with transaction.atomic():
-        _lock_checkout(checkout.token)
-        if previous := _open_redemption(checkout.token):
-            _release(previous, cards, now, "Replaced by a new amount", actor)
+        locks.checkout(checkout.token)
+        previous = _open_redemption(checkout.token, cards)
         account = ledger.open_account(program, member_id, kind)
+        if previous:
+            # Points may replace cash (or the other way): both balances are locked
+            # at once, in id order, before either is posted to.
+            ledger.lock_accounts([account, previous.hold.account_id])
+            _release(previous, cards, now, "Replaced by a new amount", actor)
         attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
         try:
             posting = ledger.hold(
@@ -149,8 +167,7 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
             )  # fmt: skip
         except InsufficientBalance as error:
             raise InsufficientBalance(
-                f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: "
-                f"{error.message}",
+                f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
                 field=field,
             ) from error
         card_id, code = cards.issue_gift_card(checkout, member_id, amount, currency)
@@ -168,8 +185,8 @@ def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
     now = now or timezone.now()
     checkout = _own_checkout(checkout, member_id)
     with transaction.atomic():
-        _lock_checkout(checkout.token)
-        redemption = _open_redemption(checkout.token)
+        locks.checkout(checkout.token)
+        redemption = _open_redemption(checkout.token, cards)
         if redemption is not None:
             actor = Actor(ActorType.CUSTOMER, str(member_id))
             _release(redemption, cards, now, "Removed from the checkout", actor)
@@ -197,13 +214,8 @@ def capture_for_order(program: Program, settings: dict, checkout_token: str,
     """
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_checkout(checkout_token)
-        redemption = (
-            Redemption.objects.select_for_update()
-            .filter(program=program, checkout_token=checkout_token)
-            .filter(status=RedemptionStatus.HELD)
-            .first()
-        )
+        locks.checkout(checkout_token)
+        redemption = _open_redemption(checkout_token, cards, program)
         if redemption is None:
             return Redemption.objects.filter(program=program, order_id=order_id).first()
         units = units_used(used, redemption.amount, redemption.units, redemption.kind,
@@ -244,7 +256,7 @@ def settle_order(program: Program, order: OrderSnapshot, *,
     now = now or timezone.now()
     with transaction.atomic():
         redemption = (
-            Redemption.objects.select_for_update()
+            locks.redemptions()
             .filter(program=program, order_id=order.order_id)
             .filter(status__in=[RedemptionStatus.CAPTURED, RedemptionStatus.RETURNED])
             .first()
@@ -298,8 +310,8 @@ def release_abandoned(redemption_id: int, *, cards: GiftCards,
         redemption = Redemption.objects.filter(id=redemption_id).first()
         if redemption is None:
             return False
-        _lock_checkout(redemption.checkout_token)
-        redemption = _open_redemption(redemption.checkout_token)
+        locks.checkout(redemption.checkout_token)
+        redemption = _open_redemption(redemption.checkout_token, cards)
         if redemption is None or redemption.id != redemption_id:
             return False
         _release(redemption, cards, now, "Checkout abandoned")

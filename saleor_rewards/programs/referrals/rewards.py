@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ...ledger import LotStatus
 from ...ledger.models import Program
+from .. import locks
 from ..loyalty import awards
 from ..loyalty.awards import NewAward
 from ..loyalty.earning import OrderSnapshot, earn_basis, points_for, standing_points
@@ -23,9 +24,7 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
         return 0, 0
     with transaction.atomic():
         referral = (
-            Referral.objects.select_for_update()
-            .filter(friend_id=order.customer_id, sponsor_id__isnull=False)
-            .first()
+            locks.referrals().filter(friend_id=order.customer_id, sponsor_id__isnull=False).first()
         )
         if referral is None:
             return 0, 0
@@ -108,14 +107,18 @@ def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,
 
     ``referee_signup_bonus_points`` go to the friend with the sponsor's reward:
     pending until delivery, taken back with the order. Its own transaction, after
-    the sponsor's: one member's row locks at a time.
+    the sponsor's: one member's row locks at a time. Both awards of the order are
+    locked at once, in id order (the sponsor's is the older).
     """
     if order.customer_id is None:
         return 0, 0
     with transaction.atomic():
-        award = awards.locked_award(program, order.order_id, AwardKind.WELCOME)
+        locked = awards.locked_awards(
+            program, order.order_id, (AwardKind.WELCOME, AwardKind.REFERRAL)
+        )
+        award = locked.get(AwardKind.WELCOME)
         if award is None:
-            sponsor_award = awards.locked_award(program, order.order_id, AwardKind.REFERRAL)
+            sponsor_award = locked.get(AwardKind.REFERRAL)
             points = settings["referee_signup_bonus_points"]
             if sponsor_award is None or sponsor_award.reversed or points <= 0:
                 return 0, 0

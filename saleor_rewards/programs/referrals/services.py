@@ -25,6 +25,7 @@ from django.utils import timezone
 from ... import money
 from ...ledger.constants import LotStatus
 from ...ledger.errors import AlreadyExists, InvalidInput, LimitExceeded, NotEligible, NotFound
+from .. import locks
 from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from ..loyalty.models import AwardKind, OrderAward
 from .models import Referral, ReferralCode, ReferralInvite
@@ -105,9 +106,7 @@ def code_for(member_id: int) -> str:
     for _ in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return ReferralCode.objects.create(
-                    member_id=member_id, code=_new_code()
-                ).code
+                return ReferralCode.objects.create(member_id=member_id, code=_new_code()).code
         except IntegrityError:
             # Either the code is taken (try another) or a concurrent request just
             # gave this member a code (use it).
@@ -119,7 +118,7 @@ def code_for(member_id: int) -> str:
 
 def _locked_code(member_id: int) -> ReferralCode:
     code_for(member_id)
-    return ReferralCode.objects.select_for_update().get(member_id=member_id)
+    return locks.referral_codes().get(member_id=member_id)
 
 
 def normalize_code(code: str) -> str:
@@ -159,9 +158,7 @@ def share_links(url: str | None, shop_name: str = "") -> list[tuple[str, str]]:
 
 
 def sponsor_by_code(code: str) -> int:
-    row = ReferralCode.objects.filter(
-        code=normalize_code(code), member_id__isnull=False
-    ).first()
+    row = ReferralCode.objects.filter(code=normalize_code(code), member_id__isnull=False).first()
     if row is None:
         raise NotFound(f"Referral code {code!r} does not exist.", field="code")
     return row.member_id
@@ -184,9 +181,7 @@ def attribute(
     sponsor (ALREADY_EXISTS), a sponsor with ``referral_max_friends`` friends
     (LIMIT_EXCEEDED). Runs in its own transaction (or the caller's).
     """
-    friend_email = friend.email or shop.member_emails([friend.member_id]).get(
-        friend.member_id, ""
-    )
+    friend_email = friend.email or shop.member_emails([friend.member_id]).get(friend.member_id, "")
     if code:
         sponsor_id = sponsor_by_code(code)
     elif sponsor_email:
@@ -223,18 +218,14 @@ def attribute(
                     created_at=now or timezone.now(),
                 )  # fmt: skip
         except IntegrityError:
-            raise AlreadyExists(
-                "You already have a sponsor.", field=field_name
-            ) from None
+            raise AlreadyExists("You already have a sponsor.", field=field_name) from None
 
 
 # Friends as the sponsor sees them
 
 
 def sponsorship_of(friend_id: int) -> Referral | None:
-    return Referral.objects.filter(
-        friend_id=friend_id, sponsor_id__isnull=False
-    ).first()
+    return Referral.objects.filter(friend_id=friend_id, sponsor_id__isnull=False).first()
 
 
 def friends_of(sponsor_id: int):
@@ -252,20 +243,13 @@ def friend_states(sponsor_id: int, referrals, order_ids: dict[int, list[str]]) -
         awards.setdefault(award.order_id, []).append(award)
     states = {}
     for referral in referrals:
-        mine = [
-            a
-            for oid in order_ids.get(referral.friend_id, ())
-            for a in awards.get(oid, ())
-        ]
+        mine = [a for oid in order_ids.get(referral.friend_id, ()) for a in awards.get(oid, ())]
         standing = [a for a in mine if not a.reversed]
         if standing:
             rewarded = any(
-                a.lot is not None and a.lot.status != LotStatus.PENDING
-                for a in standing
+                a.lot is not None and a.lot.status != LotStatus.PENDING for a in standing
             )
-            states[referral.friend_id] = (
-                FriendState.REWARDED if rewarded else FriendState.ORDERED
-            )
+            states[referral.friend_id] = FriendState.REWARDED if rewarded else FriendState.ORDERED
         elif mine:
             states[referral.friend_id] = FriendState.CANCELLED
         else:
@@ -332,9 +316,7 @@ def invite(sponsor: Person, emails: list[str], shop: ReferralShop, settings: dic
     with transaction.atomic():
         code = _locked_code(sponsor.member_id).code
         invites = ReferralInvite.objects.filter(sponsor_id=sponsor.member_id)
-        for digest in invites.filter(email_hash__in=fresh).values_list(
-            "email_hash", flat=True
-        ):
+        for digest in invites.filter(email_hash__in=fresh).values_list("email_hash", flat=True):
             result.skipped.append(fresh.pop(digest))
         recent = invites.filter(sent_at__gt=now - INVITE_WINDOW).count()
         if recent + len(fresh) > INVITES_PER_DAY:
@@ -347,9 +329,7 @@ def invite(sponsor: Person, emails: list[str], shop: ReferralShop, settings: dic
             ReferralInvite(sponsor_id=sponsor.member_id, email_hash=digest, sent_at=now)
             for digest in fresh
         )
-        subject, body = invite_message(
-            shop.shop_name(), code, share_url(settings, code)
-        )
+        subject, body = invite_message(shop.shop_name(), code, share_url(settings, code))
         for address in fresh.values():
             shop.send_invite(address, subject, body)
             result.sent.append(address)

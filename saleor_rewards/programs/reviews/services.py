@@ -28,6 +28,7 @@ from ...ledger.errors import (
     NotFound,
     ProgramDisabled,
 )
+from .. import locks
 from ..loyalty.daily_cap import credit_activity
 from ..channel.members import Member
 from .models import Review, ReviewStatus
@@ -69,9 +70,7 @@ def clean_text(text) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("text is required.", field="text")
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidInput(
-            f"text must be at most {MAX_TEXT_CHARS} characters.", field="text"
-        )
+        raise InvalidInput(f"text must be at most {MAX_TEXT_CHARS} characters.", field="text")
     return text.strip()
 
 
@@ -94,9 +93,7 @@ def clean_photo_urls(urls) -> list[str]:
             or len(url) > MAX_URL_CHARS
             or any(c.isspace() for c in url)
         ):
-            raise InvalidInput(
-                f"{url!r} is not an http(s) URL of a photo.", field="photoUrls"
-            )
+            raise InvalidInput(f"{url!r} is not an http(s) URL of a photo.", field="photoUrls")
         cleaned.append(url)
     return cleaned
 
@@ -139,10 +136,7 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         raise InvalidInput(f"Unknown action {action!r}.", field="action")
     now = now or timezone.now()
     with transaction.atomic():
-        review = (
-            Review.objects.select_for_update().select_related("program")
-            .filter(id=review_id).first()
-        )  # fmt: skip
+        review = locks.reviews().select_related("program").filter(id=review_id).first()
         if review is None:
             raise NotFound(f"Review {review_id} does not exist.", field="id")
         if review.status != ReviewStatus.PENDING:

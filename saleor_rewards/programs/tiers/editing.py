@@ -16,6 +16,7 @@ from ...events.events import tier_created_event, tier_deleted_event, tier_update
 from ...ledger import SYSTEM, Actor
 from ...ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from ...ledger.models import Program
+from .. import locks
 from . import services as tiers
 from .models import MemberTier, Tier
 
@@ -117,7 +118,7 @@ def _relevel(program: Program, settings: dict, now: datetime) -> None:
 
 
 def locked_tier(tier_id: int) -> Tier:
-    tier = Tier.objects.select_for_update().filter(id=tier_id).first()
+    tier = locks.tiers().filter(id=tier_id).first()
     if tier is None:
         raise NotFound("Tier does not exist.", field="id")
     return tier

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ...ledger.models import ZERO, Program
+from .. import locks
 from ..loyalty.models import AwardKind, OrderAward
 from .models import MemberTier, Tier
 
@@ -146,7 +147,7 @@ def recompute_member(program: Program, member_id: int, settings: dict,
             defaults={"verified": True if verified is None else verified,
                       "since": now, "updated_at": now},
         )  # fmt: skip
-        row = MemberTier.objects.select_for_update().get(id=row.id)
+        row = locks.member_tiers().get(id=row.id)
         if verified is not None:
             row.verified = verified
         row.consumption = max(ZERO, consumption(program, member_id, settings, now))

@@ -15,7 +15,7 @@ from ...ledger.models import Program
 from ...programs.redemption.services import CheckoutFacts
 from ...programs.reviews.services import OrderLineInfo
 from ...programs.vouchers.services import NewVoucher
-from . import gift_cards, vouchers
+from . import gift_cards, locks, vouchers
 from .channels import program_for_channel
 
 PAID_CHARGE_STATUSES = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
@@ -54,12 +54,7 @@ class SaleorDirectory:
             owner |= Q(user_email__iexact=email)
         paid = Q(charge_status__in=PAID_CHARGE_STATUSES)
         paid |= Q(events__type__in=PAID_EVENTS)
-        return (
-            Order.objects.filter(owner)
-            .exclude(status=OrderStatus.DRAFT)
-            .filter(paid)
-            .exists()
-        )
+        return Order.objects.filter(owner).exclude(status=OrderStatus.DRAFT).filter(paid).exists()
 
     def customer_order_ids(self, user_ids) -> dict[int, list[str]]:
         orders: dict[int, list[str]] = {}
@@ -87,11 +82,7 @@ class SaleorDirectory:
             pk = UUID(line_id)
         except (TypeError, ValueError):
             return None
-        line = (
-            OrderLine.objects.select_related("order__channel", "variant")
-            .filter(pk=pk)
-            .first()
-        )
+        line = OrderLine.objects.select_related("order__channel", "variant").filter(pk=pk).first()
         if line is None:
             return None
         order = line.order
@@ -126,9 +117,7 @@ class SaleorDirectory:
         if checkout is None:
             return None
         manager, lines, info = gift_cards.checkout_context(checkout)
-        subtotal = calculations.checkout_subtotal(
-            manager=manager, checkout_info=info, lines=lines
-        )
+        subtotal = calculations.checkout_subtotal(manager=manager, checkout_info=info, lines=lines)
         return CheckoutFacts(
             token=str(checkout.token),
             owner_id=checkout.user_id,
@@ -142,6 +131,10 @@ class SaleorDirectory:
 
     def withdraw_gift_card(self, card_id, checkout_token):
         gift_cards.withdraw_gift_card(card_id, checkout_token)
+
+    def lock_gift_card(self, card_id, checkout_token):
+        locks.checkout_and_gift_card(checkout_token, card_id)
+
     # Tiers (T1, T4)
 
     def member_verified(self, user_id: int) -> bool:

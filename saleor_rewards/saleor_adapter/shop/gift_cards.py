@@ -36,6 +36,7 @@ from ...ledger import HoldStatus
 from ...ledger.models import Hold
 from ...programs.redemption.services import CheckoutFacts
 from ...programs.redemption.models import Redemption, RedemptionStatus
+from . import locks
 
 METADATA_KEY = "saleor_rewards.redemption"
 TAG = "rewards"
@@ -89,11 +90,12 @@ def withdraw_gift_card(card_id: int | None, checkout_token: str) -> None:
 
     Emptying (not only deactivating) matters: Saleor checks ``is_active`` before it
     locks the card at completion, so a completion racing this sees a zero balance.
+    The checkout is locked before the card, as Saleor's completion does.
     """
     if card_id is None:
         return
     with transaction.atomic():
-        card = GiftCard.objects.select_for_update().filter(pk=card_id).first()
+        card = locks.checkout_and_gift_card(checkout_token, card_id)
         if card is None:
             return
         if card.is_active or card.current_balance_amount:
@@ -156,8 +158,7 @@ def redemption_disagreements(redemptions=None) -> list[str]:
             problems.append(f"{where}: hold is {hold.status}, expected {expect_hold}")
         if card.current_balance_amount != expect_balance:
             problems.append(
-                f"{where}: card balance {card.current_balance_amount}, "
-                f"expected {expect_balance}"
+                f"{where}: card balance {card.current_balance_amount}, expected {expect_balance}"
             )
         if card.is_active != expect_active:
             problems.append(f"{where}: card active={card.is_active}")

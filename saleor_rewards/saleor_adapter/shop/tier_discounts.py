@@ -37,8 +37,10 @@ from saleor.plugins.manager import get_plugins_manager
 
 from ... import money
 from ...ledger.models import Program
+from ...programs import locks
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
+from . import locks as shop_locks
 from .channels import program_for_channel
 from ..settings import program_settings
 
@@ -81,8 +83,7 @@ def sync_member_discount(program: Program, member_id: int,
     settings = settings or program_settings(program)
     with transaction.atomic():
         row = (
-            MemberTier.objects.select_for_update(of=("self",))
-            .select_related("tier__program")
+            locks.member_tiers().select_related("tier__program")
             .filter(program=program, member_id=member_id).first()
         )  # fmt: skip
         if row is None or (not row.discount_code and not _has_discount(row.tier, settings)):
@@ -170,11 +171,7 @@ def tier_code_owner(code: str | None) -> int | None:
     """The member whose personal tier code this is; None for any other code."""
     if not code:
         return None
-    return (
-        MemberTier.objects.filter(discount_code=code)
-        .values_list("member_id", flat=True)
-        .first()
-    )
+    return MemberTier.objects.filter(discount_code=code).values_list("member_id", flat=True).first()
 
 
 def _checkout_info(checkout):
@@ -193,8 +190,7 @@ def _payment_started(checkout) -> bool:
     """The discount is settled before payment: changing the total of a checkout
     being paid would leave it over- or under-paid."""
     return (
-        checkout.payments.filter(is_active=True).exists()
-        or checkout.payment_transactions.exists()
+        checkout.payments.filter(is_active=True).exists() or checkout.payment_transactions.exists()
     )
 
 
@@ -203,9 +199,8 @@ def apply_to_checkout(token) -> str:
     it did: applied, kept, removed, own-code, paying, none."""
     with transaction.atomic():
         checkout = (
-            Checkout.objects.select_for_update(of=("self",))
-            .select_related("channel", "user").filter(token=token).first()
-        )  # fmt: skip
+            shop_locks.checkouts().select_related("channel", "user").filter(token=token).first()
+        )
         if checkout is None:
             return "none"
         if _payment_started(checkout):

@@ -7,17 +7,15 @@ from datetime import timedelta
 from django.db import transaction
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
-from saleor.giftcard.models import GiftCard
 from saleor.order.models import Order
 
+from ...programs import locks
 from ...programs.redemption import services as redemption
-from ...programs.loyalty.earning import OrderSnapshot
 from ...programs.redemption.models import Redemption, RedemptionStatus
 from .schedule import schedule_every
 from .orders import sync_order_now
+from ..shop import locks as shop_locks
 from ..shop.directory import SaleorDirectory
-from ..shop.gift_cards import used_on_order, withdraw_gift_card
-from ..settings import program_settings
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +28,11 @@ def release_stale(redemption_id: int) -> str:
     if held is None:
         return "settled"
     with transaction.atomic():
-        # Saleor's completion locks the card row while it takes the card's balance;
-        # holding that lock, an order either exists already or will find it empty.
-        GiftCard.objects.select_for_update().filter(pk=held.gift_card_id).first()
+        # Saleor's completion locks the checkout, then the card, while it takes the
+        # card's balance; holding both, an order either exists already or will find
+        # the card empty. The checkout's redemption lock comes first (locks.py).
+        locks.checkout(held.checkout_token)
+        shop_locks.checkout_and_gift_card(held.checkout_token, held.gift_card_id)
         order_id = (
             Order.objects.filter(checkout_token=held.checkout_token)
             .values_list("id", flat=True)
