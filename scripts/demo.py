@@ -311,7 +311,9 @@ class Story:
         self.saleor.graphql(PAY, {"id": checkout_id, "input": {
             "gateway": "mirumee.payments.dummy", "token": "charged",
             "amount": str(amount)}}, token)  # fmt: skip
-        return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"]["order"]
+        return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"][
+            "order"
+        ]
 
     def fulfil(self, order_id: str) -> None:
         lines = self.saleor.graphql(ORDER, {"id": order_id}, self.staff)["order"]["lines"]
@@ -356,8 +358,11 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
         staff)  # fmt: skip
     saleor.graphql(PLUGIN_UPDATE, {"id": "mirumee.payments.dummy", "channel": channel_id,
                                    "input": {"active": True}}, staff)  # fmt: skip
-    print("Merchant: rewards plugin and the dummy payment gateway switched on "
-          "(pluginUpdate); settings:", ", ".join(f"{k}={v}" for k, v in SETTINGS.items()))
+    print(
+        "Merchant: rewards plugin and the dummy payment gateway switched on "
+        "(pluginUpdate); settings:",
+        ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
+    )
     started = datetime.now(UTC)
 
     story.register("Sam")  # not confirmed yet: he cannot sign in, nothing to show
@@ -404,8 +409,10 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, refunded))
     story.expected["Sam"].revoke(referral - kept(referral, basis, refunded))
     consumption = basis - refunded  # T1: paid product basis net of refunds
-    story.report(f"Staff refund one coffee ({refunded}): its share is taken back, "
-                 "soonest-expiring points first (L3)")
+    story.report(
+        f"Staff refund one coffee ({refunded}): its share is taken back, "
+        "soonest-expiring points first (L3)"
+    )
 
     # Paying with points (S1): all of Fay's balance on a second, bigger order.
     spend = story.me("Fay")["points"]["available"]
@@ -436,8 +443,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     tier, percent = tier_for(consumption)
     print(f"  With {consumption:.2f} of consumption Fay is now {tier} (T3)")
     reached = story.me("Fay")["tier"]
-    story.failures += (reached["name"], Decimal(str(reached["discountPercent"]))) != (
-        tier, percent)
+    story.failures += (reached["name"], Decimal(str(reached["discountPercent"]))) != (tier, percent)
     story.fulfil(second["id"])
     story.expected["Fay"].activate(0)
     story.report("Staff fulfil the second order (L2)")
@@ -473,7 +479,9 @@ def fresh_database(env: dict, rebuild: bool) -> None:
         srv.step(f"Migrating a new template database {TEMPLATE} (~4 minutes)")
         srv.drop_database(TEMPLATE)
         srv.create_database(TEMPLATE)
-        print(f"migrate took {srv.migrate(dict(env, DATABASE_URL=f'{srv.SERVER}/{TEMPLATE}')):.0f} s")
+        print(
+            f"migrate took {srv.migrate(dict(env, DATABASE_URL=f'{srv.SERVER}/{TEMPLATE}')):.0f} s"
+        )
     srv.step(f"Fresh database {DATABASE} from the template; applying any new migrations")
     srv.drop_database(DATABASE)
     srv.create_database(DATABASE, template=TEMPLATE)
