@@ -21,16 +21,27 @@ migrated template; ``--rebuild`` migrates the template from scratch, ~4 minutes)
 After every step it prints each member's balance and newest history from the
 plugin's endpoint, next to what SPEC's arithmetic says, and exits 1 if any figure
 differs. Talks only to 127.0.0.1.
+
+The terminal shows the story only: Saleor's own output (uvicorn, Saleor's structured
+JSON logging, Celery's task logs, django-admin's stderr) goes to a log file,
+``.venv-reports/demo-saleor.log`` unless ``--log`` says otherwise. Without Saleor 3.23
+importable it says so and exits 2.
 """
 
 import argparse
+import os
+import subprocess
 import sys
+import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 import saleor_server as srv
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOG = os.path.join(ROOT, ".venv-reports", "demo-saleor.log")
+SALEOR_SPEC = "saleor @ git+https://github.com/saleor/saleor.git@3.23.28"
 DATABASE = "saleor_rewards_demo"
 TEMPLATE = "saleor_rewards_demo_template"
 CHANNEL = "demo"
@@ -463,7 +474,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     srv.step("rewards_audit: every balance recomputed from its lots and entries")
     try:
         print(srv.admin(env, "rewards_audit", capture=True).strip().splitlines()[-1])
-    except __import__("subprocess").CalledProcessError as error:
+    except subprocess.CalledProcessError as error:
         print(error.stdout)
         story.failures += 1
     if story.failures:
@@ -488,12 +499,29 @@ def fresh_database(env: dict, rebuild: bool) -> None:
     srv.migrate(env)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rebuild", action="store_true",
-                        help="migrate the template database from scratch")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8766)
-    args = parser.parse_args()
+def saleor_version() -> tuple[str, str]:
+    """(Saleor's version, "") when this Python imports Saleor 3.23; else ("", why not)."""
+    done = subprocess.run([sys.executable, "-c", "import saleor; print(saleor.__version__)"],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+        return "", f"{sys.executable} cannot import Saleor: {last}"
+    version = done.stdout.strip()
+    if not version.startswith("3.23."):
+        return "", f"Saleor {version} is installed, not 3.23"
+    return version, ""
+
+
+def failure(error: Exception) -> str:
+    """One line on what went wrong; the traceback goes to the log."""
+    if isinstance(error, subprocess.CalledProcessError):
+        command = " ".join(str(part) for part in error.cmd[:4])[:80]
+        said = (error.stderr or error.stdout or "").strip().splitlines()
+        return f"`{command} ...` exited {error.returncode}" + (f": {said[-1]}" if said else "")
+    return f"{type(error).__name__}: {str(error).strip()[:600]}"
+
+
+def run(args) -> int:
     env = srv.saleor_env(DATABASE)
     fresh_database(env, args.rebuild)
     srv.step("Shop set-up: channel 'demo' (USD), coffee at 20.00, shipping 5.00, staff")
@@ -504,6 +532,31 @@ def main() -> int:
     srv.step(f"Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
     with srv.Saleor(env, args.port) as saleor:
         return play(saleor, env, int(variant_id), warehouse_id)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rebuild", action="store_true",
+                        help="migrate the template database from scratch")  # fmt: skip
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--log", default=LOG, help=f"Saleor's own output (default {LOG})")
+    args = parser.parse_args()
+    version, problem = saleor_version()
+    if problem:
+        print(f"The demo cannot run: it plays its story against Saleor 3.23, and {problem}.\n"
+              f"Install Saleor into this Python ({sys.executable}), then run it again:\n"
+              f"  {sys.executable} -m pip install '{SALEOR_SPEC}'", file=sys.stderr)  # fmt: skip
+        return 2
+    log = os.path.relpath(args.log) if args.log.startswith(os.getcwd()) else args.log
+    srv.log_to(args.log)
+    print(f"Saleor {version} with saleor-rewards. Saleor's own output (uvicorn, its JSON "
+          f"logs, Celery's task logs) goes to {log}")  # fmt: skip
+    try:
+        return run(args)
+    except (subprocess.CalledProcessError, RuntimeError, OSError, StopIteration) as error:
+        traceback.print_exc(file=srv.LOG)
+        print(f"\nFAIL: {failure(error)}\nSaleor's output and the traceback: {log}")
+        return 1
 
 
 if __name__ == "__main__":
