@@ -60,6 +60,7 @@ def saleor_env(database: str, **extra) -> dict:
         DEBUG="False",
         PYTHONUNBUFFERED="1",
         CELERY_BROKER_URL="",  # Celery tasks run eagerly, inside the server process
+        SEND_USAGE_TELEMETRY="False",  # else Saleor posts usage data to saleor.io
         **extra,
     )
 
