@@ -298,19 +298,19 @@ class Story:
     def checkout(self, name: str, quantity: int) -> tuple[str, Decimal]:
         """A checkout of ``quantity`` coffees with shipping chosen: (id, total)."""
         token = self.tokens[name]
-        created = self.saleor.graphql(CHECKOUT, {"input": {
-            "channel": CHANNEL, "lines": [{"variantId": srv.global_id("ProductVariant",
-                                                                      self.variant_id),
-                                           "quantity": quantity}],
-            "shippingAddress": ADDRESS, "billingAddress": ADDRESS}}, token)["checkoutCreate"]  # fmt: skip
+        variant = srv.global_id("ProductVariant", self.variant_id)
+        checkout = {"channel": CHANNEL, "lines": [{"variantId": variant, "quantity": quantity}],
+                    "shippingAddress": ADDRESS, "billingAddress": ADDRESS}  # fmt: skip
+        created = self.saleor.graphql(CHECKOUT, {"input": checkout}, token)["checkoutCreate"]
         checkout_id = created["checkout"]["id"]
         method = created["checkout"]["shippingMethods"][0]["id"]
         return checkout_id, self.total(name, checkout_id, method)
 
     def total(self, name: str, checkout_id: str, method: str | None = None) -> Decimal:
         if method:
-            data = self.saleor.graphql(DELIVERY, {"id": checkout_id, "method": method},
-                                       self.tokens[name])["checkoutDeliveryMethodUpdate"]  # fmt: skip
+            data = self.saleor.graphql(
+                DELIVERY, {"id": checkout_id, "method": method}, self.tokens[name]
+            )["checkoutDeliveryMethodUpdate"]
         else:
             data = self.saleor.graphql(CHECKOUT_TOTAL, {"id": checkout_id},
                                        self.tokens[name])  # fmt: skip
@@ -359,8 +359,9 @@ class Story:
 
 def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> int:
     story = Story(saleor, env)
-    staff = story.saleor.graphql(TOKEN_CREATE, {"email": "staff@example.com",
-                                                "password": PASSWORD})["tokenCreate"]["token"]  # fmt: skip
+    staff = story.saleor.graphql(
+        TOKEN_CREATE, {"email": "staff@example.com", "password": PASSWORD}
+    )["tokenCreate"]["token"]
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
     channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
     saleor.graphql(PLUGIN_UPDATE, {"id": "saleor_rewards", "channel": None, "input": {
@@ -428,16 +429,19 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     # Paying with points (S1): all of Fay's balance on a second, bigger order.
     spend = story.me("Fay")["points"]["available"]
     checkout_id, total = story.checkout("Fay", SECOND_QUANTITY)
-    redeemed = saleor.rewards(REDEEM, {"checkoutId": checkout_id, "points": spend},
-                              story.tokens["Fay"])["rewardsCheckoutRedeem"]["redemption"]  # fmt: skip
+    redeemed = saleor.rewards(
+        REDEEM, {"checkoutId": checkout_id, "points": spend}, story.tokens["Fay"]
+    )["rewardsCheckoutRedeem"]["redemption"]
     value = Decimal(spend) / int(SETTINGS["points_per_unit"])
     products = after_tier_discount(PRICE * SECOND_QUANTITY, consumption)
     story.failures += total != products + SHIPPING
     story.expected["Fay"].hold(spend)
     to_pay = story.total("Fay", checkout_id)
-    story.report(f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
-                 f"(rewardsCheckoutRedeem): a {redeemed['amount']['amount']} gift card only "
-                 f"she can use; the checkout now costs {to_pay} instead of {total} (S1)")  # fmt: skip
+    story.report(
+        f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
+        f"(rewardsCheckoutRedeem): a {redeemed['amount']['amount']} gift card only "
+        f"she can use; the checkout now costs {to_pay} instead of {total} (S1)"
+    )
     story.failures += to_pay != total - value
 
     second = story.pay("Fay", checkout_id, to_pay)
