@@ -552,15 +552,15 @@ def main() -> int:
               f"  {sys.executable} -m pip install '{SALEOR_SPEC}'", file=sys.stderr)  # fmt: skip
         return 2
     log = os.path.relpath(args.log) if args.log.startswith(os.getcwd()) else args.log
-    srv.log_to(args.log)
     print(f"Saleor {version} with saleor-rewards. Saleor's own output (uvicorn, its JSON "
           f"logs, Celery's task logs) goes to {log}")  # fmt: skip
-    try:
-        return run(args)
-    except (subprocess.CalledProcessError, RuntimeError, OSError, StopIteration) as error:
-        traceback.print_exc(file=srv.LOG)
-        print(f"\nFAIL: {failure(error)}\nSaleor's output and the traceback: {log}")
-        return 1
+    with srv.logging_to(args.log) as log_file:
+        try:
+            return run(args)
+        except (subprocess.CalledProcessError, RuntimeError, OSError, StopIteration) as error:
+            traceback.print_exc(file=log_file)
+            print(f"\nFAIL: {failure(error)}\nSaleor's output and the traceback: {log}")
+            return 1
 
 
 if __name__ == "__main__":

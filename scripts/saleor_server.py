@@ -5,11 +5,12 @@ on a database of the script's own, Saleor's ASGI app under uvicorn on 127.0.0.1,
 and ``django-admin`` for setup steps a merchant would do in the Dashboard.
 
 Saleor's own output (uvicorn, Saleor's structured JSON logging, Celery's task logs,
-``django-admin``'s stderr, PostgreSQL's notices) goes to the terminal, or, after
-``log_to(path)``, to that file, so that a script's terminal shows only its own story.
+``django-admin``'s stderr, PostgreSQL's notices) goes to the terminal, or, inside
+``with logging_to(path):``, to that file, so that a script's terminal shows its story only.
 """
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -21,14 +22,19 @@ import urllib.request
 
 SERVER = os.environ.get("DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 PSQL = ["-h", "127.0.0.1", "-U", "postgres"]
-LOG = None  # the file Saleor's own output goes to (log_to); None: the terminal
+LOG = None  # the file Saleor's own output goes to (logging_to); None: the terminal
 
 
-def log_to(path: str) -> None:
-    """Send Saleor's own output to ``path`` (truncated) instead of the terminal."""
+@contextlib.contextmanager
+def logging_to(path: str):
+    """Within the block, Saleor's own output goes to ``path`` (truncated), not the terminal."""
     global LOG
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    LOG = open(path, "w", buffering=1)  # line-buffered: ours and theirs interleave in order
+    with open(path, "w", buffering=1) as LOG:  # line-buffered: ours and theirs in order
+        try:
+            yield LOG
+        finally:
+            LOG = None
 
 
 def global_id(type_name: str, pk) -> str:
