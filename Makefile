@@ -13,5 +13,5 @@ bench:           ## ledger vs pgbench, 10,000 members
 schema:          ## reprint rewards_schema.graphql from the code
 	.venv/bin/python -m saleor_rewards.graphql.print_schema > rewards_schema.graphql
 
-demo:            ## the storefront story through Saleor's real API (see scripts/demo.py)
-	.venv/bin/python scripts/demo.py
+demo:            ## the storefront story through Saleor's real API; sets up .venv like `make test`
+	bash scripts/demo.sh $(DEMO_ARGS)

@@ -21,16 +21,27 @@ migrated template; ``--rebuild`` migrates the template from scratch, ~4 minutes)
 After every step it prints each member's balance and newest history from the
 plugin's endpoint, next to what SPEC's arithmetic says, and exits 1 if any figure
 differs. Talks only to 127.0.0.1.
+
+The terminal shows the story only: Saleor's own output (uvicorn, Saleor's structured
+JSON logging, Celery's task logs, django-admin's stderr) goes to a log file,
+``.venv-reports/demo-saleor.log`` unless ``--log`` says otherwise. Without Saleor 3.23
+importable it says so and exits 2.
 """
 
 import argparse
+import os
+import subprocess
 import sys
+import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 import saleor_server as srv
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOG = os.path.join(ROOT, ".venv-reports", "demo-saleor.log")
+SALEOR_SPEC = "saleor @ git+https://github.com/saleor/saleor.git@3.23.28"
 DATABASE = "saleor_rewards_demo"
 TEMPLATE = "saleor_rewards_demo_template"
 CHANNEL = "demo"
@@ -287,19 +298,19 @@ class Story:
     def checkout(self, name: str, quantity: int) -> tuple[str, Decimal]:
         """A checkout of ``quantity`` coffees with shipping chosen: (id, total)."""
         token = self.tokens[name]
-        created = self.saleor.graphql(CHECKOUT, {"input": {
-            "channel": CHANNEL, "lines": [{"variantId": srv.global_id("ProductVariant",
-                                                                      self.variant_id),
-                                           "quantity": quantity}],
-            "shippingAddress": ADDRESS, "billingAddress": ADDRESS}}, token)["checkoutCreate"]  # fmt: skip
+        variant = srv.global_id("ProductVariant", self.variant_id)
+        checkout = {"channel": CHANNEL, "lines": [{"variantId": variant, "quantity": quantity}],
+                    "shippingAddress": ADDRESS, "billingAddress": ADDRESS}  # fmt: skip
+        created = self.saleor.graphql(CHECKOUT, {"input": checkout}, token)["checkoutCreate"]
         checkout_id = created["checkout"]["id"]
         method = created["checkout"]["shippingMethods"][0]["id"]
         return checkout_id, self.total(name, checkout_id, method)
 
     def total(self, name: str, checkout_id: str, method: str | None = None) -> Decimal:
         if method:
-            data = self.saleor.graphql(DELIVERY, {"id": checkout_id, "method": method},
-                                       self.tokens[name])["checkoutDeliveryMethodUpdate"]  # fmt: skip
+            data = self.saleor.graphql(
+                DELIVERY, {"id": checkout_id, "method": method}, self.tokens[name]
+            )["checkoutDeliveryMethodUpdate"]
         else:
             data = self.saleor.graphql(CHECKOUT_TOTAL, {"id": checkout_id},
                                        self.tokens[name])  # fmt: skip
@@ -311,7 +322,9 @@ class Story:
         self.saleor.graphql(PAY, {"id": checkout_id, "input": {
             "gateway": "mirumee.payments.dummy", "token": "charged",
             "amount": str(amount)}}, token)  # fmt: skip
-        return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"]["order"]
+        return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"][
+            "order"
+        ]
 
     def fulfil(self, order_id: str) -> None:
         lines = self.saleor.graphql(ORDER, {"id": order_id}, self.staff)["order"]["lines"]
@@ -346,8 +359,9 @@ class Story:
 
 def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> int:
     story = Story(saleor, env)
-    staff = story.saleor.graphql(TOKEN_CREATE, {"email": "staff@example.com",
-                                                "password": PASSWORD})["tokenCreate"]["token"]  # fmt: skip
+    staff = story.saleor.graphql(
+        TOKEN_CREATE, {"email": "staff@example.com", "password": PASSWORD}
+    )["tokenCreate"]["token"]
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
     channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
     saleor.graphql(PLUGIN_UPDATE, {"id": "saleor_rewards", "channel": None, "input": {
@@ -356,8 +370,11 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
         staff)  # fmt: skip
     saleor.graphql(PLUGIN_UPDATE, {"id": "mirumee.payments.dummy", "channel": channel_id,
                                    "input": {"active": True}}, staff)  # fmt: skip
-    print("Merchant: rewards plugin and the dummy payment gateway switched on "
-          "(pluginUpdate); settings:", ", ".join(f"{k}={v}" for k, v in SETTINGS.items()))
+    print(
+        "Merchant: rewards plugin and the dummy payment gateway switched on "
+        "(pluginUpdate); settings:",
+        ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
+    )
     started = datetime.now(UTC)
 
     story.register("Sam")  # not confirmed yet: he cannot sign in, nothing to show
@@ -404,22 +421,27 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, refunded))
     story.expected["Sam"].revoke(referral - kept(referral, basis, refunded))
     consumption = basis - refunded  # T1: paid product basis net of refunds
-    story.report(f"Staff refund one coffee ({refunded}): its share is taken back, "
-                 "soonest-expiring points first (L3)")
+    story.report(
+        f"Staff refund one coffee ({refunded}): its share is taken back, "
+        "soonest-expiring points first (L3)"
+    )
 
     # Paying with points (S1): all of Fay's balance on a second, bigger order.
     spend = story.me("Fay")["points"]["available"]
     checkout_id, total = story.checkout("Fay", SECOND_QUANTITY)
-    redeemed = saleor.rewards(REDEEM, {"checkoutId": checkout_id, "points": spend},
-                              story.tokens["Fay"])["rewardsCheckoutRedeem"]["redemption"]  # fmt: skip
+    redeemed = saleor.rewards(
+        REDEEM, {"checkoutId": checkout_id, "points": spend}, story.tokens["Fay"]
+    )["rewardsCheckoutRedeem"]["redemption"]
     value = Decimal(spend) / int(SETTINGS["points_per_unit"])
     products = after_tier_discount(PRICE * SECOND_QUANTITY, consumption)
     story.failures += total != products + SHIPPING
     story.expected["Fay"].hold(spend)
     to_pay = story.total("Fay", checkout_id)
-    story.report(f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
-                 f"(rewardsCheckoutRedeem): a {redeemed['amount']['amount']} gift card only "
-                 f"she can use; the checkout now costs {to_pay} instead of {total} (S1)")  # fmt: skip
+    story.report(
+        f"Fay applies {spend} points to a checkout of {SECOND_QUANTITY} coffees "
+        f"(rewardsCheckoutRedeem): a {redeemed['amount']['amount']} gift card only "
+        f"she can use; the checkout now costs {to_pay} instead of {total} (S1)"
+    )
     story.failures += to_pay != total - value
 
     second = story.pay("Fay", checkout_id, to_pay)
@@ -436,8 +458,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     tier, percent = tier_for(consumption)
     print(f"  With {consumption:.2f} of consumption Fay is now {tier} (T3)")
     reached = story.me("Fay")["tier"]
-    story.failures += (reached["name"], Decimal(str(reached["discountPercent"]))) != (
-        tier, percent)
+    story.failures += (reached["name"], Decimal(str(reached["discountPercent"]))) != (tier, percent)
     story.fulfil(second["id"])
     story.expected["Fay"].activate(0)
     story.report("Staff fulfil the second order (L2)")
@@ -457,7 +478,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     srv.step("rewards_audit: every balance recomputed from its lots and entries")
     try:
         print(srv.admin(env, "rewards_audit", capture=True).strip().splitlines()[-1])
-    except __import__("subprocess").CalledProcessError as error:
+    except subprocess.CalledProcessError as error:
         print(error.stdout)
         story.failures += 1
     if story.failures:
@@ -473,19 +494,38 @@ def fresh_database(env: dict, rebuild: bool) -> None:
         srv.step(f"Migrating a new template database {TEMPLATE} (~4 minutes)")
         srv.drop_database(TEMPLATE)
         srv.create_database(TEMPLATE)
-        print(f"migrate took {srv.migrate(dict(env, DATABASE_URL=f'{srv.SERVER}/{TEMPLATE}')):.0f} s")
+        print(
+            f"migrate took {srv.migrate(dict(env, DATABASE_URL=f'{srv.SERVER}/{TEMPLATE}')):.0f} s"
+        )
     srv.step(f"Fresh database {DATABASE} from the template; applying any new migrations")
     srv.drop_database(DATABASE)
     srv.create_database(DATABASE, template=TEMPLATE)
     srv.migrate(env)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rebuild", action="store_true",
-                        help="migrate the template database from scratch")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8766)
-    args = parser.parse_args()
+def saleor_version() -> tuple[str, str]:
+    """(Saleor's version, "") when this Python imports Saleor 3.23; else ("", why not)."""
+    done = subprocess.run([sys.executable, "-c", "import saleor; print(saleor.__version__)"],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+        return "", f"{sys.executable} cannot import Saleor: {last}"
+    version = done.stdout.strip()
+    if not version.startswith("3.23."):
+        return "", f"Saleor {version} is installed, not 3.23"
+    return version, ""
+
+
+def failure(error: Exception) -> str:
+    """One line on what went wrong; the traceback goes to the log."""
+    if isinstance(error, subprocess.CalledProcessError):
+        command = " ".join(str(part) for part in error.cmd[:4])[:80]
+        said = (error.stderr or error.stdout or "").strip().splitlines()
+        return f"`{command} ...` exited {error.returncode}" + (f": {said[-1]}" if said else "")
+    return f"{type(error).__name__}: {str(error).strip()[:600]}"
+
+
+def run(args) -> int:
     env = srv.saleor_env(DATABASE)
     fresh_database(env, args.rebuild)
     srv.step("Shop set-up: channel 'demo' (USD), coffee at 20.00, shipping 5.00, staff")
@@ -496,6 +536,31 @@ def main() -> int:
     srv.step(f"Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
     with srv.Saleor(env, args.port) as saleor:
         return play(saleor, env, int(variant_id), warehouse_id)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rebuild", action="store_true",
+                        help="migrate the template database from scratch")  # fmt: skip
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--log", default=LOG, help=f"Saleor's own output (default {LOG})")
+    args = parser.parse_args()
+    version, problem = saleor_version()
+    if problem:
+        print(f"The demo cannot run: it plays its story against Saleor 3.23, and {problem}.\n"
+              f"Install Saleor into this Python ({sys.executable}), then run it again:\n"
+              f"  {sys.executable} -m pip install '{SALEOR_SPEC}'", file=sys.stderr)  # fmt: skip
+        return 2
+    log = os.path.relpath(args.log) if args.log.startswith(os.getcwd()) else args.log
+    print(f"Saleor {version} with saleor-rewards. Saleor's own output (uvicorn, its JSON "
+          f"logs, Celery's task logs) goes to {log}")  # fmt: skip
+    with srv.logging_to(args.log) as log_file:
+        try:
+            return run(args)
+        except (subprocess.CalledProcessError, RuntimeError, OSError, StopIteration) as error:
+            traceback.print_exc(file=log_file)
+            print(f"\nFAIL: {failure(error)}\nSaleor's output and the traceback: {log}")
+            return 1
 
 
 if __name__ == "__main__":

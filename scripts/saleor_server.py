@@ -3,9 +3,14 @@
 Used by ``e2e_http.py`` and ``demo.py``: Saleor's own settings (``saleor.settings``)
 on a database of the script's own, Saleor's ASGI app under uvicorn on 127.0.0.1,
 and ``django-admin`` for setup steps a merchant would do in the Dashboard.
+
+Saleor's own output (uvicorn, Saleor's structured JSON logging, Celery's task logs,
+``django-admin``'s stderr, PostgreSQL's notices) goes to the terminal, or, inside
+``with logging_to(path):``, to that file, so that a script's terminal shows its story only.
 """
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -17,6 +22,19 @@ import urllib.request
 
 SERVER = os.environ.get("DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 PSQL = ["-h", "127.0.0.1", "-U", "postgres"]
+LOG = None  # the file Saleor's own output goes to (logging_to); None: the terminal
+
+
+@contextlib.contextmanager
+def logging_to(path: str):
+    """Within the block, Saleor's own output goes to ``path`` (truncated), not the terminal."""
+    global LOG
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", buffering=1) as LOG:  # line-buffered: ours and theirs in order
+        try:
+            yield LOG
+        finally:
+            LOG = None
 
 
 def global_id(type_name: str, pk) -> str:
@@ -26,6 +44,8 @@ def global_id(type_name: str, pk) -> str:
 
 def step(text: str) -> None:
     print(f"\n==> {text}", flush=True)
+    if LOG:  # the same heading in the log, to find each step's output there
+        LOG.write(f"\n==> {text}\n")
 
 
 def saleor_env(database: str, **extra) -> dict:
@@ -46,15 +66,23 @@ def saleor_env(database: str, **extra) -> dict:
         DEBUG="False",
         PYTHONUNBUFFERED="1",
         CELERY_BROKER_URL="",  # Celery tasks run eagerly, inside the server process
+        SEND_USAGE_TELEMETRY="False",  # else Saleor posts usage data to saleor.io
         **extra,
     )
 
 
 def admin(env: dict, *args: str, capture: bool = False) -> str:
-    """``django-admin <args>`` with Saleor's settings; its stdout when ``capture``."""
+    """``django-admin <args>`` with Saleor's settings; its stdout when ``capture``.
+
+    Its stderr (Saleor's logging) goes to the log when there is one; without a log it
+    is captured (and dropped) with ``capture``, shown otherwise."""
+    if LOG:
+        stdout, stderr = (subprocess.PIPE if capture else LOG), LOG
+    else:
+        stdout = stderr = subprocess.PIPE if capture else None
     done = subprocess.run(
         [sys.executable, "-m", "django", *args], env=env, check=True,
-        capture_output=capture, text=True,
+        stdout=stdout, stderr=stderr, text=True,
     )  # fmt: skip
     return done.stdout if capture else ""
 
@@ -67,14 +95,14 @@ def database_exists(name: str) -> bool:
 
 
 def drop_database(name: str) -> None:
-    subprocess.run(["dropdb", "--if-exists", *PSQL, name], check=True)
+    subprocess.run(["dropdb", "--if-exists", *PSQL, name], check=True, stderr=LOG)
 
 
 def create_database(name: str, template: str | None = None) -> None:
     args = ["createdb", *PSQL, name]
     if template:
         args[1:1] = ["-T", template]
-    subprocess.run(args, check=True)
+    subprocess.run(args, check=True, stderr=LOG)
 
 
 def migrate(env: dict) -> float:
@@ -107,7 +135,7 @@ class Saleor:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host",
              "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env,
+            env=self.env, stdout=LOG, stderr=LOG,
         )  # fmt: skip
         for _ in range(240):
             try:
@@ -118,7 +146,7 @@ class Saleor:
                     break
                 time.sleep(0.5)
         self.__exit__()
-        raise RuntimeError("Saleor did not start")
+        raise RuntimeError("Saleor did not start" + (f" (see {LOG.name})" if LOG else ""))
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
