@@ -6,8 +6,10 @@
 #    has installed (--system-site-packages), so a Saleor installed there is used.
 # 2. Installs this project with its test extras (editable, so Saleor's plugin
 #    discovery finds its `saleor.plugins` entry point).
-# 3. Runs the Saleor-independent suite (tests/unit) on PostgreSQL.
-# 4. Runs the Saleor integration suite (tests/integration) when Saleor 3.23 is
+# 3. Lint: `ruff check`, `ruff format --check` and `makemigrations --check` (the
+#    models and the migrations agree).
+# 4. Runs the Saleor-independent suite (tests/unit) on PostgreSQL.
+# 5. Runs the Saleor integration suite (tests/integration) when Saleor 3.23 is
 #    importable, or can be installed from Saleor's public repository; otherwise says
 #    clearly that it was skipped.
 #
@@ -45,6 +47,13 @@ run_suite() {  # name, settings module, junit file, extra pytest args...
   return $code
 }
 
+say "Lint: ruff check, ruff format --check, makemigrations --check"
+LINT=0
+"$PY" -m ruff check . || LINT=1
+"$PY" -m ruff format --check . || LINT=1
+DJANGO_SETTINGS_MODULE=tests.settings "$PY" -m django makemigrations saleor_rewards \
+  --check --dry-run || LINT=1
+
 run_suite "Saleor-independent suite" tests.settings unit.xml tests/unit --create-db
 UNIT=$?
 
@@ -60,6 +69,7 @@ fi
 
 say "Summary"
 describe() { case $1 in 0) echo "passed";; skipped) echo "$SALEOR_STATUS";; *) echo "FAILED (pytest exit $1)";; esac; }
+echo "Lint (ruff, migrations):   $( [ $LINT = 0 ] && echo passed || echo FAILED)"
 echo "Saleor-independent suite:  $(describe $UNIT)"
 echo "Saleor integration suite:  $(describe $INTEGRATION)"
 "$PY" - "$REPORTS" <<'EOF'
@@ -75,6 +85,7 @@ for report in sorted(pathlib.Path(sys.argv[1]).glob("*.xml")):
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 EOF
 
+[ "$LINT" = 0 ] || exit 1
 [ "$UNIT" = 0 ] || exit 1
 [ "$INTEGRATION" = 0 ] || [ "$INTEGRATION" = skipped ] || exit 1
 exit 0
