@@ -51,7 +51,8 @@ say "Lint: ruff check, ruff format --check, makemigrations --check"
 LINT=0
 "$PY" -m ruff check . || LINT=1
 "$PY" -m ruff format --check . || LINT=1
-DJANGO_SETTINGS_MODULE=tests.settings "$PY" -m django makemigrations saleor_rewards \
+DATABASE_URL="${DATABASE_URL%/*}/postgres" DJANGO_SETTINGS_MODULE=tests.settings \
+  "$PY" -m django makemigrations saleor_rewards \
   --check --dry-run || LINT=1
 
 run_suite "Saleor-independent suite" tests.settings unit.xml tests/unit --create-db
