@@ -21,5 +21,5 @@ class RewardsTierCreate(RewardsMutation):
         context.requestor.require_perm(MANAGE_USERS)
         program = context.program(channel)
         tier = create_tier(program, tier_input(input), context.settings_for(program))
-        context.directory.tiers_changed(program)
+        context.shop.tier_discounts.tiers_changed(program)
         return {"tier": tier}

@@ -10,7 +10,6 @@ program is off awards nothing (the decision stands).
 Lock order: the review row, then (through the ledger) the member's account.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -29,6 +28,7 @@ from ...ledger.errors import (
 from ..loyalty.daily_cap import credit_activity
 from ..channel.members import Member
 from .models import Review, ReviewStatus
+from .ports import OrderLineInfo
 
 MAX_TEXT_CHARS = 5000
 MAX_PHOTOS = 10
@@ -39,18 +39,6 @@ class ReviewAction:
     APPROVE = "approve"
     REJECT = "reject"
     CHOICES = [(APPROVE, "Approve"), (REJECT, "Reject")]
-
-
-@dataclass(frozen=True)
-class OrderLineInfo:
-    """What the shop platform says about an order line, for a review."""
-
-    line_id: str
-    order_id: str
-    owner_id: int | None  # the customer who placed the order
-    channel_slug: str
-    product_id: str = ""
-    fulfilled: bool = False  # some of it shipped, or the order is fulfilled
 
 
 def review_points(text: str, photo_count: int, settings: dict) -> int:
@@ -67,9 +55,7 @@ def clean_text(text) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("text is required.", field="text")
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidInput(
-            f"text must be at most {MAX_TEXT_CHARS} characters.", field="text"
-        )
+        raise InvalidInput(f"text must be at most {MAX_TEXT_CHARS} characters.", field="text")
     return text.strip()
 
 
@@ -92,9 +78,7 @@ def clean_photo_urls(urls) -> list[str]:
             or len(url) > MAX_URL_CHARS
             or any(c.isspace() for c in url)
         ):
-            raise InvalidInput(
-                f"{url!r} is not an http(s) URL of a photo.", field="photoUrls"
-            )
+            raise InvalidInput(f"{url!r} is not an http(s) URL of a photo.", field="photoUrls")
         cleaned.append(url)
     return cleaned
 
@@ -153,9 +137,7 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         review.note = note or ""
         review.moderated_by = f"{actor.type}:{actor.id}" if actor.id else actor.type
         review.decided_at = now
-        review.save(
-            update_fields=["status", "points", "note", "moderated_by", "decided_at"]
-        )
+        review.save(update_fields=["status", "points", "note", "moderated_by", "decided_at"])
         return review
 
 

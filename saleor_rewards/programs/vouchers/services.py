@@ -3,16 +3,14 @@
 The member's points are debited (REDEEM, soonest-expiring first) and the shop
 creates a voucher code worth exactly that much money, in one database transaction:
 if the shop cannot create the voucher, nothing is debited. The shop itself is
-behind ``VoucherShop`` (the Saleor adapter's directory); nothing here knows Saleor.
+behind the ``VoucherIssuer`` port (``ports.py``); nothing here knows Saleor.
 """
 
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from math import gcd
-from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +19,7 @@ from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, 
 from ...ledger.errors import Conflict, InvalidInput, ProgramDisabled
 from ...ledger.models import Program
 from .models import VoucherConversion
+from .ports import NewVoucher, VoucherIssuer
 
 MAX_IDEMPOTENCY_KEY = 100
 CODE_PREFIX = "RW-"
@@ -29,34 +28,8 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _CODE_LENGTH = 20
 
 
-@dataclass(frozen=True)
-class NewVoucher:
-    """What the shop is asked to create: a fixed discount on one order."""
-
-    conversion_id: str
-    code: str
-    channel_slug: str
-    amount: Decimal
-    currency: str
-    valid_until: datetime
-    member_id: int
-    points: int
-
-
-class VoucherShop(Protocol):
-    def currency_precision(self, currency: str) -> int:
-        """Decimal places of the currency's smallest unit (2 for USD, 0 for JPY)."""
-        ...
-
-    def create_voucher(self, voucher: NewVoucher) -> str:
-        """Create the voucher code in the shop; its id there. Raises on failure."""
-        ...
-
-
 def new_code() -> str:
-    return CODE_PREFIX + "".join(
-        secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)
-    )
+    return CODE_PREFIX + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
 
 
 def voucher_value(points, points_per_unit: int, precision: int) -> Decimal:
@@ -93,13 +66,10 @@ def _check_key(idempotency_key: str | None) -> str:
 
 
 def _earlier(account, key: str, points: int) -> VoucherConversion | None:
-    conversion = VoucherConversion.objects.filter(
-        account=account, idempotency_key=key
-    ).first()
+    conversion = VoucherConversion.objects.filter(account=account, idempotency_key=key).first()
     if conversion is not None and conversion.points != points:
         raise Conflict(
-            f"This idempotency key already converted {conversion.points} points, "
-            f"not {points}.",
+            f"This idempotency key already converted {conversion.points} points, not {points}.",
             field="idempotencyKey",
         )
     return conversion
@@ -109,7 +79,7 @@ def convert_to_voucher(
     program: Program,
     member_id: int,
     points,
-    shop: VoucherShop,
+    shop: VoucherIssuer,
     settings: dict,
     *,
     idempotency_key: str | None = None,

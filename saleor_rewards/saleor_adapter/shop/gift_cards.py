@@ -1,4 +1,6 @@
-"""Saleor gift cards that carry redeemed points into a checkout (S1-S4).
+"""Saleor gift cards that carry redeemed points into a checkout (S1-S4): the
+``GiftCards`` port (``issue_gift_card``, ``withdraw_gift_card``) and what the order
+sync and the audit need of them.
 
 Facts from Saleor 3.23.28 this relies on:
 - ``GiftCard.assigned_to`` restricts a card to one customer: Saleor refuses it for
@@ -33,7 +35,7 @@ from saleor.plugins.manager import get_plugins_manager
 
 from ...ledger import HoldStatus
 from ...ledger.models import Hold
-from ...programs.redemption.services import CheckoutFacts
+from ...programs.redemption.ports import CheckoutFacts
 from ...programs.redemption.models import Redemption, RedemptionStatus
 
 METADATA_KEY = "saleor_rewards.redemption"
@@ -145,8 +147,7 @@ def redemption_disagreements(redemptions=None) -> list[str]:
             problems.append(f"{where}: hold is {hold.status}, expected {expect_hold}")
         if card.current_balance_amount != expect_balance:
             problems.append(
-                f"{where}: card balance {card.current_balance_amount}, "
-                f"expected {expect_balance}"
+                f"{where}: card balance {card.current_balance_amount}, expected {expect_balance}"
             )
         if card.is_active != expect_active:
             problems.append(f"{where}: card active={card.is_active}")

@@ -40,7 +40,7 @@ from saleor.plugins.manager import get_plugins_manager
 from ...ledger.models import Program
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
-from .channels import program_for_channel
+from . import channels
 from ..settings import program_settings
 
 METADATA_KEY = "saleor_rewards.tier"
@@ -170,11 +170,7 @@ def tier_code_owner(code: str | None) -> int | None:
     """The member whose personal tier code this is; None for any other code."""
     if not code:
         return None
-    return (
-        MemberTier.objects.filter(discount_code=code)
-        .values_list("member_id", flat=True)
-        .first()
-    )
+    return MemberTier.objects.filter(discount_code=code).values_list("member_id", flat=True).first()
 
 
 def _checkout_info(checkout):
@@ -193,8 +189,7 @@ def _payment_started(checkout) -> bool:
     """The discount is settled before payment: changing the total of a checkout
     being paid would leave it over- or under-paid."""
     return (
-        checkout.payments.filter(is_active=True).exists()
-        or checkout.payment_transactions.exists()
+        checkout.payments.filter(is_active=True).exists() or checkout.payment_transactions.exists()
     )
 
 
@@ -219,7 +214,9 @@ def apply_to_checkout(token) -> str:
             return "removed" if removed else "none"
         if checkout.voucher_code and not removed and owner is None:
             return "own-code"
-        program = program_for_channel(checkout.channel.slug)
+        program = channels.program(checkout.channel.slug)
+        if program is None:
+            return "removed" if removed else "none"
         settings = program_settings(program)
         row = tiers.member_tier(program, user.pk)
         if row is None or row.verified != user.is_confirmed:

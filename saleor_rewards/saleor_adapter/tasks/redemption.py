@@ -11,13 +11,10 @@ from saleor.giftcard.models import GiftCard
 from saleor.order.models import Order
 
 from ...programs.redemption import services as redemption
-from ...programs.loyalty.earning import OrderSnapshot
 from ...programs.redemption.models import Redemption, RedemptionStatus
 from .schedule import schedule_every
 from .orders import sync_order_now
-from ..shop.directory import SaleorDirectory
-from ..shop.gift_cards import used_on_order, withdraw_gift_card
-from ..settings import program_settings
+from ..shop import gift_cards
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +36,7 @@ def release_stale(redemption_id: int) -> str:
             .first()
         )
         if order_id is None:
-            released = redemption.release_abandoned(redemption_id, cards=SaleorDirectory())
+            released = redemption.release_abandoned(redemption_id, cards=gift_cards)
             return "released" if released else "settled"
     sync_order_now(str(order_id))
     return "ordered"
