@@ -3,16 +3,19 @@ the customer, or when the plugin is switched on; reading them never writes (U1, 
 R1)."""
 
 import io
+import logging
 
 from django.core.management import call_command
 from saleor.core.jwt import create_access_token
 from saleor.graphql.tests.utils import get_graphql_content
+from saleor.plugins.manager import get_plugins_manager
 
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.referrals.models import ReferralCode
 from saleor_rewards.programs.tiers.models import Tier
 from saleor_rewards.programs.tiers.services import DEFAULT_TIERS
+from saleor_rewards.saleor_adapter import plugin
 
 from .helpers import ME_QUERY, PLUGIN_ID, error_codes
 from .test_plugin_settings import PLUGIN_UPDATE
@@ -61,6 +64,18 @@ def test_U1_a_channel_saleor_creates_gets_its_program_in_its_currency_with_tiers
     token = create_access_token(customer_user)
     body = rewards_api.execute(ME_QUERY, {"channel": "pl"}, token=token)
     assert body["data"]["rewardsMe"]["cash"]["available"] == {"amount": 0.0, "currency": "PLN"}
+
+
+def test_U1_a_failure_to_create_the_program_is_logged_not_raised(
+    active_rewards_plugin, channel_PLN, monkeypatch, caplog
+):
+    def broken(channel):
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(plugin, "create_program", broken)
+    with caplog.at_level(logging.ERROR):
+        get_plugins_manager(allow_replica=False).channel_created(channel_PLN)
+    assert "could not create the program of channel c-pln" in caplog.text
 
 
 def test_U1_a_channel_made_while_the_plugin_was_off_gets_its_program_when_it_is_on(
