@@ -63,10 +63,6 @@ def _after_commit(what: str, enqueue, object_id) -> None:
         logger.exception("saleor-rewards could not schedule %s %s", what, object_id)
 
 
-def _queue_missing_codes(_what) -> None:
-    create_missing_referral_codes.delay()
-
-
 def _config_structure() -> dict:
     return {
         setting.name: {
@@ -130,7 +126,8 @@ class RewardsPlugin(BasePlugin):
             create_missing_programs()
         except Exception:  # noqa: BLE001 - switching the plugin on must not fail on it
             logger.exception("saleor-rewards could not create the missing programs")
-        _after_commit("the referral codes of", _queue_missing_codes, "existing customers")
+        _after_commit("the referral codes of", lambda _: create_missing_referral_codes.delay(),
+                      "the existing customers")  # fmt: skip
 
     def settings(self) -> dict:
         return {item["name"]: item.get("value") for item in self.configuration}
