@@ -28,7 +28,7 @@ from saleor.account.models import User
 from saleor.channel.models import Channel
 from saleor.plugins.models import PluginConfiguration
 from saleor_rewards import ledger
-from saleor_rewards.saleor_adapter.directory import SaleorDirectory
+from saleor_rewards.saleor_adapter.use_cases.programs import create_program
 
 assert "saleor_rewards.plugin.RewardsPlugin" in settings.PLUGINS, settings.PLUGINS
 print("PLUGINS lists saleor_rewards.plugin.RewardsPlugin")
@@ -42,7 +42,7 @@ if user is None:
     user.save()
 PluginConfiguration.objects.update_or_create(
     identifier="saleor_rewards", channel=None, defaults=dict(active=True, name="Rewards"))
-program = SaleorDirectory().program("e2e")
+program = create_program(channel)  # what channel_created does
 points = ledger.open_account(program, user.id, "points")
 ledger.credit(points, 300, key="e2e-seed-available", source="bonus", expires_in_days=60)
 ledger.credit(points, 45, key="e2e-seed-pending", source="loyalty", pending=True)

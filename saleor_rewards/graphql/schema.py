@@ -79,7 +79,7 @@ class Query(graphene.ObjectType):
         context.requestor.require_perm(MANAGE_USERS)
         member_id = decode_int_id(user_id, "User", field="userId")
         program = context.program(channel)
-        if not context.directory.member_exists(member_id):
+        if not context.shop.channels.member_exists(member_id):
             return None
         return Member(program, member_id)
 
@@ -95,6 +95,7 @@ class Query(graphene.ObjectType):
         if channel:
             reviews = reviews.filter(program=context.program(channel))
         return review_connection(reviews, first=first, after=after)
+
     # Program settings (MANAGE_PLUGINS)
     rewards_program = graphene.Field(
         RewardsProgram,
@@ -108,7 +109,6 @@ class Query(graphene.ObjectType):
         context = info.context
         context.requestor.require_perm(MANAGE_PLUGINS)
         return program_settings(context.program(channel), context.plugin_settings)
-
 
     @staticmethod
     @_domain_errors_as_graphql

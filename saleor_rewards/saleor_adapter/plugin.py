@@ -10,17 +10,37 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from .. import config
 from ..graphql import view
 from ..graphql.context import RewardsContext
-from .tasks.accounts import enqueue_email_verified_bonus
+from ..graphql.ports import Shop
 from .auth import requestor_from_request
-from .shop.directory import SaleorDirectory
-from .tasks.orders import enqueue_order_sync
-from .tasks.referrals import attribute_new_customer
+from .shop import channels, checkouts, customers, gift_cards, mail, order_lines, vouchers
 from .shop.tier_discounts import refuse_foreign_tier_code
+from .tasks import tiers as tier_tasks
+from .tasks.accounts import enqueue_email_verified_bonus
+from .tasks.orders import enqueue_order_sync
+from .tasks.referrals import (
+    attribute_new_customer,
+    create_missing_referral_codes,
+    create_referral_code,
+)
 from .tasks.tiers import enqueue_member_tiers, enqueue_tier_discount
+from .use_cases.programs import create_missing_programs, create_program
 
 logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
+
+# Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
+# modules of functions, stateless, so one bundle serves every request.
+SALEOR_SHOP = Shop(
+    channels=channels,
+    customers=customers,
+    mailer=mail,
+    order_lines=order_lines,
+    vouchers=vouchers,
+    checkouts=checkouts,
+    gift_cards=gift_cards,
+    tier_discounts=tier_tasks,
+)
 
 
 def _after_commit(what: str, enqueue, object_id) -> None:
@@ -93,6 +113,22 @@ class RewardsPlugin(BasePlugin):
                 }
             ) from error
 
+    @classmethod
+    def pre_save_plugin_configuration(cls, plugin_configuration):
+        """Saved active (``pluginUpdate``): channels and customers Saleor created while
+        the plugin was off get their program and code (hooks only run on active
+        plugins). Programs now, in the mutation's transaction: a handful of rows;
+        codes, one per customer, in a task after the commit. Both are idempotent, so
+        saving the settings again is harmless (and catches up anything missed)."""
+        if not plugin_configuration.active:
+            return
+        try:
+            create_missing_programs()
+        except Exception:  # noqa: BLE001 - switching the plugin on must not fail on it
+            logger.exception("saleor-rewards could not create the missing programs")
+        _after_commit("the referral codes of", lambda _: create_missing_referral_codes.delay(),
+                      "the existing customers")  # fmt: skip
+
     def settings(self) -> dict:
         return {item["name"]: item.get("value") for item in self.configuration}
 
@@ -100,11 +136,26 @@ class RewardsPlugin(BasePlugin):
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(
+            shop=SALEOR_SHOP,
             requestor=requestor_from_request(request),
-            directory=SaleorDirectory(),
             plugin_settings=self.settings(),
         )
         return view.handle(request, context)
+
+    # --- Channels (SPEC §0 program settings, T1) -------------------------------------
+    # A new channel gets its program and default tiers at once, so the storefront
+    # and staff can use it right away; reads never create one. Saleor calls this
+    # after its commit: a failure is logged (``rewards_create_programs`` catches up).
+
+    def channel_created(self, channel, previous_value=None, **kwargs):
+        if self.active:
+            try:
+                create_program(channel)
+            except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
+                logger.exception(
+                    "saleor-rewards could not create the program of channel %s", channel.slug
+                )
+        return previous_value
 
     # --- Orders (L1-L3, R6, R7) -------------------------------------------------
     # Saleor calls these after its commit, sometimes more than once per order
@@ -149,11 +200,12 @@ class RewardsPlugin(BasePlugin):
     def order_confirmed(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
 
-    # --- Referrals (R3) ---------------------------------------------------------
-    # The sponsor named in the new account's metadata.
+    # --- Referrals (R1, R3) -----------------------------------------------------
+    # The new customer's own code, and the sponsor named in the account's metadata.
 
     def customer_created(self, customer, previous_value=None, **kwargs):
         if self.active:
+            _after_commit("the referral code of user", create_referral_code.delay, customer.pk)
             _after_commit("the referral of user", attribute_new_customer.delay, customer.pk)
         return previous_value
 

@@ -108,8 +108,13 @@ def rewards_plugin(settings):
 
 
 @pytest.fixture
-def plugin_configuration_row(rewards_plugin):
-    """Makes the plugin's global PluginConfiguration, as the Dashboard saves it."""
+def plugin_configuration_row(rewards_plugin, channel_USD):
+    """Makes the plugin's global PluginConfiguration, as the Dashboard saves it.
+
+    Saved active, it does what saving it through ``pluginUpdate`` does: the
+    channels that exist (``main`` at least) get their programs and tiers
+    (``RewardsPlugin.pre_save_plugin_configuration``).
+    """
     from saleor.plugins.models import PluginConfiguration
 
     from saleor_rewards.plugin import RewardsPlugin
@@ -120,13 +125,16 @@ def plugin_configuration_row(rewards_plugin):
             if item["name"] in values:
                 item["value"] = values.pop(item["name"])
         assert not values, f"unknown settings {values}"
-        return PluginConfiguration.objects.create(
+        row = PluginConfiguration(
             identifier=PLUGIN_ID,
             name=RewardsPlugin.PLUGIN_NAME,
             channel=None,
             active=active,
             configuration=configuration,
         )
+        RewardsPlugin.pre_save_plugin_configuration(row)
+        row.save()
+        return row
 
     return make
 
@@ -144,10 +152,11 @@ def rewards_api(client):
 
 @pytest.fixture
 def program(db, channel_USD):
-    """The rewards program of Saleor's channel ``main`` (USD)."""
-    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
+    """The rewards program of Saleor's channel ``main`` (USD), with its default
+    tiers, made as the plugin makes it when Saleor creates a channel."""
+    from saleor_rewards.saleor_adapter.use_cases.programs import create_program
 
-    return SaleorDirectory().program(channel_USD.slug)
+    return create_program(channel_USD)
 
 
 @pytest.fixture
@@ -219,9 +228,7 @@ def customer_balance(program, customer_user):
     hold(points, 150, key="seed:checkout", reason="Checkout")
     cash = open_account(program, customer_user.pk, Kind.CASH)
     credit(cash, "12.50", key="seed:commission-1", source=LotSource.AFFILIATE)
-    credit(
-        cash, "3.25", key="seed:commission-2", source=LotSource.AFFILIATE, pending=True
-    )
+    credit(cash, "3.25", key="seed:commission-2", source=LotSource.AFFILIATE, pending=True)
     hold(cash, "2.50", key="seed:withdrawal", reason="Withdrawal")
     settle_deferred_checks()
     return {"points": points, "cash": cash}
@@ -261,12 +268,10 @@ def _without_tier_discounts(channel):
     """Every tier at 0 % discount, so the amounts of other areas' tests stay round:
     by default (T1) a verified customer's checkout gets Regular's 0.5 % (T4).
     Tests of tiers use ``tiered_store``."""
-    from saleor_rewards.programs.tiers import services as tiers
     from saleor_rewards.programs.tiers.models import Tier
-    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
+    from saleor_rewards.saleor_adapter.use_cases.programs import create_program
 
-    program = SaleorDirectory().program(channel.slug)
-    tiers.tiers_of(program)
+    program = create_program(channel)
     Tier.objects.filter(program=program).update(discount_percent=0)
 
 
@@ -275,9 +280,9 @@ def tiered_store(store, channel_USD):
     """The store with T1's default tiers and their discounts (Regular 0.5 %, ...)."""
     from saleor_rewards.programs.tiers import services as tiers
     from saleor_rewards.programs.tiers.models import Tier
-    from saleor_rewards.saleor_adapter.shop.directory import SaleorDirectory
+    from saleor_rewards.saleor_adapter.use_cases.programs import create_program
 
-    program = SaleorDirectory().program(channel_USD.slug)
+    program = create_program(channel_USD)
     Tier.objects.filter(program=program).delete()
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
     return store

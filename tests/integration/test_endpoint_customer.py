@@ -86,22 +86,6 @@ def test_customer_without_rewards_reads_zero_balances(
     assert ledger_row_counts()["rewards_account"] == 0
 
 
-def test_first_use_of_a_saleor_channel_creates_its_program_in_its_currency(
-    active_rewards_plugin, rewards_api, customer_user, channel_PLN
-):
-    # given a Saleor channel without a rewards program yet
-    assert not Program.objects.filter(channel_slug=channel_PLN.slug).exists()
-
-    # when a customer reads their rewards there
-    token = create_access_token(customer_user)
-    body = rewards_api.execute(ME_QUERY, {"channel": channel_PLN.slug}, token=token)
-
-    # then the program exists, in the channel's currency (U1)
-    assert body["data"]["rewardsMe"]["cash"]["available"] == _money(0.0, "PLN")
-    program = Program.objects.get(channel_slug=channel_PLN.slug)
-    assert program.currency == "PLN"
-
-
 def test_unknown_channel_is_not_found(
     active_rewards_plugin, rewards_api, customer_user, channel_USD
 ):

@@ -65,7 +65,7 @@ def sponsor(db):
 
 @pytest.fixture
 def sponsor_code(sponsor):
-    return referrals.code_for(sponsor.pk)
+    return referrals.create_code(sponsor.pk)
 
 
 def _claim(rewards_api, user, code, channel="main"):
@@ -162,7 +162,7 @@ def test_R3_a_second_claim_keeps_the_first_sponsor(
     sponsor_code,
 ):  # fmt: skip
     _claim(rewards_api, customer_user, sponsor_code)
-    other_code = referrals.code_for(_user("other@example.com").pk)
+    other_code = referrals.create_code(_user("other@example.com").pk)
     (error,) = _claim(rewards_api, customer_user, other_code)["errors"]
     assert error["code"] == "ALREADY_EXISTS"
     assert Referral.objects.get(friend_id=customer_user.pk).sponsor_id == sponsor.pk
@@ -174,8 +174,7 @@ def test_R4_the_21st_friend_is_refused(
 ):  # fmt: skip
     # given a sponsor with 20 friends (the default limit)
     Referral.objects.bulk_create(
-        Referral(sponsor_id=sponsor.pk, friend_id=900_000 + n, source="claim")
-        for n in range(20)
+        Referral(sponsor_id=sponsor.pk, friend_id=900_000 + n, source="claim") for n in range(20)
     )
 
     # when a 21st customer claims the code

@@ -20,11 +20,11 @@ from saleor_rewards import config
 from saleor_rewards.events.models import AuditEvent, AuditEventType, AuditSubject
 from saleor_rewards.graphql import view
 from saleor_rewards.graphql.context import (
-    ProgramDirectory,
     Requestor,
     RequestorKind,
     RewardsContext,
 )
+from tests.fakes import fake_shop
 from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
 from saleor_rewards.ledger import SYSTEM, Actor, ActorType, Kind
 from saleor_rewards.ledger.errors import AlreadyExists, Conflict, InsufficientBalance
@@ -72,7 +72,7 @@ def program():
 
 
 def call(query, variables, requestor=STAFF):
-    context = RewardsContext(requestor=requestor, directory=ProgramDirectory())
+    context = RewardsContext(requestor=requestor, shop=fake_shop())
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
     return json.loads(view.handle(request, context).content)
@@ -124,7 +124,7 @@ def test_P4_a_refused_settings_change_writes_no_event(program):
 
 
 def test_P4_T2_creating_a_tier_writes_one_event_with_the_new_tier(program):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
 
     body = call(CREATE, {"input": {"name": "VIP-E", "minConsumption": "100",
                                    "discountPercent": "0.75"}})  # fmt: skip
@@ -144,7 +144,7 @@ def test_P4_T2_creating_a_tier_writes_one_event_with_the_new_tier(program):
 
 
 def test_P4_T2_updating_a_tier_records_the_fields_that_changed(program):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
     vip_d = Tier.objects.get(name="VIP-D")
 
     body = call(UPDATE, {"id": to_global_id("RewardsTier", vip_d.id),
@@ -160,7 +160,7 @@ def test_P4_T2_updating_a_tier_records_the_fields_that_changed(program):
 
 
 def test_P4_T2_an_update_that_changes_nothing_records_nothing(program):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
     vip_d = Tier.objects.get(name="VIP-D")
 
     update_tier(vip_d.id, TierInput(min_consumption="200.000"), SETTINGS, actor=SYSTEM)
@@ -169,7 +169,7 @@ def test_P4_T2_an_update_that_changes_nothing_records_nothing(program):
 
 
 def test_P4_T2_deleting_a_tier_writes_one_event_with_the_tier_it_was(program):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
     vip_c = Tier.objects.get(name="VIP-C")
 
     body = call(DELETE, {"id": to_global_id("RewardsTier", vip_c.id)})
@@ -183,7 +183,7 @@ def test_P4_T2_deleting_a_tier_writes_one_event_with_the_tier_it_was(program):
 
 
 def test_P4_T2_a_refused_tier_change_writes_no_event(program):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
 
     with pytest.raises(AlreadyExists):
         create_tier(program, TierInput(name="vip-d"), SETTINGS, actor=SYSTEM)
@@ -197,7 +197,7 @@ def test_P4_T2_a_refused_tier_change_writes_no_event(program):
 
 
 def test_P4_T2_a_tier_change_whose_event_fails_is_undone(program, monkeypatch):
-    tiers.tiers_of(program)
+    tiers.create_default_tiers(program)
 
     def refuse(*args, **kwargs):
         raise IntegrityError("no audit, no change")

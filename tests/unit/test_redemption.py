@@ -1,6 +1,6 @@
 """S1-S4 in the domain: holds, the stand-in gift cards, capture and returns.
 
-The Saleor side is the ``ProgramDirectory`` stand-in (in-memory checkouts and gift
+The Saleor side is the in-memory fakes of ``tests/fakes.py`` (checkouts and gift
 cards); the same flows run against real Saleor in tests/integration/test_redemption.py.
 """
 
@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import HoldStatus, Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.errors import (
     InsufficientBalance,
@@ -19,9 +18,10 @@ from saleor_rewards.ledger.errors import (
 from saleor_rewards.ledger.models import Hold
 from saleor_rewards.programs.redemption import services as redemption
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.redemption.services import CheckoutFacts
+from saleor_rewards.programs.redemption.ports import CheckoutFacts
 from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
 
+from ..fakes import FakeCheckouts, fake_shop
 from .helpers import at, columns, settle
 from .referral_helpers import settings
 
@@ -33,7 +33,7 @@ MEMBER = 51
 @pytest.fixture
 def shop(program):
     checkout = CheckoutFacts("tok-1", MEMBER, program.channel_slug, "EUR", Decimal("30.00"))
-    return ProgramDirectory(checkouts=[checkout])
+    return fake_shop(checkouts=FakeCheckouts([checkout]))
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def points(program):
 
 def apply(program, shop, points=None, cash=None, token="tok-1", member=MEMBER, **values):
     return redemption.redeem(
-        program, settings(**values), shop.checkout(token), member, cards=shop,
+        program, settings(**values), shop.checkouts.checkout(token), member, cards=shop.gift_cards,
         points=points, cash=cash, now=at(1),
     )  # fmt: skip
 
@@ -56,7 +56,7 @@ def test_S1_redeem_holds_points_and_issues_a_card_of_their_value(program, shop, 
 
     assert applied.amount == Decimal("12.00") and applied.status == RedemptionStatus.HELD
     assert columns(points).held == 1200
-    card = shop.gift_cards[applied.gift_card_id]
+    card = shop.gift_cards.cards[applied.gift_card_id]
     assert (card.balance, card.member_id) == (Decimal("12.00"), MEMBER)
     assert card.checkout_token == "tok-1"
     assert Hold.objects.get(pk=applied.hold_id).expires_at == at(1, hours=24)
@@ -67,7 +67,7 @@ def test_S1_above_the_cap_holds_nothing(program, shop, points):
     with pytest.raises(LimitExceeded) as error:
         apply(program, shop, points=1501)  # cap: 50 % of 30.00 = 15.00
     assert error.value.field == "points"
-    assert columns(points).held == 0 and not shop.gift_cards
+    assert columns(points).held == 0 and not shop.gift_cards.cards
 
 
 def test_S1_a_tier_cap_below_the_program_cap_applies(program, shop, points):
@@ -76,10 +76,10 @@ def test_S1_a_tier_cap_below_the_program_cap_applies(program, shop, points):
 
 
 def test_T1_the_members_tier_lowers_the_redemption_cap(program, shop, points):
-    from saleor_rewards.programs.tiers.services import tiers_of
+    from saleor_rewards.programs.tiers.services import create_default_tiers
 
     # given every tier caps paying with points at 5 % (the seed-002 preset)
-    for tier in tiers_of(program):
+    for tier in create_default_tiers(program):
         tier.max_redeem_percent = Decimal(5)
         tier.save()
 
@@ -91,11 +91,11 @@ def test_T1_the_members_tier_lowers_the_redemption_cap(program, shop, points):
 
 
 def test_S1_more_than_the_balance_holds_nothing(program, shop, points):
-    shop.checkouts["tok-1"] = CheckoutFacts("tok-1", MEMBER, "web-eu", "EUR", Decimal(100))
+    shop.checkouts.by_token["tok-1"] = CheckoutFacts("tok-1", MEMBER, "web-eu", "EUR", Decimal(100))
     with pytest.raises(InsufficientBalance) as error:
         apply(program, shop, points=1700)
     assert error.value.field == "points"
-    assert columns(points).held == 0 and not shop.gift_cards
+    assert columns(points).held == 0 and not shop.gift_cards.cards
 
 
 def test_S1_someone_elses_checkout_is_refused(program, shop, points):
@@ -115,8 +115,8 @@ def test_S1_applying_again_replaces_the_hold_and_the_card(program, shop, points)
     first.refresh_from_db()
     assert first.status == RedemptionStatus.RELEASED
     assert Hold.objects.get(pk=first.hold_id).status == HoldStatus.RELEASED
-    assert not shop.gift_cards[first.gift_card_id].active
-    assert shop.gift_cards[second.gift_card_id].balance == Decimal("15.00")
+    assert not shop.gift_cards.cards[first.gift_card_id].active
+    assert shop.gift_cards.cards[second.gift_card_id].balance == Decimal("15.00")
     assert columns(points).held == 1500
     settle()
 
@@ -124,11 +124,13 @@ def test_S1_applying_again_replaces_the_hold_and_the_card(program, shop, points)
 def test_S1_remove_releases_hold_and_card(program, shop, points):
     applied = apply(program, shop, points=1000)
 
-    removed = redemption.remove(shop.checkout("tok-1"), MEMBER, cards=shop, now=at(1))
+    removed = redemption.remove(
+        shop.checkouts.checkout("tok-1"), MEMBER, cards=shop.gift_cards, now=at(1)
+    )
 
     assert removed.id == applied.id and removed.status == RedemptionStatus.RELEASED
     assert columns(points).held == 0 and columns(points).available == 1600
-    assert shop.gift_cards[applied.gift_card_id].balance == 0
+    assert shop.gift_cards.cards[applied.gift_card_id].balance == 0
     settle()
 
 
@@ -156,7 +158,7 @@ def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, sh
     apply(program, shop, points=1000)
 
     captured = redemption.capture_for_order(
-        program, settings(), "tok-1", "order-1", Decimal("8.00"), cards=shop, now=at(2)
+        program, settings(), "tok-1", "order-1", Decimal("8.00"), cards=shop.gift_cards, now=at(2)
     )
 
     assert captured.status == RedemptionStatus.CAPTURED and captured.captured == 800
@@ -170,7 +172,7 @@ def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, sh
 def test_S3_cancel_returns_everything_once(program, shop, points):
     apply(program, shop, points=1000)
     redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
-                                 cards=shop, now=at(2))  # fmt: skip
+                                 cards=shop.gift_cards, now=at(2))  # fmt: skip
 
     given = redemption.settle_order(program, _order(cancelled=True), now=at(3))
     again = redemption.settle_order(program, _order(cancelled=True), now=at(3))
@@ -184,7 +186,7 @@ def test_S3_cancel_returns_everything_once(program, shop, points):
 def test_S4_refund_of_one_of_three_lines_returns_a_third(program, shop, points):
     apply(program, shop, points=1000)
     redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
-                                 cards=shop, now=at(2))  # fmt: skip
+                                 cards=shop.gift_cards, now=at(2))  # fmt: skip
 
     given = redemption.settle_order(program, _order(refunded_quantities={"line-1": 1}),
                                     now=at(3))  # fmt: skip
@@ -199,7 +201,7 @@ def test_S2_stale_redemptions_are_found_and_released(program, shop, points):
     assert redemption.stale_redemption_ids(at(1, hours=23)) == []
     assert redemption.stale_redemption_ids(at(1, hours=24)) == [applied.id]
 
-    assert redemption.release_abandoned(applied.id, cards=shop, now=at(2)) is True
-    assert redemption.release_abandoned(applied.id, cards=shop, now=at(2)) is False
+    assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is True
+    assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is False
     assert columns(points).held == 0
     settle()

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.errors import InsufficientBalance
 from saleor_rewards.ledger.models import Account
 from saleor_rewards.programs.redemption import services as redemption
-from saleor_rewards.programs.redemption.services import CheckoutFacts
+from saleor_rewards.programs.redemption.ports import CheckoutFacts
 from saleor_rewards.programs.redemption.models import Redemption
 
+from ..fakes import FakeCheckouts, FakeGiftCards
 from .referral_helpers import settings
 from .test_ledger_concurrency import audit_is_clean, run_at_once
 
@@ -26,17 +26,16 @@ def test_S1_concurrent_redemptions_on_one_balance_never_overspend(program):
     # given 1,000 points and six checkouts of the same member
     account = open_account(program, MEMBER, Kind.POINTS)
     credit(account, 1000, key="seed", source=LotSource.LOYALTY, expires_in_days=30)
-    shop = ProgramDirectory(
-        checkouts=[
-            CheckoutFacts(f"tok-{n}", MEMBER, program.channel_slug, "EUR", Decimal(100))
-            for n in range(6)
-        ]
+    checkouts = FakeCheckouts(
+        CheckoutFacts(f"tok-{n}", MEMBER, program.channel_slug, "EUR", Decimal(100))
+        for n in range(6)
     )
+    cards = FakeGiftCards()
 
     # when each applies 400 points at the same moment
     def redeem(n):
         return redemption.redeem(
-            program, settings(), shop.checkout(f"tok-{n}"), MEMBER, cards=shop, points=400
+            program, settings(), checkouts.checkout(f"tok-{n}"), MEMBER, cards=cards, points=400
         )
 
     results, errors = run_at_once(6, redeem)
@@ -56,17 +55,16 @@ def test_U7_points_and_cash_swapped_on_two_checkouts_at_once_never_deadlock(prog
     credit(points, 10_000, key="seed-points", source=LotSource.LOYALTY, expires_in_days=30)
     cash = open_account(program, MEMBER, Kind.CASH)
     credit(cash, "500", key="seed-cash", source=LotSource.AFFILIATE, expires_in_days=30)
-    shop = ProgramDirectory(
-        checkouts=[
-            CheckoutFacts(token, MEMBER, program.channel_slug, "EUR", Decimal(100))
-            for token in ("tok-a", "tok-b")
-        ]
+    checkouts = FakeCheckouts(
+        CheckoutFacts(token, MEMBER, program.channel_slug, "EUR", Decimal(100))
+        for token in ("tok-a", "tok-b")
     )
+    cards = FakeGiftCards()
 
     def apply(token, kind):
         value = {"points": 100} if kind == Kind.POINTS else {"cash": Decimal(1)}
         return redemption.redeem(
-            program, settings(), shop.checkout(token), MEMBER, cards=shop, **value
+            program, settings(), checkouts.checkout(token), MEMBER, cards=cards, **value
         )
 
     apply("tok-a", Kind.POINTS)

@@ -8,7 +8,8 @@ from saleor_rewards.ledger.errors import LimitExceeded
 from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.referrals.models import Referral
 
-from .referral_helpers import FakeShop, settings
+from ..fakes import FakeCustomers
+from .referral_helpers import settings
 from .test_ledger_concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +19,7 @@ SPONSOR = 601
 
 def test_R4_concurrent_claims_never_pass_the_friends_limit():
     # given a sponsor one friend short of the limit of 3
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     Referral.objects.bulk_create(
         Referral(sponsor_id=SPONSOR, friend_id=700 + n, source="claim") for n in (1, 2)
     )
@@ -27,7 +28,7 @@ def test_R4_concurrent_claims_never_pass_the_friends_limit():
     # when 6 new customers claim the code at the same moment
     def claim(n):
         return referrals.attribute(
-            referrals.Person(800 + n), FakeShop(), values, source="claim", code=code
+            referrals.Person(800 + n), FakeCustomers(), values, source="claim", code=code
         )
 
     results, errors = run_at_once(6, claim)

@@ -24,7 +24,8 @@ from saleor_rewards.programs.orders.sync import sync_order
 from saleor_rewards.programs.referrals.services import FriendState, Person, ShareNetwork
 
 from .helpers import at
-from .referral_helpers import FakeShop, settings
+from ..fakes import DjangoMailer, FakeCustomers
+from .referral_helpers import settings
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ SPONSOR, FRIEND, OTHER = 501, 502, 503
 
 @pytest.fixture
 def shop():
-    return FakeShop(
+    return FakeCustomers(
         emails={
             SPONSOR: "Jane.Doe+shop@gmail.com",
             FRIEND: "friend@example.com",
@@ -43,40 +44,74 @@ def shop():
 
 
 def claim(shop, friend=FRIEND, code=None, **values):
-    code = code or referrals.code_for(SPONSOR)
-    return referrals.attribute(
-        Person(friend), shop, settings(**values), source="claim", code=code
-    )
+    code = code or referrals.create_code(SPONSOR)
+    return referrals.attribute(Person(friend), shop, settings(**values), source="claim", code=code)
 
 
 # R1 codes and share links
 
 
 def test_R1_code_is_eight_unambiguous_characters():
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     assert len(code) == 8
     assert set(code) <= set(money.CODE_ALPHABET)
     assert not set(code) & set("0O1I")
 
 
 def test_R1_a_member_keeps_one_code():
-    first = referrals.code_for(SPONSOR)
-    assert referrals.code_for(SPONSOR) == first
+    first = referrals.create_code(SPONSOR)
+    assert referrals.create_code(SPONSOR) == first
     assert ReferralCode.objects.filter(member_id=SPONSOR).count() == 1
 
 
 def test_R1_codes_of_members_differ_and_a_collision_is_retried(monkeypatch):
-    taken = referrals.code_for(SPONSOR)
+    taken = referrals.create_code(SPONSOR)
     proposals = iter([taken, taken, "ABCDEFGH"])
     monkeypatch.setattr(referrals, "_new_code", lambda: next(proposals))
-    assert referrals.code_for(FRIEND) == "ABCDEFGH"
+    assert referrals.create_code(FRIEND) == "ABCDEFGH"
+
+
+def test_R1_reading_a_code_creates_none():
+    assert referrals.code_of(SPONSOR) is None
+    assert not ReferralCode.objects.exists()
+    code = referrals.create_code(SPONSOR)
+    assert referrals.code_of(SPONSOR) == code
+
+
+def test_R1_members_without_a_code_get_one_in_a_batch_and_keep_it():
+    kept = referrals.create_code(SPONSOR)
+    assert referrals.create_missing_codes([SPONSOR, FRIEND, OTHER], batch_size=2) == 2
+    assert referrals.code_of(SPONSOR) == kept
+    codes = dict(ReferralCode.objects.values_list("member_id", "code"))
+    assert set(codes) == {SPONSOR, FRIEND, OTHER} and len(set(codes.values())) == 3
+    assert referrals.create_missing_codes([SPONSOR, FRIEND, OTHER]) == 0
+
+
+def test_R1_a_batch_code_that_collides_is_made_again(monkeypatch):
+    taken = referrals.create_code(SPONSOR)
+    proposals = iter([taken, "ABCDEFGH"])
+    monkeypatch.setattr(referrals, "_new_code", lambda: next(proposals))
+    referrals.create_missing_codes([FRIEND])
+    assert referrals.code_of(FRIEND) == "ABCDEFGH"
+
+
+def test_R3_a_sponsor_named_by_email_gets_their_code(shop):
+    referrals.attribute(
+        Person(FRIEND), shop, settings(), source="registration",
+        sponsor_email="JANE.DOE+shop@gmail.com",
+    )  # fmt: skip
+    assert referrals.code_of(SPONSOR) is not None
+
+
+def test_R2_an_invitation_gives_the_sponsor_a_code_to_send(shop):
+    assert referrals.code_of(SPONSOR) is None
+    invite(shop, ["a@example.com"])
+    assert referrals.code_of(SPONSOR) in mail.outbox[0].body
 
 
 def test_R1_share_url_puts_the_code_into_the_storefront_url():
     values = settings(storefront_referral_url="https://shop.example/?ref={code}")
-    assert (
-        referrals.share_url(values, "AB23CD45") == "https://shop.example/?ref=AB23CD45"
-    )
+    assert referrals.share_url(values, "AB23CD45") == "https://shop.example/?ref=AB23CD45"
 
 
 def test_R1_no_storefront_url_means_no_url_and_no_share_links():
@@ -131,7 +166,7 @@ def test_R3_a_code_makes_the_customer_the_sponsors_friend(shop):
 
 
 def test_R3_codes_are_matched_ignoring_case_and_spaces(shop):
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     assert claim(shop, code=f"  {code.lower()} ").sponsor_id == SPONSOR
 
 
@@ -152,7 +187,7 @@ def test_R3_an_unknown_code_is_not_found(shop):
 def test_R3_a_friend_keeps_their_first_sponsor(shop):
     claim(shop)
     with pytest.raises(AlreadyExists):
-        claim(shop, code=referrals.code_for(OTHER))
+        claim(shop, code=referrals.create_code(OTHER))
     assert Referral.objects.get(friend_id=FRIEND).sponsor_id == SPONSOR
 
 
@@ -196,7 +231,9 @@ def test_R4_a_full_sponsor_refuses_the_next_friend(shop):
 
 
 def invite(shop, emails, now=None, **values):
-    return referrals.invite(Person(SPONSOR), emails, shop, settings(**values), now=now)
+    return referrals.invite(
+        Person(SPONSOR), emails, shop, DjangoMailer(), settings(**values), now=now
+    )
 
 
 def test_R2_invitations_are_mailed_with_the_code_url_and_shop_name(shop):
@@ -205,7 +242,7 @@ def test_R2_invitations_are_mailed_with_the_code_url_and_shop_name(shop):
         storefront_referral_url="https://shop.example/?ref={code}",
     )  # fmt: skip
     assert result.sent == ["a@example.com", "b@example.com"]
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
     message = mail.outbox[0]
     assert "Example Shop" in message.subject
@@ -279,10 +316,8 @@ def _order(order_id, **flags):
 
 
 def _state(shop):
-    page = list(referrals.friends_of(SPONSOR))
-    return referrals.friend_states(SPONSOR, page, shop.customer_order_ids([FRIEND]))[
-        FRIEND
-    ]
+    friend_ids = [referral.friend_id for referral in referrals.friends_of(SPONSOR)]
+    return referrals.friend_states(SPONSOR, friend_ids, shop.customer_order_ids([FRIEND]))[FRIEND]
 
 
 def test_R3_friend_states_follow_the_first_order(shop, program):
@@ -292,9 +327,7 @@ def test_R3_friend_states_follow_the_first_order(shop, program):
     shop.orders[FRIEND] = ["o-1"]
     sync_order(program, values, _order("o-1", fully_paid=True), now=at(0))
     assert _state(shop) == FriendState.ORDERED
-    sync_order(
-        program, values, _order("o-1", fully_paid=True, fulfilled=True), now=at(1)
-    )
+    sync_order(program, values, _order("o-1", fully_paid=True, fulfilled=True), now=at(1))
     assert _state(shop) == FriendState.REWARDED
     sync_order(program, values, _order("o-1", fully_paid=True, fulfilled=True,
                                        cancelled=True), now=at(2))  # fmt: skip

@@ -1,5 +1,6 @@
 """Membership tiers without Saleor: the default table, consumption, levels (T1-T3, L5)."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -28,6 +29,13 @@ def paid(order_id, net, *, customer=7, refunded="0", cancelled=False, verified=T
     )  # fmt: skip
 
 
+@pytest.fixture
+def program(program):
+    """The suite's program with the default table, as every program is created."""
+    tiers.create_default_tiers(program)
+    return program
+
+
 def level(program, member=7):
     row = MemberTier.objects.select_related("tier").get(program=program, member_id=member)
     return row.tier.name if row.tier else None, row.consumption
@@ -36,7 +44,7 @@ def level(program, member=7):
 # --- T1: the default table ---------------------------------------------------------
 
 
-def test_T1_default_table_is_created_on_first_use(program):
+def test_T1_a_new_program_gets_the_default_table(program):
     table = [
         (t.name, t.min_consumption, t.discount_percent, t.max_redeem_percent,
          t.earn_multiplier, t.for_unverified)
@@ -51,7 +59,19 @@ def test_T1_default_table_is_created_on_first_use(program):
         ("VIP-A", D(3000), D(4), None, D(1), False),
         ("Top-VIP", D(5000), D(5), None, D(1), False),
     ]
-    assert len(tiers.tiers_of(program)) == 7  # once
+    assert len(tiers.create_default_tiers(program)) == 7  # once
+
+
+def test_T1_a_program_keeps_its_own_table(program):
+    Tier.objects.filter(program=program).exclude(name="Regular").delete()
+    assert [t.name for t in tiers.create_default_tiers(program)] == ["Regular"]
+
+
+def test_T1_reading_the_tiers_creates_none(other_program):
+    assert tiers.tiers_of(other_program) == []
+    assert tiers.status(other_program, 7, SETTINGS).tier is None
+    assert tiers.tier_max_redeem_percent(other_program, 7) is None
+    assert not Tier.objects.filter(program=other_program).exists()
 
 
 @pytest.mark.parametrize(
@@ -65,9 +85,7 @@ def test_T1_level_is_the_highest_threshold_reached(program, spent, name):
 
 
 def test_T1_unverified_member_is_unverified_whatever_they_spent(program):
-    assert tiers.tier_for(tiers.tiers_of(program), D(6000), verified=False).name == (
-        "Unverified"
-    )
+    assert tiers.tier_for(tiers.tiers_of(program), D(6000), verified=False).name == ("Unverified")
 
 
 def test_T1_progress_names_the_next_tier_and_what_is_left(program):
@@ -143,9 +161,8 @@ def test_T3_set_based_recompute_levels_every_member_in_one_statement(
     for member, net in ((7, "250"), (8, "900"), (9, "20")):
         sync_order(program, SETTINGS, paid(f"o-{member}", net, customer=member), now=at(0))
     MemberTier.objects.all().delete()  # as before tiers existed
-    tiers.tiers_of(program)
 
-    with django_assert_num_queries(2):  # the table, then one statement
+    with django_assert_num_queries(1):  # one statement
         changed = tiers.recompute_program(program, SETTINGS, now=at(1))
 
     assert sorted(changed) == [7, 8, 9]
@@ -165,7 +182,6 @@ def test_T3_set_based_recompute_takes_the_platform_verified_flag(program):
 
 
 def test_L5_tier_multiplier_applies_to_the_next_paid_order(program):
-    tiers.tiers_of(program)
     vip_d = Tier.objects.get(program=program, name="VIP-D")
     vip_d.earn_multiplier = D(2)
     vip_d.save()
@@ -205,7 +221,6 @@ def test_T2_new_tier_relevels_members_at_once(program):
 
 
 def test_T2_tier_names_are_unique_per_channel(program):
-    tiers.tiers_of(program)
     with pytest.raises(AlreadyExists) as error:
         create_tier(program, TierInput(name="vip-d"), SETTINGS)
     assert error.value.field == "name"
@@ -229,7 +244,6 @@ def test_T2_invalid_tier_is_refused_naming_the_field(program, data, field):
 
 
 def test_T2_only_one_tier_for_unverified_members(program):
-    tiers.tiers_of(program)
     with pytest.raises(AlreadyExists) as error:
         create_tier(program, TierInput(name="Guests", for_unverified=True), SETTINGS)
     assert error.value.field == "forUnverified"
@@ -249,3 +263,21 @@ def test_T2_the_last_tier_cannot_be_deleted(program):
         delete_tier(tier.id, SETTINGS)
     with pytest.raises(Conflict):
         delete_tier(Tier.objects.get().id, SETTINGS)
+
+
+# --- Programs made before tiers came with them (migration 0008) -----------------------
+
+
+def test_T1_the_migration_gives_programs_without_tiers_the_default_table(program, other_program):
+    from django.apps import apps
+
+    migration = importlib.import_module("saleor_rewards.migrations.0009_default_tiers")
+    Tier.objects.filter(program=program, name="Top-VIP").delete()  # staff's own table
+
+    migration.create_default_tiers(apps, None)
+
+    defaults = [(t.name, t.min_consumption, t.discount_percent, t.for_unverified)
+                for t in tiers.DEFAULT_TIERS]  # fmt: skip
+    assert [(t.name, t.min_consumption, t.discount_percent, t.for_unverified)
+            for t in tiers.tiers_of(other_program)] == defaults  # fmt: skip
+    assert len(tiers.tiers_of(program)) == 6

@@ -6,12 +6,12 @@ import pytest
 from django.db import transaction
 
 from saleor_rewards import config
-from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import Kind, LotSource, balance, credit, open_account
 from saleor_rewards.ledger.errors import InsufficientBalance
 from saleor_rewards.programs.vouchers.models import VoucherConversion
 from saleor_rewards.programs.vouchers.services import convert_to_voucher
 
+from ..fakes import FakeVouchers
 from .helpers import T0, at
 from .test_ledger_concurrency import audit_is_clean, run_at_once
 
@@ -38,7 +38,7 @@ def converter(program, shop, points_, key=None):
 
 
 def test_S5_concurrent_requests_with_one_key_make_one_voucher(program, points):
-    shop = ProgramDirectory()
+    shop = FakeVouchers()
 
     results, errors = run_at_once(4, converter(program, shop, 300, key="req-1"))
 
@@ -49,7 +49,7 @@ def test_S5_concurrent_requests_with_one_key_make_one_voucher(program, points):
 
 
 def test_S5_concurrent_conversions_never_overspend(program, points):
-    shop = ProgramDirectory()
+    shop = FakeVouchers()
 
     results, errors = run_at_once(4, converter(program, shop, 400))
 

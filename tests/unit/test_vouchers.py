@@ -1,4 +1,4 @@
-"""SPEC S5 voucher codes in the domain, with the Saleor-free stand-in shop."""
+"""SPEC S5 voucher codes in the domain, with the in-memory ``FakeVouchers`` (tests/fakes.py)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from saleor_rewards import config
-from saleor_rewards.graphql.context import ProgramDirectory
 from saleor_rewards.ledger import (
     EntryType,
     Kind,
@@ -31,6 +30,7 @@ from saleor_rewards.programs.vouchers.services import (
     new_code,
 )
 
+from ..fakes import FakeVouchers
 from .helpers import T0, at, ledger_snapshot, settle
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def settings_with(**values):
 
 @pytest.fixture
 def shop():
-    return ProgramDirectory()
+    return FakeVouchers()
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_S5_inexact_money_is_refused_before_anything_is_written(program, shop, p
     assert available(points) == 1500 and shop.vouchers == []
 
 
-class BrokenShop(ProgramDirectory):
+class BrokenShop(FakeVouchers):
     def create_voucher(self, voucher):
         raise RuntimeError("the shop's database refused the voucher")
 

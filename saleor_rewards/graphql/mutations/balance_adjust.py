@@ -39,7 +39,7 @@ class RewardsBalanceAdjust(RewardsMutation):
         context.requestor.require_perm(MANAGE_USERS)
         member_id = decode_int_id(user_id, "User", field="userId")
         program = context.program(channel)
-        if not context.directory.member_exists(member_id):
+        if not context.shop.channels.member_exists(member_id):
             raise NotFound(f"User {user_id} does not exist.", field="userId")
         if expires_in_days is None:
             expires_in_days = context.settings_for(program)["expiry_days_adjustment"]

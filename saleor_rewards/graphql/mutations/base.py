@@ -21,6 +21,9 @@ class RewardsMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, **data):
+        # The payload reads what the mutation wrote, never what a loader cached
+        # before (a request may carry several mutations).
+        info.context.dataloaders.clear()
         try:
             with transaction.atomic():
                 payload = cls.perform(root, info, **data)

@@ -11,7 +11,7 @@ def own_checkout(context, checkout_id: str):
     """(member id, the checkout's facts) for a signed-in customer's Saleor checkout id."""
     user_id = context.requestor.require_user()
     token = decode_id(checkout_id, "Checkout", field="checkoutId")
-    checkout = context.directory.checkout(token)
+    checkout = context.shop.checkouts.checkout(token)
     if checkout is None:
         raise NotFound("There is no such checkout.", field="checkoutId")
     return user_id, checkout
@@ -40,6 +40,6 @@ class RewardsCheckoutRedeem(RewardsMutation):
         program = context.program(checkout.channel_slug)
         applied = redemption.redeem(
             program, context.settings_for(program), checkout, user_id,
-            cards=context.directory, points=points, cash=cash_amount,
+            cards=context.shop.gift_cards, points=points, cash=cash_amount,
         )  # fmt: skip
         return {"redemption": applied}

@@ -19,5 +19,5 @@ class RewardsCheckoutRedeemRemove(RewardsMutation):
     def perform(cls, root, info, *, checkout_id):
         context = info.context
         user_id, checkout = own_checkout(context, checkout_id)
-        removed = redemption.remove(checkout, user_id, cards=context.directory)
+        removed = redemption.remove(checkout, user_id, cards=context.shop.gift_cards)
         return {"redemption": removed}

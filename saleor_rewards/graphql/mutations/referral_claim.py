@@ -21,9 +21,7 @@ class RewardsReferralClaim(RewardsMutation):
 
     class Arguments:
         channel = graphene.String(required=True, description="Channel slug.")
-        code = graphene.String(
-            required=True, description="The sponsor's referral code."
-        )
+        code = graphene.String(required=True, description="The sponsor's referral code.")
 
     sponsor = graphene.Field(RewardsSponsorship)
 
@@ -32,7 +30,7 @@ class RewardsReferralClaim(RewardsMutation):
         context = info.context
         friend = referrals.Person(context.requestor.require_user())
         referral = referrals.attribute(
-            friend, context.directory, referral_settings(context, channel),
+            friend, context.shop.customers, referral_settings(context, channel),
             source=ReferralSource.CLAIM, code=code,
         )  # fmt: skip
         return {"sponsor": referral}

@@ -27,8 +27,9 @@ class RewardsReferralInvite(RewardsMutation):
     def perform(cls, root, info, *, channel, emails):
         context = info.context
         sponsor = referrals.Person(context.requestor.require_user())
+        shop = context.shop
         result = referrals.invite(
-            sponsor, emails, context.directory, referral_settings(context, channel)
+            sponsor, emails, shop.customers, shop.mailer, referral_settings(context, channel)
         )
         return {
             "sent": len(result.sent),

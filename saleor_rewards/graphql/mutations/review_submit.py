@@ -25,7 +25,7 @@ class RewardsReviewSubmit(RewardsMutation):
         context = info.context
         user_id = context.requestor.require_user()
         line_id = decode_id(order_line_id, "OrderLine", field="orderLineId")
-        line = context.directory.order_line(line_id)
+        line = context.shop.order_lines.order_line(line_id)
         if line is None:
             raise NotFound("Order line not found among your orders.", field="orderLineId")
         program = context.program(line.channel_slug)

@@ -24,5 +24,5 @@ class RewardsTierCreate(RewardsMutation):
             program, tier_input(input), context.settings_for(program),
             actor=context.requestor.actor(),
         )  # fmt: skip
-        context.directory.tiers_changed(program)
+        context.shop.tier_discounts.tiers_changed(program)
         return {"tier": tier}

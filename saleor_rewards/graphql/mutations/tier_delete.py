@@ -22,5 +22,5 @@ class RewardsTierDelete(RewardsMutation):
         tier = existing_tier(id)
         settings = context.settings_for(tier.program)
         tier = delete_tier(tier.id, settings, actor=context.requestor.actor())
-        context.directory.tiers_changed(tier.program)
+        context.shop.tier_discounts.tiers_changed(tier.program)
         return {"tier": tier}

@@ -37,7 +37,7 @@ class RewardsVoucherCreate(RewardsMutation):
         member_id = context.requestor.require_user()
         program = context.program(channel)
         conversion = vouchers.convert_to_voucher(
-            program, member_id, points, context.directory, context.settings_for(program),
+            program, member_id, points, context.shop.vouchers, context.settings_for(program),
             idempotency_key=idempotency_key, actor=context.requestor.actor(),
         )  # fmt: skip
         return {

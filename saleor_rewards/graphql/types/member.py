@@ -3,11 +3,12 @@
 import graphene
 from graphql_relay import to_global_id
 
-from ...ledger import Kind, balance, expiring_soon, history
+from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
 from ...programs.channel.members import Member
 from ...programs.reviews.models import Review
 from .money import RewardsMoney
+from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
@@ -31,6 +32,12 @@ class RewardsExpiringPoints(graphene.ObjectType):
     expires_at = graphene.DateTime(required=True)
 
 
+def member_balance(info, member: Member, kind: str):
+    """A promise of the member's ``Balance`` of ``kind``, read once per request."""
+    key = (member.program.id, member.member_id, kind, member.now)
+    return Balances(info.context).load(key)
+
+
 class RewardsPoints(graphene.ObjectType):
     available = graphene.Int(required=True, description="Spendable now.")
     pending = graphene.Int(required=True, description="Earned, not spendable yet.")
@@ -43,26 +50,24 @@ class RewardsPoints(graphene.ObjectType):
 
     @staticmethod
     def resolve_expiring_soon(root: Member, info):
-        lots = expiring_soon(
-            root.account(Kind.POINTS), days=EXPIRING_SOON_DAYS, now=root.at
-        )
-        return [RewardsExpiringPoints(points=int(p), expires_at=at) for p, at in lots]
+        def lots(accounts):
+            soon = expiring_soon(accounts.get(Kind.POINTS), days=EXPIRING_SOON_DAYS, now=root.at)
+            return [RewardsExpiringPoints(points=int(p), expires_at=at) for p, at in soon]
 
-    @staticmethod
-    def _balance(root: Member):
-        return balance(root.account(Kind.POINTS), now=root.at)
+        key = (root.program.id, root.member_id)
+        return AccountsByMember(info.context).load(key).then(lots)
 
     @staticmethod
     def resolve_available(root: Member, info):
-        return int(RewardsPoints._balance(root).available)
+        return member_balance(info, root, Kind.POINTS).then(lambda b: int(b.available))
 
     @staticmethod
     def resolve_pending(root: Member, info):
-        return int(RewardsPoints._balance(root).pending)
+        return member_balance(info, root, Kind.POINTS).then(lambda b: int(b.pending))
 
     @staticmethod
     def resolve_held(root: Member, info):
-        return int(RewardsPoints._balance(root).held)
+        return member_balance(info, root, Kind.POINTS).then(lambda b: int(b.held))
 
 
 class RewardsCash(graphene.ObjectType):
@@ -71,21 +76,22 @@ class RewardsCash(graphene.ObjectType):
     held = graphene.Field(RewardsMoney, required=True)
 
     @staticmethod
-    def _money(root: Member, bucket: str) -> RewardsMoney:
-        amount = getattr(balance(root.account(Kind.CASH), now=root.at), bucket)
-        return RewardsMoney(amount=amount, currency=root.program.currency)
+    def _money(root: Member, info, bucket: str):
+        return member_balance(info, root, Kind.CASH).then(
+            lambda b: RewardsMoney(amount=getattr(b, bucket), currency=root.program.currency)
+        )
 
     @staticmethod
     def resolve_available(root, info):
-        return RewardsCash._money(root, "available")
+        return RewardsCash._money(root, info, "available")
 
     @staticmethod
     def resolve_pending(root, info):
-        return RewardsCash._money(root, "pending")
+        return RewardsCash._money(root, info, "pending")
 
     @staticmethod
     def resolve_held(root, info):
-        return RewardsCash._money(root, "held")
+        return RewardsCash._money(root, info, "held")
 
 
 class RewardsReference(graphene.ObjectType):
@@ -114,9 +120,7 @@ class RewardsLedgerEntry(graphene.ObjectType):
     unrecovered = graphene.Float(
         required=True, description="Part of a take-back the balance could not cover."
     )
-    expired = graphene.Float(
-        required=True, description="Part of a return whose lots had expired."
-    )
+    expired = graphene.Float(required=True, description="Part of a return whose lots had expired.")
     expires_at = graphene.DateTime(description="Expiry of the points this credited.")
     reason = graphene.String(required=True)
     reference = graphene.Field(RewardsReference)

@@ -7,6 +7,7 @@ from ...programs.referrals import services as referrals
 from ...programs.referrals.emails import mask_email
 from ...programs.channel.members import Member
 from ...programs.referrals.services import FriendState, ShareNetwork
+from ..dataloaders import FriendStates, MemberEmails, ReferralCodes
 from ..pagination import CountableConnection, connection_from_queryset
 
 RewardsShareNetwork = graphene.Enum(
@@ -19,9 +20,7 @@ RewardsReferralFriendState = graphene.Enum(
 
 class RewardsShareLink(graphene.ObjectType):
     network = graphene.Field(RewardsShareNetwork, required=True)
-    url = graphene.String(
-        required=True, description="Opens the network's share dialog."
-    )
+    url = graphene.String(required=True, description="Opens the network's share dialog.")
 
 
 class RewardsReferralFriend(graphene.ObjectType):
@@ -38,7 +37,7 @@ class RewardsReferralFriend(graphene.ObjectType):
 
     @staticmethod
     def resolve_email(root, info):
-        return mask_email(root.friend_email)
+        return MemberEmails(info.context).load(root.friend_id).then(mask_email)
 
     @staticmethod
     def resolve_joined_at(root, info):
@@ -46,7 +45,7 @@ class RewardsReferralFriend(graphene.ObjectType):
 
     @staticmethod
     def resolve_state(root, info):
-        return root.friend_state
+        return FriendStates(info.context).load((root.sponsor_id, root.friend_id))
 
 
 class RewardsReferralFriendConnection(CountableConnection):
@@ -62,7 +61,9 @@ class RewardsSponsorship(graphene.ObjectType):
 
     @staticmethod
     def resolve_code(root, info):
-        return referrals.code_for(root.sponsor_id)
+        # The sponsor has a code: claiming names it, and naming a sponsor by e-mail
+        # creates it (``referrals.attribute``).
+        return ReferralCodes(info.context).load(root.sponsor_id)
 
     @staticmethod
     def resolve_joined_at(root, info):
@@ -71,16 +72,17 @@ class RewardsSponsorship(graphene.ObjectType):
 
 class RewardsReferral(graphene.ObjectType):
     code = graphene.String(
-        required=True, description="The member's referral code (R1)."
+        description="The member's referral code (R1); null until it is created: at "
+        "registration, when the plugin is switched on, or by the member's first "
+        "invitation."
     )
     url = graphene.String(
-        description="Share URL; null until the shop sets storefront_referral_url."
+        description="Share URL; null until the shop sets storefront_referral_url "
+        "(or while the member has no code)."
     )
     share_links = graphene.List(graphene.NonNull(RewardsShareLink), required=True)
     friends_count = graphene.Int(required=True)
-    friends_limit = graphene.Int(
-        required=True, description="referral_max_friends (R4)."
-    )
+    friends_limit = graphene.Int(required=True, description="referral_max_friends (R4).")
     friends = graphene.Field(
         RewardsReferralFriendConnection,
         required=True,
@@ -94,21 +96,25 @@ class RewardsReferral(graphene.ObjectType):
 
     @staticmethod
     def resolve_code(root: Member, info):
-        return referrals.code_for(root.member_id)
+        return ReferralCodes(info.context).load(root.member_id)
 
     @staticmethod
     def resolve_url(root: Member, info):
         settings = info.context.settings_for(root.program)
-        return referrals.share_url(settings, referrals.code_for(root.member_id))
+        return RewardsReferral.resolve_code(root, info).then(
+            lambda code: referrals.share_url(settings, code) if code else None
+        )
 
     @staticmethod
     def resolve_share_links(root: Member, info):
-        url = RewardsReferral.resolve_url(root, info)
-        shop_name = info.context.directory.shop_name() if url else ""
-        return [
-            RewardsShareLink(network=network, url=link)
-            for network, link in referrals.share_links(url, shop_name)
-        ]
+        def links(url):
+            shop_name = info.context.shop.customers.shop_name() if url else ""
+            return [
+                RewardsShareLink(network=network, url=link)
+                for network, link in referrals.share_links(url, shop_name)
+            ]
+
+        return RewardsReferral.resolve_url(root, info).then(links)
 
     @staticmethod
     def resolve_friends_count(root: Member, info):
@@ -124,18 +130,8 @@ class RewardsReferral(graphene.ObjectType):
 
     @staticmethod
     def resolve_friends(root: Member, info, first=None, after=None):
-        connection = connection_from_queryset(
+        # Each friend's e-mail and state come from loaders: one batch per page.
+        return connection_from_queryset(
             RewardsReferralFriendConnection, referrals.friends_of(root.member_id),
             first=first, after=after,
         )  # fmt: skip
-        page = [edge.node for edge in connection.edges]
-        friend_ids = [referral.friend_id for referral in page]
-        directory = info.context.directory
-        emails = directory.member_emails(friend_ids)
-        states = referrals.friend_states(
-            root.member_id, page, directory.customer_order_ids(friend_ids)
-        )
-        for referral in page:
-            referral.friend_email = emails.get(referral.friend_id, "")
-            referral.friend_state = states[referral.friend_id]
-        return connection

@@ -9,6 +9,7 @@ from ...programs.channel.members import Member
 from ...programs.tiers.editing import TierInput
 from ...programs.tiers.models import Tier
 
+from ..dataloaders import TierMemberCounts
 from .money import RewardsMoney
 
 TIER_TYPE = "RewardsTier"
@@ -68,9 +69,7 @@ class RewardsTier(graphene.ObjectType):
 
     @staticmethod
     def resolve_members_count(root: Tier, info):
-        from ...programs.tiers.models import MemberTier
-
-        return MemberTier.objects.filter(tier_id=root.id).count()
+        return TierMemberCounts(info.context).load(root.id)
 
 
 class RewardsTierProgress(graphene.ObjectType):
@@ -128,7 +127,7 @@ def member_tier_status(member: Member, info) -> tiers.TierStatus:
     context = info.context
     return tiers.status(
         member.program, member.member_id, context.settings_for(member.program),
-        verified=context.directory.member_verified(member.member_id), now=member.at,
+        verified=context.shop.channels.member_verified(member.member_id), now=member.at,
     )  # fmt: skip
 
 
@@ -136,9 +135,7 @@ class RewardsTierInput(graphene.InputObjectType):
     name = graphene.String()
     min_consumption = graphene.Decimal(description="In the channel's currency; >= 0.")
     discount_percent = graphene.Decimal(description="0-100.")
-    max_redeem_percent = graphene.Decimal(
-        description="0-100; see followProgramMaxRedeem."
-    )
+    max_redeem_percent = graphene.Decimal(description="0-100; see followProgramMaxRedeem.")
     follow_program_max_redeem = graphene.Boolean(
         description="Use the program's max_redeem_percent (clears maxRedeemPercent)."
     )

@@ -7,17 +7,16 @@ lots first); a removed, replaced or abandoned redemption releases it. Cancelled
 orders give everything back, refunds the refunded share — to the lots the points
 came from, with lots that expired meanwhile shown as expired (the ledger's
 ``return_debit``). The shop side (checkouts, gift cards) comes in through
-``CheckoutFacts`` and a ``GiftCards`` object, so nothing here imports Saleor.
+``CheckoutFacts`` and a ``GiftCards`` port (``ports.py``), so nothing here imports
+Saleor.
 
 Locks (``programs/locks.py``): the checkout's lock, then the shop's checkout and
 gift card rows (``GiftCards.lock_gift_card``), then the redemption row, then the
 member's account(s).
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,39 +37,10 @@ from ..loyalty.earning import OrderSnapshot, refunded_basis
 from ...money import money_for_points
 from .amounts import ZERO, cash_amount, redeem_cap, units_to_return, units_used
 from .models import Redemption, RedemptionStatus
+from .ports import CheckoutFacts, GiftCards
 from ..tiers.services import tier_max_redeem_percent
 
 ONE = Decimal(1)
-
-
-@dataclass(frozen=True)
-class CheckoutFacts:
-    """What the shop says about a checkout now."""
-
-    token: str
-    owner_id: int | None  # the signed-in customer who owns it; None for a guest
-    channel_slug: str
-    currency: str
-    product_subtotal: Decimal  # product lines after discounts, net of tax, no shipping
-
-
-class GiftCards(Protocol):
-    """The shop's gift cards, as redemptions use them."""
-
-    def issue_gift_card(self, checkout: CheckoutFacts, member_id: int,
-                        amount: Decimal, currency: str) -> tuple[int, str]:  # fmt: skip
-        """A card of ``amount`` restricted to the member, attached to the checkout;
-        returns (card id, code)."""
-        ...
-
-    def withdraw_gift_card(self, card_id: int, checkout_token: str) -> None:
-        """Empty and deactivate the card and detach it from the checkout, if there."""
-        ...
-
-    def lock_gift_card(self, card_id: int | None, checkout_token: str) -> None:
-        """Lock the shop's checkout (while it exists), then the card, if any, until
-        the transaction ends (2 and 3 of the order in ``programs/locks.py``)."""
-        ...
 
 
 def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:

@@ -16,7 +16,6 @@ waits on that index and is refused.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 from urllib.parse import quote, urlencode
 
 from django.db import IntegrityError, transaction
@@ -29,6 +28,7 @@ from .. import locks
 from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from ..loyalty.models import AwardKind, OrderAward
 from .models import Referral, ReferralCode, ReferralInvite
+from .ports import Mailer, ReferralShop
 
 # R1: codes people read aloud and type (the house alphabet: no 0/O, 1/I). 32**8
 # codes, so a collision (retried) is rare until millions of members.
@@ -69,22 +69,6 @@ class FriendState:
     CHOICES = [(s, s.title()) for s in (REGISTERED, ORDERED, REWARDED, CANCELLED)]
 
 
-class ReferralShop(Protocol):
-    """What the referral program asks the shop platform (the adapter's directory)."""
-
-    def member_emails(self, user_ids) -> dict[int, str]: ...
-
-    def member_by_email(self, email: str) -> int | None: ...
-
-    def has_paid_order(self, user_id: int) -> bool: ...
-
-    def customer_order_ids(self, user_ids) -> dict[int, list[str]]: ...
-
-    def shop_name(self) -> str: ...
-
-    def send_invite(self, to: str, subject: str, body: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class Person:
     member_id: int
@@ -98,11 +82,21 @@ def _new_code() -> str:
     return money.new_code(CODE_LENGTH)
 
 
-def code_for(member_id: int) -> str:
-    """The member's referral code, created on first use."""
-    existing = ReferralCode.objects.filter(member_id=member_id).first()
+def code_of(member_id: int) -> str | None:
+    """The member's referral code; None until it is created. A read: it writes nothing."""
+    return ReferralCode.objects.filter(member_id=member_id).values_list("code", flat=True).first()
+
+
+def create_code(member_id: int) -> str:
+    """The member's referral code, created if they have none yet (R1).
+
+    Called when the shop creates the customer, when the plugin is switched on (for
+    customers who registered before) and by the writes that need the code (an
+    invitation, a sponsor named by e-mail); reads never create one.
+    """
+    existing = code_of(member_id)
     if existing is not None:
-        return existing.code
+        return existing
     for _ in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -110,14 +104,42 @@ def code_for(member_id: int) -> str:
         except IntegrityError:
             # Either the code is taken (try another) or a concurrent request just
             # gave this member a code (use it).
-            existing = ReferralCode.objects.filter(member_id=member_id).first()
+            existing = code_of(member_id)
             if existing is not None:
-                return existing.code
+                return existing
     raise RuntimeError(f"No free referral code after {CODE_ATTEMPTS} attempts.")
 
 
+def create_missing_codes(member_ids, batch_size: int = 1000) -> int:
+    """Codes for every member in ``member_ids`` who has none (R1); how many were made.
+
+    One insert per batch; a batch whose random codes collide with existing ones
+    (rare, ``ignore_conflicts``) leaves those members to ``create_code``.
+    """
+    member_ids = list(member_ids)
+    created = 0
+    for start in range(0, len(member_ids), batch_size):
+        batch = member_ids[start : start + batch_size]
+        have = set(
+            ReferralCode.objects.filter(member_id__in=batch).values_list("member_id", flat=True)
+        )
+        missing = [member_id for member_id in batch if member_id not in have]
+        ReferralCode.objects.bulk_create(
+            [ReferralCode(member_id=member_id, code=_new_code()) for member_id in missing],
+            ignore_conflicts=True,
+        )
+        made = set(
+            ReferralCode.objects.filter(member_id__in=missing).values_list("member_id", flat=True)
+        )
+        for member_id in missing:
+            if member_id not in made:
+                create_code(member_id)
+        created += len(missing)
+    return created
+
+
 def _locked_code(member_id: int) -> ReferralCode:
-    code_for(member_id)
+    create_code(member_id)
     return locks.referral_codes().get(member_id=member_id)
 
 
@@ -232,9 +254,9 @@ def friends_of(sponsor_id: int):
     return Referral.objects.filter(sponsor_id=sponsor_id).order_by("-id")
 
 
-def friend_states(sponsor_id: int, referrals, order_ids: dict[int, list[str]]) -> dict:
+def friend_states(sponsor_id: int, friend_ids, order_ids: dict[int, list[str]]) -> dict:
     """friend id -> FriendState, from the sponsor's referral awards on each friend's
-    orders (``order_ids``: friend id -> their order ids)."""
+    orders (``order_ids``: friend id -> their order ids). One query for all."""
     wanted = {oid for rows in order_ids.values() for oid in rows}
     awards: dict[str, list] = {}
     for award in OrderAward.objects.filter(
@@ -242,18 +264,18 @@ def friend_states(sponsor_id: int, referrals, order_ids: dict[int, list[str]]) -
     ).select_related("lot"):
         awards.setdefault(award.order_id, []).append(award)
     states = {}
-    for referral in referrals:
-        mine = [a for oid in order_ids.get(referral.friend_id, ()) for a in awards.get(oid, ())]
+    for friend_id in friend_ids:
+        mine = [a for oid in order_ids.get(friend_id, ()) for a in awards.get(oid, ())]
         standing = [a for a in mine if not a.reversed]
         if standing:
             rewarded = any(
                 a.lot is not None and a.lot.status != LotStatus.PENDING for a in standing
             )
-            states[referral.friend_id] = FriendState.REWARDED if rewarded else FriendState.ORDERED
+            states[friend_id] = FriendState.REWARDED if rewarded else FriendState.ORDERED
         elif mine:
-            states[referral.friend_id] = FriendState.CANCELLED
+            states[friend_id] = FriendState.CANCELLED
         else:
-            states[referral.friend_id] = FriendState.REGISTERED
+            states[friend_id] = FriendState.REGISTERED
     return states
 
 
@@ -289,8 +311,8 @@ def invite_message(shop_name: str, code: str, url: str | None) -> tuple[str, str
     return subject, body
 
 
-def invite(sponsor: Person, emails: list[str], shop: ReferralShop, settings: dict,
-           now: datetime | None = None) -> InviteResult:  # fmt: skip
+def invite(sponsor: Person, emails: list[str], shop: ReferralShop, mailer: Mailer,
+           settings: dict, now: datetime | None = None) -> InviteResult:  # fmt: skip
     """Send invitations to ``emails`` (R2): valid, deduplicated, rate-limited.
 
     Skipped, and reported: repeats in the request, the sponsor's own mailbox,
@@ -331,6 +353,6 @@ def invite(sponsor: Person, emails: list[str], shop: ReferralShop, settings: dic
         )
         subject, body = invite_message(shop.shop_name(), code, share_url(settings, code))
         for address in fresh.values():
-            shop.send_invite(address, subject, body)
+            mailer.send_invite(address, subject, body)
             result.sent.append(address)
     return result

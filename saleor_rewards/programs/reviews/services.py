@@ -11,7 +11,6 @@ event (P4) in the same transaction.
 Lock order: the review row, then (through the ledger) the member's account.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from .. import locks
 from ..loyalty.daily_cap import credit_activity
 from ..channel.members import Member
 from .models import Review, ReviewStatus
+from .ports import OrderLineInfo
 
 MAX_TEXT_CHARS = 5000
 MAX_PHOTOS = 10
@@ -42,18 +42,6 @@ class ReviewAction:
     APPROVE = "approve"
     REJECT = "reject"
     CHOICES = [(APPROVE, "Approve"), (REJECT, "Reject")]
-
-
-@dataclass(frozen=True)
-class OrderLineInfo:
-    """What the shop platform says about an order line, for a review."""
-
-    line_id: str
-    order_id: str
-    owner_id: int | None  # the customer who placed the order
-    channel_slug: str
-    product_id: str = ""
-    fulfilled: bool = False  # some of it shipped, or the order is fulfilled
 
 
 def review_points(text: str, photo_count: int, settings: dict) -> int:

@@ -129,7 +129,6 @@ def create_tier(program: Program, data: TierInput, settings: dict,
     if data.name is None:
         raise InvalidInput("Name is required.", field="name")
     now = now or timezone.now()
-    tiers.tiers_of(program)  # the defaults first, so a new tier joins them
     tier = Tier(program=program)
     _apply(tier, data)
     with transaction.atomic():

@@ -45,25 +45,29 @@ DEFAULT_TIERS = (
 
 
 def tiers_of(program: Program) -> list[Tier]:
-    """The program's levels, the default table (T1) created on first use.
+    """The program's levels (lowest first); a read. Every program gets the default
+    table when it is created (``create_default_tiers``), and keeps at least one tier
+    (deleting the last is refused)."""
+    return list(Tier.objects.filter(program=program).select_related("program"))
 
-    Defaults follow the program's ``max_redeem_percent`` (NULL) and earn 1.0x. A
-    program keeps at least one tier (deleting the last is refused), so an empty
-    table only ever means "never used".
+
+def create_default_tiers(program: Program) -> list[Tier]:
+    """Give a new program the default table (T1); a program with tiers keeps its own.
+
+    Defaults follow the program's ``max_redeem_percent`` (NULL) and earn 1.0x.
+    Idempotent, also when two callers create the same program at once.
     """
-    tiers = list(Tier.objects.filter(program=program))
-    if tiers:
-        return tiers
-    Tier.objects.bulk_create(
-        [
-            Tier(program=program, name=t.name, min_consumption=t.min_consumption,
-                 discount_percent=t.discount_percent, for_unverified=t.for_unverified,
-                 position=position)
-            for position, t in enumerate(DEFAULT_TIERS)
-        ],
-        ignore_conflicts=True,  # a concurrent first use created them already
-    )  # fmt: skip
-    return list(Tier.objects.filter(program=program))
+    if not Tier.objects.filter(program=program).exists():
+        Tier.objects.bulk_create(
+            [
+                Tier(program=program, name=t.name, min_consumption=t.min_consumption,
+                     discount_percent=t.discount_percent, for_unverified=t.for_unverified,
+                     position=position)
+                for position, t in enumerate(DEFAULT_TIERS)
+            ],
+            ignore_conflicts=True,  # a concurrent creation made them already
+        )  # fmt: skip
+    return tiers_of(program)
 
 
 def tier_for(tiers, consumption: Decimal, verified: bool = True) -> Tier | None:
@@ -219,7 +223,6 @@ def recompute_program(program: Program, settings: dict, now: datetime | None = N
     Returns the members whose row changed (level, consumption or verification).
     """
     now = now or timezone.now()
-    tiers_of(program)
     statement = _RECOMPUTE.replace("{verified}", verified_sql or "NULL::boolean")
     with connection.cursor() as cursor:
         cursor.execute(

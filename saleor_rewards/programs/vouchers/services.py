@@ -3,14 +3,12 @@
 The member's points are debited (REDEEM, soonest-expiring first) and the shop
 creates a voucher code worth exactly that much money, in one database transaction:
 if the shop cannot create the voucher, nothing is debited. The shop itself is
-behind ``VoucherShop`` (the Saleor adapter's directory); nothing here knows Saleor.
+behind the ``VoucherIssuer`` port (``ports.py``); nothing here knows Saleor.
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,30 +18,11 @@ from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, 
 from ...ledger.errors import Conflict, ProgramDisabled
 from ...ledger.models import Program
 from .models import VoucherConversion
+from .ports import NewVoucher, VoucherIssuer
 
 CODE_PREFIX = "RW-"
 # 20 characters of the house alphabet: 100 bits, so a code cannot be guessed.
 _CODE_LENGTH = 20
-
-
-@dataclass(frozen=True)
-class NewVoucher:
-    """What the shop is asked to create: a fixed discount on one order."""
-
-    conversion_id: str
-    code: str
-    channel_slug: str
-    amount: Decimal
-    currency: str
-    valid_until: datetime
-    member_id: int
-    points: int
-
-
-class VoucherShop(Protocol):
-    def create_voucher(self, voucher: NewVoucher) -> str:
-        """Create the voucher code in the shop; its id there. Raises on failure."""
-        ...
 
 
 def new_code() -> str:
@@ -51,13 +30,10 @@ def new_code() -> str:
 
 
 def _earlier(account, key: str, points: int) -> VoucherConversion | None:
-    conversion = VoucherConversion.objects.filter(
-        account=account, idempotency_key=key
-    ).first()
+    conversion = VoucherConversion.objects.filter(account=account, idempotency_key=key).first()
     if conversion is not None and conversion.points != points:
         raise Conflict(
-            f"This idempotency key already converted {conversion.points} points, "
-            f"not {points}.",
+            f"This idempotency key already converted {conversion.points} points, not {points}.",
             field="idempotencyKey",
         )
     return conversion
@@ -67,7 +43,7 @@ def convert_to_voucher(
     program: Program,
     member_id: int,
     points,
-    shop: VoucherShop,
+    shop: VoucherIssuer,
     settings: dict,
     *,
     idempotency_key: str | None = None,

@@ -1,19 +1,21 @@
-"""Saleor's channels: each has one rewards program, in the channel's currency."""
+"""Saleor's channels and customers as the ``Channels`` port (programs/channel/ports.py).
 
-from saleor.channel.models import Channel
+A read: a channel's program is created with the channel (``use_cases/programs.py``),
+never here.
+"""
+
+from saleor.account.models import User
 
 from ...ledger.models import Program
 
 
-def program_for_channel(channel_slug: str) -> Program | None:
-    """The channel's program, created on first use with the channel's currency."""
-    program = Program.objects.filter(channel_slug=channel_slug).first()
-    if program is not None:
-        return program
-    channel = Channel.objects.filter(slug=channel_slug).first()
-    if channel is None:
-        return None
-    program, _ = Program.objects.get_or_create(
-        channel_slug=channel.slug, defaults={"currency": channel.currency_code}
-    )
-    return program
+def program(channel_slug: str) -> Program | None:
+    return Program.objects.filter(channel_slug=channel_slug).first()
+
+
+def member_exists(user_id: int) -> bool:
+    return User.objects.filter(id=user_id).exists()
+
+
+def member_verified(user_id: int) -> bool:
+    return User.objects.filter(id=user_id, is_confirmed=True).exists()

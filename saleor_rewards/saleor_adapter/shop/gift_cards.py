@@ -1,4 +1,6 @@
-"""Saleor gift cards that carry redeemed points into a checkout (S1-S4).
+"""Saleor gift cards that carry redeemed points into a checkout (S1-S4): the
+``GiftCards`` port (``issue_gift_card``, ``withdraw_gift_card``) and what the order
+sync and the audit need of them.
 
 Facts from Saleor 3.23.28 this relies on:
 - ``GiftCard.assigned_to`` restricts a card to one customer: Saleor refuses it for
@@ -34,7 +36,7 @@ from saleor.plugins.manager import get_plugins_manager
 from ... import money
 from ...ledger import HoldStatus
 from ...ledger.models import Hold
-from ...programs.redemption.services import CheckoutFacts
+from ...programs.redemption.ports import CheckoutFacts
 from ...programs.redemption.models import Redemption, RedemptionStatus
 from . import locks
 
@@ -165,3 +167,8 @@ def redemption_disagreements(redemptions=None) -> list[str]:
         if card.assigned_to_id != r.member_id:
             problems.append(f"{where}: card is not restricted to member {r.member_id}")
     return problems
+
+
+def lock_gift_card(card_id: int | None, checkout_token: str) -> None:
+    """The redemption's shop rows, in the fixed order: checkout, then card."""
+    locks.checkout_and_gift_card(checkout_token, card_id)

@@ -40,8 +40,8 @@ from ...ledger.models import Program
 from ...programs import locks
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
+from . import channels
 from . import locks as shop_locks
-from .channels import program_for_channel
 from ..settings import program_settings
 
 METADATA_KEY = "saleor_rewards.tier"
@@ -214,7 +214,9 @@ def apply_to_checkout(token) -> str:
             return "removed" if removed else "none"
         if checkout.voucher_code and not removed and owner is None:
             return "own-code"
-        program = program_for_channel(checkout.channel.slug)
+        program = channels.program(checkout.channel.slug)
+        if program is None:
+            return "removed" if removed else "none"
         settings = program_settings(program)
         row = tiers.member_tier(program, user.pk)
         if row is None or row.verified != user.is_confirmed:

@@ -1,4 +1,4 @@
-"""S5 voucher codes as Saleor 3.23 vouchers.
+"""S5 voucher codes as Saleor 3.23 vouchers: the ``VoucherIssuer`` port.
 
 What Saleor 3.23 offers, and what a points voucher uses (saleor/discount/models.py,
 saleor/discount/utils/voucher.py):
@@ -24,7 +24,7 @@ from saleor.channel.models import Channel
 from saleor.discount import DiscountValueType, VoucherType
 from saleor.discount.models import Voucher, VoucherChannelListing, VoucherCode
 
-from ...programs.vouchers.services import NewVoucher
+from ...programs.vouchers.ports import NewVoucher
 
 METADATA_KEY = "saleor_rewards.voucher_conversion"
 

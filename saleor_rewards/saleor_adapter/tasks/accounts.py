@@ -14,7 +14,7 @@ from saleor.channel.models import Channel
 from saleor.core.db.connection import allow_writer
 
 from ...programs.loyalty.bonus import award_email_verified
-from ..shop.directory import SaleorDirectory
+from ..shop import channels
 from ..settings import program_settings
 
 logger = logging.getLogger(__name__)
@@ -37,11 +37,12 @@ def award_email_verified_task(user_id: int) -> dict[str, int]:
         user = User.objects.filter(pk=user_id, is_active=True).first()
         if user is None or not user.is_confirmed:
             return awarded
-        directory = SaleorDirectory()
         now = timezone.now()
         slugs = Channel.objects.filter(is_active=True).order_by("pk")
         for slug in slugs.values_list("slug", flat=True):
-            program = directory.program(slug)
+            program = channels.program(slug)
+            if program is None:
+                continue  # a channel without a program (see rewards_create_programs)
             awarded[slug] = award_email_verified(
                 program, user.pk, program_settings(program), now=now
             )
@@ -53,6 +54,4 @@ def enqueue_email_verified_bonus(user_id: int) -> None:
     try:
         award_email_verified_task.delay(user_id)
     except Exception:  # noqa: BLE001 - any broker error must stay out of Saleor
-        logger.exception(
-            "saleor-rewards could not queue the e-mail bonus of user %s", user_id
-        )
+        logger.exception("saleor-rewards could not queue the e-mail bonus of user %s", user_id)

@@ -12,7 +12,7 @@ from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ...programs.orders.sync import sync_order
-from ..shop.directory import SaleorDirectory
+from ..shop import channels
 from ..shop.orders import order_snapshot
 from ..use_cases.redemption import capture_for_order, settle_for_order
 from ..settings import program_settings
@@ -28,8 +28,13 @@ def sync_order_now(order_id: str):
         order = order_snapshot(order_id)
         if order is None:
             return None
-        program = SaleorDirectory().program(order.channel_slug)
+        program = channels.program(order.channel_slug)
         if program is None:
+            logger.warning(
+                "saleor-rewards: channel %s has no rewards program, order %s earns "
+                "nothing; `rewards_create_programs` creates the missing ones",
+                order.channel_slug, order_id,
+            )  # fmt: skip
             return None
         settle_for_order(program, order)  # S3, S4
         settings = program_settings(program)

@@ -14,8 +14,8 @@ from ...programs.redemption import services as redemption
 from ...programs.redemption.models import Redemption, RedemptionStatus
 from .schedule import schedule_every
 from .orders import sync_order_now
+from ..shop import gift_cards
 from ..shop import locks as shop_locks
-from ..shop.directory import SaleorDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def release_stale(redemption_id: int) -> str:
             .first()
         )
         if order_id is None:
-            released = redemption.release_abandoned(redemption_id, cards=SaleorDirectory())
+            released = redemption.release_abandoned(redemption_id, cards=gift_cards)
             return "released" if released else "settled"
     sync_order_now(str(order_id))
     return "ordered"

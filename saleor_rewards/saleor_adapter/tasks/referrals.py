@@ -1,4 +1,5 @@
-"""Referral tasks: a new customer names their sponsor at registration (R3).
+"""Referral tasks: a new customer's own code (R1) and the sponsor they named at
+registration (R3).
 
 Saleor's ``accountRegister`` (and staff's ``customerCreate``) take
 ``metadata: [{key, value}]``; the storefront puts the sponsor there under
@@ -19,7 +20,8 @@ from ...ledger.errors import RewardsError
 from ...programs.referrals import services as referrals
 from ...programs.referrals.models import ReferralSource
 from ..settings import plugin_settings
-from ..shop.directory import SaleorDirectory
+from ..shop import customers
+from ..use_cases.programs import create_missing_codes
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,24 @@ def named_sponsor(user: User) -> tuple[str, str]:
     return "", ""
 
 
+@app.task(name="saleor_rewards.create_referral_code")
+def create_referral_code(user_id: int) -> str | None:
+    """R1: the new customer's own code, before anyone reads it."""
+    with allow_writer():
+        if not User.objects.filter(id=user_id).exists():
+            return None
+        return referrals.create_code(user_id)
+
+
+@app.task(name="saleor_rewards.create_missing_referral_codes")
+def create_missing_referral_codes() -> int:
+    """R1: codes for the customers who registered before the plugin was switched on."""
+    with allow_writer():
+        created = create_missing_codes()
+    logger.info("saleor-rewards: created %s referral code(s).", created)
+    return created
+
+
 @app.task(name="saleor_rewards.attribute_new_customer")
 def attribute_new_customer(user_id: int) -> int | None:
     """Returns the new Referral's id, or None when nobody (valid) was named."""
@@ -58,7 +78,7 @@ def attribute_new_customer(user_id: int) -> int | None:
             return None
         try:
             referral = referrals.attribute(
-                referrals.Person(user.pk, user.email), SaleorDirectory(), settings,
+                referrals.Person(user.pk, user.email), customers, settings,
                 source=ReferralSource.REGISTRATION, code=code or None,
                 sponsor_email=None if code else email,
             )  # fmt: skip

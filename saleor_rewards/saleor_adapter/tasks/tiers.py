@@ -28,9 +28,7 @@ logger = logging.getLogger(__name__)
 
 RECOMPUTE_EVERY = timedelta(hours=6)
 # Saleor's "e-mail verified" flag for the set-based recompute (T1 Unverified).
-VERIFIED_SQL = (
-    f"(SELECT u.is_confirmed FROM {User._meta.db_table} u WHERE u.id = m.member_id)"
-)
+VERIFIED_SQL = f"(SELECT u.is_confirmed FROM {User._meta.db_table} u WHERE u.id = m.member_id)"
 
 
 @app.task(name="saleor_rewards.apply_tier_discount", autoretry_for=(OperationalError,),
@@ -77,6 +75,12 @@ def sync_program(program: Program, settings: dict | None = None) -> int:
     return changed
 
 
+def tiers_changed(program: Program) -> None:
+    """The ``TierDiscounts`` port (programs/tiers/ports.py): staff changed the tiers,
+    so the vouchers, the members' codes and their open checkouts follow."""
+    sync_program(program)
+
+
 @app.task(name="saleor_rewards.recompute_member_tiers")
 def recompute_member_tiers_task(user_id: int) -> int:
     """The member's e-mail was verified: leave Unverified in every channel (T1)."""
@@ -116,6 +120,4 @@ def recompute_tiers_task() -> dict:
     return totals
 
 
-schedule_every(
-    "saleor-rewards-recompute-tiers", recompute_tiers_task, RECOMPUTE_EVERY
-)
+schedule_every("saleor-rewards-recompute-tiers", recompute_tiers_task, RECOMPUTE_EVERY)

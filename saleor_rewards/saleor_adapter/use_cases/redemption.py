@@ -12,7 +12,7 @@ from ...programs.loyalty.earning import OrderSnapshot
 from ...programs.redemption import services as redemption
 from ...programs.redemption.models import Redemption
 from ..settings import program_settings
-from ..shop.directory import SaleorDirectory
+from ..shop import gift_cards
 from ..shop.gift_cards import used_on_order, withdraw_gift_card
 
 
@@ -25,11 +25,10 @@ def capture_for_order(order_id) -> Redemption | None:
     held = redemption.open_redemption(token)
     if held is None:
         return None
-    directory = SaleorDirectory()
     program = held.program
     return redemption.capture_for_order(
         program, program_settings(program), token, str(order.id),
-        used_on_order(held.gift_card_id, order.id), cards=directory,
+        used_on_order(held.gift_card_id, order.id), cards=gift_cards,
         order_label=f"#{order.number}",
     )  # fmt: skip
 

@@ -15,6 +15,8 @@ from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Entry, Program
 
+from ...fakes import fake_shop
+
 pytestmark = pytest.mark.django_db
 
 ME = """query($channel: String!) { rewardsMe(channel: $channel) {
@@ -45,7 +47,7 @@ def program():
 def call(query, variables, requestor, *, raw=None):
     body = raw if raw is not None else json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    response = view.handle(request, RewardsContext(requestor=requestor))
+    response = view.handle(request, RewardsContext(shop=fake_shop(), requestor=requestor))
     return response.status_code, json.loads(response.content)
 
 
@@ -116,6 +118,18 @@ def test_adjustment_replayed_with_its_key_applies_once(program):
     _, body = call(ADJUST, variables, STAFF)
     assert body["data"]["rewardsBalanceAdjust"]["member"]["points"]["available"] == 100
     assert Entry.objects.count() == 1
+
+
+def test_each_mutation_of_a_request_shows_the_balance_after_it(program):
+    # Loaders cache per request; a mutation must not show what was read before it.
+    twice = """mutation($user: ID!) {
+      first: rewardsBalanceAdjust(userId: $user, channel: "main", kind: POINTS,
+        amount: "100", reason: "one") { member { points { available } } }
+      second: rewardsBalanceAdjust(userId: $user, channel: "main", kind: POINTS,
+        amount: "50", reason: "two") { member { points { available } } } }"""
+    _, body = call(twice, {"user": user_id(7)}, STAFF)
+    assert body["data"]["first"]["member"]["points"]["available"] == 100
+    assert body["data"]["second"]["member"]["points"]["available"] == 150
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from saleor_rewards.ledger import Actor, ActorType
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.channel.settings import program_settings, update_program_settings
 
+from ...fakes import fake_shop
+
 pytestmark = pytest.mark.django_db
 
 STAFF = Actor(ActorType.STAFF, "5")
@@ -37,13 +39,9 @@ UPDATE = """mutation($channel: String!, $input: RewardsProgramInput!) {
     errors { field code message }
     program { pointsPerUnit enabled settings { name value overridden } } } }"""
 
-ADMIN = Requestor(
-    kind=RequestorKind.STAFF, user_id=5, permissions=frozenset({MANAGE_PLUGINS})
-)
+ADMIN = Requestor(kind=RequestorKind.STAFF, user_id=5, permissions=frozenset({MANAGE_PLUGINS}))
 APP = Requestor(kind=RequestorKind.APP, app_id=9, permissions=frozenset({MANAGE_PLUGINS}))
-USER_MANAGER = Requestor(
-    kind=RequestorKind.STAFF, user_id=6, permissions=frozenset({MANAGE_USERS})
-)
+USER_MANAGER = Requestor(kind=RequestorKind.STAFF, user_id=6, permissions=frozenset({MANAGE_USERS}))
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
 
 
@@ -78,7 +76,7 @@ def history(program):
 def call(query, variables, requestor):
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    context = RewardsContext(requestor=requestor, plugin_settings=PLUGIN)
+    context = RewardsContext(shop=fake_shop(), requestor=requestor, plugin_settings=PLUGIN)
     return json.loads(view.handle(request, context).content)
 
 

@@ -1,5 +1,5 @@
 """rewardsMe.referral, rewardsReferralClaim and rewardsReferralInvite through the HTTP
-view, with a shop directory that has no Saleor behind it (R1-R5)."""
+view, with the in-memory shop of tests/fakes.py (R1-R5)."""
 
 import json
 
@@ -13,7 +13,7 @@ from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.referrals.models import Referral
 
-from ..referral_helpers import FakeShop
+from ...fakes import FakeCustomers, fake_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def program():
 
 @pytest.fixture
 def shop():
-    return FakeShop(emails={SPONSOR: "sponsor@example.com", FRIEND: "jane@example.com"})
+    return FakeCustomers(emails={SPONSOR: "sponsor@example.com", FRIEND: "jane@example.com"})
 
 
 def customer(user_id):
@@ -49,15 +49,15 @@ def customer(user_id):
 def call(query, variables, requestor, shop, plugin_settings=URL_SETTING):
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    context = RewardsContext(requestor=requestor, directory=shop,
+    context = RewardsContext(shop=fake_shop(customers=shop), requestor=requestor,
                              plugin_settings=plugin_settings)  # fmt: skip
     return json.loads(view.handle(request, context).content)
 
 
 def test_R1_me_shows_code_url_share_links_and_limit(program, shop):
+    code = referrals.create_code(SPONSOR)  # as at registration (customer_created)
     body = call(REFERRAL, {"channel": "main"}, customer(SPONSOR), shop)
     referral = body["data"]["rewardsMe"]["referral"]
-    code = referrals.code_for(SPONSOR)
     assert referral["code"] == code
     assert referral["url"] == f"https://shop.example/r/{code}"
     assert [link["network"] for link in referral["shareLinks"]] == [
@@ -68,7 +68,7 @@ def test_R1_me_shows_code_url_share_links_and_limit(program, shop):
 
 
 def test_R3_claim_names_the_sponsor_and_both_sides_see_it(program, shop):
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     body = call(CLAIM, {"channel": "main", "code": code}, customer(FRIEND), shop)
     result = body["data"]["rewardsReferralClaim"]
     assert result["errors"] == []
@@ -86,7 +86,7 @@ def test_R3_claim_names_the_sponsor_and_both_sides_see_it(program, shop):
 
 
 def test_R3_anonymous_claim_is_permission_denied(program, shop):
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     body = call(CLAIM, {"channel": "main", "code": code}, Requestor(), shop)
     (error,) = body["data"]["rewardsReferralClaim"]["errors"]
     assert error["code"] == "PERMISSION_DENIED"
@@ -94,14 +94,14 @@ def test_R3_anonymous_claim_is_permission_denied(program, shop):
 
 
 def test_R5_own_code_claim_is_not_eligible(program, shop):
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     body = call(CLAIM, {"channel": "main", "code": code}, customer(SPONSOR), shop)
     (error,) = body["data"]["rewardsReferralClaim"]["errors"]
     assert (error["code"], error["field"]) == ("NOT_ELIGIBLE", "code")
 
 
 def test_R3_claim_is_refused_while_the_program_is_off(program, shop):
-    code = referrals.code_for(SPONSOR)
+    code = referrals.create_code(SPONSOR)
     body = call(CLAIM, {"channel": "main", "code": code}, customer(FRIEND), shop,
                 plugin_settings={"program_enabled": "false"})  # fmt: skip
     (error,) = body["data"]["rewardsReferralClaim"]["errors"]
@@ -121,8 +121,6 @@ def test_R2_invite_reports_sent_and_skipped(program, shop):
 
 
 def test_R2_invalid_invite_names_the_emails_field(program, shop):
-    body = call(
-        INVITE, {"channel": "main", "emails": ["nope"]}, customer(SPONSOR), shop
-    )
+    body = call(INVITE, {"channel": "main", "emails": ["nope"]}, customer(SPONSOR), shop)
     (error,) = body["data"]["rewardsReferralInvite"]["errors"]
     assert (error["code"], error["field"]) == ("INVALID", "emails")

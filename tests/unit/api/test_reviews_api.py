@@ -1,4 +1,4 @@
-"""B2 reviews through the HTTP view, with the Saleor-free directory's order lines."""
+"""B2 reviews through the HTTP view, with the in-memory order lines of tests/fakes.py."""
 
 import json
 
@@ -9,14 +9,15 @@ from graphql_relay import to_global_id
 from saleor_rewards.graphql import view
 from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.graphql.context import (
-    ProgramDirectory,
     Requestor,
     RequestorKind,
     RewardsContext,
 )
 from saleor_rewards.ledger.models import Lot, Program
 from saleor_rewards.programs.reviews.models import Review
-from saleor_rewards.programs.reviews.services import OrderLineInfo
+from saleor_rewards.programs.reviews.ports import OrderLineInfo
+
+from ...fakes import FakeOrderLines, fake_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def program():
 
 def call(query, variables, requestor):
     lines = [OrderLineInfo(LINE, "order-1", 7, "main", product_id="42", fulfilled=True)]
-    context = RewardsContext(requestor=requestor, directory=ProgramDirectory(lines))
+    context = RewardsContext(shop=fake_shop(order_lines=FakeOrderLines(lines)), requestor=requestor)
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
     return json.loads(view.handle(request, context).content)
@@ -106,9 +107,7 @@ def test_B2_second_decision_is_a_conflict(program):
     review_id = submit()["review"]["id"]
     call(MODERATE, {"id": review_id, "action": "REJECT"}, STAFF)
     result = call(MODERATE, {"id": review_id, "action": "APPROVE"}, STAFF)
-    assert [e["code"] for e in result["data"]["rewardsReviewModerate"]["errors"]] == [
-        "CONFLICT"
-    ]
+    assert [e["code"] for e in result["data"]["rewardsReviewModerate"]["errors"]] == ["CONFLICT"]
     assert not Lot.objects.exists()
 
 

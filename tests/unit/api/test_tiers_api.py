@@ -4,22 +4,22 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from saleor_rewards import config
 from saleor_rewards.graphql import view
 from saleor_rewards.graphql.permissions import MANAGE_USERS
-from saleor_rewards.graphql.context import (
-    ProgramDirectory,
-    Requestor,
-    RequestorKind,
-    RewardsContext,
-)
+from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
 from saleor_rewards.programs.orders.sync import sync_order
 from saleor_rewards.programs.tiers.models import MemberTier, Tier
+from saleor_rewards.programs.tiers.services import create_default_tiers
+
+from ...fakes import FakeChannels, fake_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +43,14 @@ MY_TIER = """{ rewardsMe(channel: "main") { tier { name discountPercent maxRedee
 
 @pytest.fixture
 def program():
-    return Program.objects.create(channel_slug="main", currency="EUR")
+    program = Program.objects.create(channel_slug="main", currency="EUR")
+    create_default_tiers(program)  # as the shop adapter creates every program
+    return program
 
 
-def call(query, variables=None, requestor=STAFF, unverified=()):
-    context = RewardsContext(
-        requestor=requestor, directory=ProgramDirectory(unverified_members=unverified)
-    )
+def call(query, variables=None, requestor=STAFF, unverified=(), shop=None):
+    channels = FakeChannels(unverified_members=frozenset(unverified))
+    context = RewardsContext(shop=shop or fake_shop(channels=channels), requestor=requestor)
     body = json.dumps({"query": query, "variables": variables or {}})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
     return json.loads(view.handle(request, context).content)
@@ -68,7 +69,13 @@ def pay(program, net, order_id="o-1"):
 def test_T2_staff_list_the_default_tiers(program):
     tiers = call(TIERS)["data"]["rewardsTiers"]
     assert [t["name"] for t in tiers] == [
-        "Unverified", "Regular", "VIP-D", "VIP-C", "VIP-B", "VIP-A", "Top-VIP"
+        "Unverified",
+        "Regular",
+        "VIP-D",
+        "VIP-C",
+        "VIP-B",
+        "VIP-A",
+        "Top-VIP",
     ]
     assert tiers[2] == {
         "name": "VIP-D", "minConsumption": {"amount": 200.0, "currency": "EUR"},
@@ -104,6 +111,31 @@ def test_T2_create_update_delete(program):
     deleted = call(DELETE, {"id": tier_id("Gold")})
     assert deleted["data"]["rewardsTierDelete"] == {"errors": [], "tier": {"name": "Gold"}}
     assert not Tier.objects.filter(name="Gold").exists()
+
+
+def test_T4_every_change_of_the_tiers_is_passed_to_the_shops_discounts(program):
+    shop = fake_shop()
+    call(CREATE, {"input": {"name": "Gold", "minConsumption": "10000"}}, shop=shop)
+    call(UPDATE, {"id": tier_id("Gold"), "input": {"discountPercent": "6"}}, shop=shop)
+    call(DELETE, {"id": tier_id("Gold")}, shop=shop)
+    refused = call(CREATE, {"input": {"name": "VIP-D"}}, shop=shop)
+
+    assert refused["data"]["rewardsTierCreate"]["errors"][0]["code"] == "ALREADY_EXISTS"
+    assert shop.tier_discounts.changed == [program] * 3
+
+
+def test_T2_the_tier_list_costs_the_same_queries_however_many_tiers(program):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert "errors" not in call(TIERS)
+        return len(captured.captured_queries)
+
+    seven = queries()
+    pay(program, "250.00")  # a member in VIP-D
+    for n in range(5):
+        Tier.objects.create(program=program, name=f"Extra {n}", min_consumption=9000 + n)
+
+    assert queries() == seven
 
 
 def test_T2_duplicate_name_and_bad_percent_are_refused(program):
@@ -143,5 +175,7 @@ def test_T1_rewards_me_tier_shows_progress_to_the_next(program):
 def test_T1_rewards_me_tier_of_an_unverified_member(program):
     tier = call(MY_TIER, requestor=CUSTOMER, unverified={7})["data"]["rewardsMe"]["tier"]
     assert (tier["name"], tier["discountPercent"], tier["progress"]["nextTier"]) == (
-        "Unverified", 0.0, "VIP-D"
+        "Unverified",
+        0.0,
+        "VIP-D",
     )

@@ -1,4 +1,4 @@
-"""S5 ``rewardsVoucherCreate`` through the HTTP view, with the Saleor-free directory."""
+"""S5 ``rewardsVoucherCreate`` through the HTTP view, with the in-memory ``FakeVouchers``."""
 
 import json
 
@@ -6,15 +6,12 @@ import pytest
 from django.test import RequestFactory
 
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.context import (
-    ProgramDirectory,
-    Requestor,
-    RequestorKind,
-    RewardsContext,
-)
+from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.vouchers.models import VoucherConversion
+
+from ...fakes import FakeVouchers, fake_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +34,11 @@ def program():
 
 @pytest.fixture
 def shop():
-    return ProgramDirectory()
+    return FakeVouchers()
 
 
 def call(query, variables, shop, requestor=CUSTOMER):
-    context = RewardsContext(requestor=requestor, directory=shop)
+    context = RewardsContext(shop=fake_shop(vouchers=shop), requestor=requestor)
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
     return json.loads(view.handle(request, context).content)

@@ -1,0 +1,45 @@
+"""What paying with points (S1-S4) asks the shop platform: checkouts and gift cards.
+
+The Saleor adapter implements them (``saleor_adapter/shop/checkouts.py`` and
+``gift_cards.py``).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CheckoutFacts:
+    """What the shop says about a checkout now."""
+
+    token: str
+    owner_id: int | None  # the signed-in customer who owns it; None for a guest
+    channel_slug: str
+    currency: str
+    product_subtotal: Decimal  # product lines after discounts, net of tax, no shipping
+
+
+class Checkouts(Protocol):
+    def checkout(self, token: str) -> CheckoutFacts | None:
+        """A checkout by its token; None when unknown."""
+        ...
+
+
+class GiftCards(Protocol):
+    """The shop's gift cards, as redemptions use them."""
+
+    def issue_gift_card(self, checkout: CheckoutFacts, member_id: int,
+                        amount: Decimal, currency: str) -> tuple[int, str]:  # fmt: skip
+        """A card of ``amount`` restricted to the member, attached to the checkout;
+        returns (card id, code)."""
+        ...
+
+    def withdraw_gift_card(self, card_id: int, checkout_token: str) -> None:
+        """Empty and deactivate the card and detach it from the checkout, if there."""
+        ...
+
+    def lock_gift_card(self, card_id: int | None, checkout_token: str) -> None:
+        """Lock the shop's checkout (while it exists), then the card, if any, until
+        the transaction ends (2 and 3 of the order in ``programs/locks.py``)."""
+        ...

@@ -1,0 +1,166 @@
+"""In-memory shop ports for the Saleor-independent suite.
+
+Each class stands in for one feature's port (``saleor_rewards/programs/*/ports.py``)
+the way the Saleor adapter implements it, with what a test needs to arrange (known
+e-mails, checkouts, order lines) and to look at afterwards (gift cards and vouchers
+issued, tier changes announced). ``fake_shop`` bundles them as the API's ``Shop``.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.mail import send_mail
+
+from saleor_rewards.graphql.ports import Shop
+from saleor_rewards.ledger.models import Program
+from saleor_rewards.programs.redemption.ports import CheckoutFacts
+from saleor_rewards.programs.reviews.ports import OrderLineInfo
+from saleor_rewards.programs.vouchers.ports import NewVoucher
+
+# Currencies whose smallest unit is not a hundredth (ISO 4217 minor units); the
+# Saleor adapter asks Saleor's own source (babel) instead.
+ISO_4217_EXPONENTS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
+                    "XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+}  # fmt: skip
+
+
+@dataclass
+class FakeChannels:
+    """Channels that have a program; every member exists and is verified unless named."""
+
+    unverified_members: frozenset[int] = frozenset()
+    unknown_members: frozenset[int] = frozenset()
+
+    def program(self, channel_slug: str) -> Program | None:
+        return Program.objects.filter(channel_slug=channel_slug).first()
+
+    def member_exists(self, user_id: int) -> bool:
+        return user_id not in self.unknown_members
+
+    def member_verified(self, user_id: int) -> bool:
+        return user_id not in self.unverified_members
+
+
+@dataclass
+class FakeCustomers:
+    """Known e-mails, paid customers and orders; a shop name for share texts."""
+
+    emails: dict[int, str] = field(default_factory=dict)
+    paid: set[int] = field(default_factory=set)
+    orders: dict[int, list[str]] = field(default_factory=dict)
+    name: str = "Example Shop"
+
+    def member_emails(self, user_ids) -> dict[int, str]:
+        return {uid: self.emails[uid] for uid in user_ids if uid in self.emails}
+
+    def member_by_email(self, email: str) -> int | None:
+        return next(
+            (uid for uid, known in self.emails.items() if known.lower() == email.lower()),
+            None,
+        )
+
+    def has_paid_order(self, user_id: int) -> bool:
+        return user_id in self.paid
+
+    def customer_order_ids(self, user_ids) -> dict[int, list[str]]:
+        return {uid: self.orders.get(uid, []) for uid in user_ids}
+
+    def shop_name(self) -> str:
+        return self.name
+
+
+class DjangoMailer:
+    """Invitations through Django's configured mail backend (locmem in tests)."""
+
+    def send_invite(self, to: str, subject: str, body: str) -> None:
+        send_mail(subject, body, None, [to])
+
+
+class FakeOrderLines:
+    def __init__(self, lines=()):
+        self.lines = {line.line_id: line for line in lines}
+
+    def order_line(self, line_id: str) -> OrderLineInfo | None:
+        return self.lines.get(line_id)
+
+
+class FakeVouchers:
+    """Voucher codes kept in memory; the currency's precision from ISO 4217."""
+
+    def __init__(self):
+        self.vouchers: list[NewVoucher] = []
+
+    def currency_precision(self, currency: str) -> int:
+        return ISO_4217_EXPONENTS.get(currency, 2)
+
+    def create_voucher(self, voucher: NewVoucher) -> str:
+        self.vouchers.append(voucher)
+        return f"stand-in-{len(self.vouchers)}"
+
+
+class FakeCheckouts:
+    def __init__(self, checkouts=()):
+        self.by_token = {checkout.token: checkout for checkout in checkouts}
+
+    def checkout(self, token: str) -> CheckoutFacts | None:
+        return self.by_token.get(token)
+
+
+@dataclass
+class GiftCardStandIn:
+    code: str
+    member_id: int
+    balance: Decimal
+    currency: str
+    checkout_token: str | None
+    active: bool = True
+
+
+class FakeGiftCards:
+    """Gift cards kept in memory, by id."""
+
+    def __init__(self):
+        self.cards: dict[int, GiftCardStandIn] = {}
+
+    def issue_gift_card(self, checkout, member_id, amount, currency):
+        card_id = len(self.cards) + 1
+        self.cards[card_id] = GiftCardStandIn(
+            f"RWD{card_id:09d}", member_id, amount, currency, checkout.token
+        )
+        return card_id, self.cards[card_id].code
+
+    def withdraw_gift_card(self, card_id, checkout_token):
+        card = self.cards[card_id]
+        card.balance, card.active, card.checkout_token = Decimal(0), False, None
+
+    def lock_gift_card(self, card_id, checkout_token):
+        return None  # cards in memory: the checkout's lock serialises them
+
+
+class FakeTierDiscounts:
+    """Records the programs whose tiers staff changed."""
+
+    def __init__(self):
+        self.changed: list[Program] = []
+
+    def tiers_changed(self, program: Program) -> None:
+        self.changed.append(program)
+
+
+def fake_shop(**ports) -> Shop:
+    """A ``Shop`` of fresh fakes; ``ports`` replaces any of them by name."""
+    parts = {
+        "channels": FakeChannels(),
+        "customers": FakeCustomers(),
+        "mailer": DjangoMailer(),
+        "order_lines": FakeOrderLines(),
+        "vouchers": FakeVouchers(),
+        "checkouts": FakeCheckouts(),
+        "gift_cards": FakeGiftCards(),
+        "tier_discounts": FakeTierDiscounts(),
+    }
+    unknown = set(ports) - set(parts)
+    assert not unknown, f"no such port: {unknown}"
+    return Shop(**(parts | ports))
