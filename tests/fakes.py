@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 
 from saleor_rewards.graphql.ports import Shop
 from saleor_rewards.ledger.models import Program
-from saleor_rewards.programs.redemption.ports import CheckoutFacts
+from saleor_rewards.programs.redemption.ports import CardPayment, CardUse, CheckoutFacts
 from saleor_rewards.programs.reviews.ports import OrderLineInfo
 from saleor_rewards.programs.vouchers.ports import NewVoucher
 
@@ -116,13 +116,28 @@ class GiftCardStandIn:
     currency: str
     checkout_token: str | None
     active: bool = True
+    paid: list[CardPayment] = field(default_factory=list)  # orders it paid
+    promised: list[str] = field(default_factory=list)  # orders that may charge it
 
 
 class FakeGiftCards:
-    """Gift cards kept in memory, by id."""
+    """Gift cards kept in memory, by id; ``pay`` and ``authorise`` stand in for the
+    shop's orders using them."""
 
     def __init__(self):
         self.cards: dict[int, GiftCardStandIn] = {}
+
+    def pay(self, card_id, order_id, amount):
+        card = self.cards[card_id]
+        card.balance -= amount
+        card.paid.append(CardPayment(order_id, order_id, Decimal(amount)))
+
+    def authorise(self, card_id, order_id):
+        self.cards[card_id].promised.append(order_id)
+
+    def card_use(self, card_id):
+        card = self.cards[card_id]
+        return CardUse(paid=tuple(card.paid), promised=tuple(card.promised))
 
     def issue_gift_card(self, checkout, member_id, amount, currency):
         card_id = len(self.cards) + 1

@@ -12,9 +12,11 @@ in ascending primary key:
 
  1. ``checkout(token)``: the redemption's lock on one checkout (advisory, by token):
     applying, replacing, removing, capturing and releasing points on it.
- 2. Saleor's checkout row, then 3. Saleor's gift card row: in the adapter, the only
-    place that imports Saleor (``saleor_adapter/shop/locks.py``); Saleor's own
-    order, as its checkout completion locks the checkout, then its gift cards.
+ 2. Saleor's checkout rows (the redemption's checkout and any other its card is
+    on, in primary-key order), then 3. Saleor's gift card row and the card's
+    gateway transactions: in the adapter, the only place that imports Saleor
+    (``saleor_adapter/shop/locks.py``); Saleor's own order, as its checkout
+    completion locks the checkout, then its gift cards.
  4. ``programs()``: a channel's program row (its settings).
  5. ``tiers()``: a tier being edited; then its members' tier rows, set-based.
  6. ``member_tiers()``: a member's tier row (their level, their discount code).

@@ -10,16 +10,17 @@ import pytest
 
 from saleor_rewards.ledger import HoldStatus, Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.errors import (
+    Conflict,
     InsufficientBalance,
     LimitExceeded,
     PermissionDenied,
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Hold
-from saleor_rewards.programs.redemption import services as redemption
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
-from saleor_rewards.programs.redemption.ports import CheckoutFacts
+from saleor_rewards.programs.redemption import services as redemption
 from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
+from saleor_rewards.programs.redemption.ports import CheckoutFacts
 
 from ..fakes import FakeCheckouts, fake_shop
 from .helpers import at, columns, settle
@@ -155,10 +156,11 @@ def _order(cancelled=False, refunded_quantities=None):
 
 
 def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, shop, points):
-    apply(program, shop, points=1000)
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.pay(applied.gift_card_id, "order-1", Decimal("8.00"))
 
     captured = redemption.capture_for_order(
-        program, settings(), "tok-1", "order-1", Decimal("8.00"), cards=shop.gift_cards, now=at(2)
+        program, "tok-1", "order-1", cards=shop.gift_cards, now=at(2)
     )
 
     assert captured.status == RedemptionStatus.CAPTURED and captured.captured == 800
@@ -170,9 +172,9 @@ def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, sh
 
 
 def test_S3_cancel_returns_everything_once(program, shop, points):
-    apply(program, shop, points=1000)
-    redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
-                                 cards=shop.gift_cards, now=at(2))  # fmt: skip
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.pay(applied.gift_card_id, "order-1", Decimal(10))
+    redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards, now=at(2))
 
     given = redemption.settle_order(program, _order(cancelled=True), now=at(3))
     again = redemption.settle_order(program, _order(cancelled=True), now=at(3))
@@ -184,9 +186,9 @@ def test_S3_cancel_returns_everything_once(program, shop, points):
 
 
 def test_S4_refund_of_one_of_three_lines_returns_a_third(program, shop, points):
-    apply(program, shop, points=1000)
-    redemption.capture_for_order(program, settings(), "tok-1", "order-1", Decimal(10),
-                                 cards=shop.gift_cards, now=at(2))  # fmt: skip
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.pay(applied.gift_card_id, "order-1", Decimal(10))
+    redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards, now=at(2))
 
     given = redemption.settle_order(program, _order(refunded_quantities={"line-1": 1}),
                                     now=at(3))  # fmt: skip
@@ -204,4 +206,82 @@ def test_S2_stale_redemptions_are_found_and_released(program, shop, points):
     assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is True
     assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is False
     assert columns(points).held == 0
+    settle()
+
+
+# --- S6: points come back only when their card paid nothing anywhere ---------------
+
+
+def test_S6_remove_after_the_card_paid_another_order_captures_instead(program, shop, points):
+    # given the card of checkout tok-1 paid 8.00 of an order placed elsewhere
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.pay(applied.gift_card_id, "order-elsewhere", Decimal("8.00"))
+
+    # when the customer removes the points from tok-1
+    removed = redemption.remove(
+        shop.checkouts.checkout("tok-1"), MEMBER, cards=shop.gift_cards, now=at(1)
+    )
+
+    # then the 800 points it paid stay spent, on that order; 200 come back
+    assert (removed.status, removed.captured) == (RedemptionStatus.CAPTURED, 800)
+    assert (removed.order_id, removed.used_amount) == ("order-elsewhere", Decimal("8.00"))
+    assert columns(points).held == 0 and columns(points).available == 800
+    assert shop.gift_cards.cards[applied.gift_card_id].active is False
+    settle()
+
+
+@pytest.mark.parametrize("release", ["replace", "stale"])
+def test_S6_replace_and_stale_release_capture_what_the_card_paid(program, shop, points, release):
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.pay(applied.gift_card_id, "order-elsewhere", Decimal(10))
+
+    if release == "replace":
+        apply(program, shop, points=500)
+    else:
+        assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is False
+
+    applied.refresh_from_db()
+    assert (applied.status, applied.captured) == (RedemptionStatus.CAPTURED, 1000)
+    assert columns(points).available == (100 if release == "replace" else 600)
+    settle()
+
+
+def test_S6_an_order_that_may_still_charge_the_card_keeps_hold_and_card(program, shop, points):
+    # given the card authorised on an order the shop charges at confirmation
+    applied = apply(program, shop, points=1000)
+    shop.gift_cards.authorise(applied.gift_card_id, "order-1")
+
+    # then the sync at order creation changes nothing, and nobody can take it off
+    kept = redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards)
+    assert kept.status == RedemptionStatus.HELD
+    with pytest.raises(Conflict):
+        redemption.remove(shop.checkouts.checkout("tok-1"), MEMBER, cards=shop.gift_cards)
+    with pytest.raises(Conflict):
+        apply(program, shop, points=500)
+    assert redemption.release_abandoned(applied.id, cards=shop.gift_cards, now=at(2)) is False
+    card = shop.gift_cards.cards[applied.gift_card_id]
+    assert (card.balance, card.active) == (Decimal("10.00"), True)
+    assert columns(points).held == 1000
+
+    # when the shop charges it, the next sync captures
+    card.promised.clear()
+    shop.gift_cards.pay(applied.gift_card_id, "order-1", Decimal(10))
+    captured = redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards)
+    assert (captured.status, captured.captured) == (RedemptionStatus.CAPTURED, 1000)
+    settle()
+
+
+def test_S6_settle_card_captures_a_redemption_whose_card_paid_another_order(program, shop, points):
+    # given a card another order touched without paying: it stays on its checkout
+    applied = apply(program, shop, points=1000)
+    kept = redemption.settle_card(applied.id, cards=shop.gift_cards)
+    assert kept.status == RedemptionStatus.HELD and columns(points).held == 1000
+
+    # when that order has it pay 10.00
+    shop.gift_cards.pay(applied.gift_card_id, "order-2", Decimal(10))
+
+    settled = redemption.settle_card(applied.id, cards=shop.gift_cards, now=at(2))
+
+    assert (settled.status, settled.order_id) == (RedemptionStatus.CAPTURED, "order-2")
+    assert redemption.paid_with_rewards("order-2") == Decimal(10)
     settle()

@@ -20,6 +20,32 @@ class CheckoutFacts:
     product_subtotal: Decimal  # product lines after discounts, net of tax, no shipping
 
 
+@dataclass(frozen=True)
+class CardPayment:
+    """The shop's record of a card paying (part of) one order."""
+
+    order_id: str
+    label: str  # how people name the order ("#1042")
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CardUse:
+    """What a gift card did anywhere in the shop (S6), read under its row lock.
+
+    ``paid``: every order it paid, oldest first, whichever checkout the order came
+    from. ``promised``: orders the shop has authorised to charge it and may still
+    charge (the gift card gateway charges when the order is confirmed).
+    """
+
+    paid: tuple[CardPayment, ...] = ()
+    promised: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> Decimal:
+        return sum((payment.amount for payment in self.paid), Decimal(0))
+
+
 class Checkouts(Protocol):
     def checkout(self, token: str) -> CheckoutFacts | None:
         """A checkout by its token; None when unknown."""
@@ -36,10 +62,17 @@ class GiftCards(Protocol):
         ...
 
     def withdraw_gift_card(self, card_id: int, checkout_token: str) -> None:
-        """Empty and deactivate the card and detach it from the checkout, if there."""
+        """Empty and deactivate the card, detach it from every checkout it is on and
+        void its authorisations on checkouts: no checkout looks paid by it any more."""
         ...
 
     def lock_gift_card(self, card_id: int | None, checkout_token: str) -> None:
-        """Lock the shop's checkout (while it exists), then the card, if any, until
-        the transaction ends (2 and 3 of the order in ``programs/locks.py``)."""
+        """Lock the shop's checkout (while it exists) and every other checkout the
+        card is on, then the card, if any, until the transaction ends (2 and 3 of
+        the order in ``programs/locks.py``)."""
+        ...
+
+    def card_use(self, card_id: int | None) -> CardUse:
+        """What the card paid, on any order, and what it may still be charged for;
+        asked under ``lock_gift_card`` (S6)."""
         ...

@@ -3,7 +3,10 @@
 Applying points to a checkout is a two-phase ledger hold (TigerBeetle's pending
 transfer) plus a shop gift card of the same value restricted to the customer. The
 order that uses the card captures the hold (the ledger spends the soonest-expiring
-lots first); a removed, replaced or abandoned redemption releases it. Cancelled
+lots first); a removed, replaced or abandoned redemption releases it — but only
+when its card paid nothing anywhere (S6, ``_close``): the shop lets the customer
+take the card to other checkouts of theirs, and refusing it there (the adapter, at
+completion) must not be the only guard. Cancelled
 orders give everything back, refunds the refunded share — to the lots the points
 came from, with lots that expired meanwhile shown as expired (the ledger's
 ``return_debit``). The shop side (checkouts, gift cards) comes in through
@@ -24,6 +27,7 @@ from django.utils import timezone
 from ... import ledger
 from ...ledger import Actor, ActorType, EntryType, Kind, Reference, ReferenceType
 from ...ledger.errors import (
+    Conflict,
     InsufficientBalance,
     InvalidInput,
     LimitExceeded,
@@ -77,13 +81,62 @@ def _open_redemption(token: str, cards: GiftCards,
     return locks.redemptions().filter(id=found.id, status=RedemptionStatus.HELD).first()
 
 
-def _release(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
-             actor: Actor = ledger.SYSTEM) -> None:  # fmt: skip
-    ledger.release(redemption.hold_id, reason=reason, actor=actor, now=now)
+def _in_flight() -> Conflict:
+    return Conflict(
+        "These points are paying an order the shop has not charged yet; they cannot "
+        "be taken off now.",
+        field="checkoutId",
+    )
+
+
+def _points_per_unit(redemption: Redemption) -> int:
+    """The rate the card was issued at: its points over its value (exact, S1)."""
+    if redemption.kind != Kind.POINTS:
+        return 1
+    return int(redemption.units / redemption.amount)
+
+
+def _close(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
+           actor: Actor = ledger.SYSTEM, accounts=()) -> bool:  # fmt: skip
+    """Settle an open redemption by what its card did anywhere (S6).
+
+    Under the locks ``_open_redemption`` takes (checkouts, card, redemption row), so
+    no order takes the card's value while this decides. The card paid some order,
+    this checkout's or another's: what it paid is captured (soonest-expiring lots
+    first), the rest released, whoever asked for a release. It paid nothing: all of
+    it is released (``reason``). Either way the card is emptied and its checkout
+    authorisations voided, so nothing looks paid by it any more. An order the shop
+    may still charge it for (the gift card gateway charges at confirmation): nothing
+    changes and this returns False; that order's sync settles it.
+
+    The shop's rows (the card, its checkouts' authorisations) are written before
+    the ledger's: ``accounts`` are locked after them, before either is posted to.
+    """
+    use = cards.card_use(redemption.gift_card_id)
+    if use.promised:
+        return False
     cards.withdraw_gift_card(redemption.gift_card_id, redemption.checkout_token)
-    redemption.status = RedemptionStatus.RELEASED
+    ledger.lock_accounts([redemption.hold.account_id, *accounts])
+    used = min(use.total, redemption.amount)
+    if used > 0:
+        units = units_used(used, redemption.amount, redemption.units, redemption.kind,
+                           _points_per_unit(redemption))  # fmt: skip
+        paid = use.paid[0]
+        ledger.capture(redemption.hold_id, units, reason=f"Paid on order {paid.label}",
+                       now=now)  # fmt: skip
+        redemption.status = RedemptionStatus.CAPTURED
+        redemption.captured = units
+        redemption.used_amount = used
+        redemption.order_id = paid.order_id
+    else:
+        ledger.release(redemption.hold_id, reason=reason, actor=actor, now=now)
+        redemption.status = RedemptionStatus.RELEASED
     redemption.closed_at = now
-    redemption.save(update_fields=["status", "closed_at", "updated_at"])
+    redemption.save(
+        update_fields=["status", "captured", "used_amount", "order_id", "closed_at",
+                       "updated_at"]
+    )  # fmt: skip
+    return True
 
 
 def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
@@ -122,11 +175,11 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
         locks.checkout(checkout.token)
         previous = _open_redemption(checkout.token, cards)
         account = ledger.open_account(program, member_id, kind)
-        if previous:
-            # Points may replace cash (or the other way): both balances are locked
-            # at once, in id order, before either is posted to.
-            ledger.lock_accounts([account, previous.hold.account_id])
-            _release(previous, cards, now, "Replaced by a new amount", actor)
+        # Points may replace cash (or the other way): both balances are locked at
+        # once, in id order, before either is posted to (``accounts``).
+        if previous and not _close(previous, cards, now, "Replaced by a new amount",
+                                   actor, accounts=[account]):  # fmt: skip
+            raise _in_flight()
         attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
         try:
             posting = ledger.hold(
@@ -159,7 +212,8 @@ def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
         redemption = _open_redemption(checkout.token, cards)
         if redemption is not None:
             actor = Actor(ActorType.CUSTOMER, str(member_id))
-            _release(redemption, cards, now, "Removed from the checkout", actor)
+            if not _close(redemption, cards, now, "Removed from the checkout", actor):
+                raise _in_flight()
         return redemption
 
 
@@ -172,15 +226,16 @@ def open_redemption(checkout_token: str) -> Redemption | None:
 # --- The order (S1 capture, S3, S4) ----------------------------------------------
 
 
-def capture_for_order(program: Program, settings: dict, checkout_token: str,
-                      order_id: str, used: Decimal, *, cards: GiftCards,
-                      now: datetime | None = None,
+def capture_for_order(program: Program, checkout_token: str, order_id: str, *,
+                      cards: GiftCards, now: datetime | None = None,
                       order_label: str = "") -> Redemption | None:  # fmt: skip
-    """The order placed from the checkout used ``used`` of the card: settle the hold.
+    """An order was placed from the checkout: settle its hold by what the card did.
 
-    Captures what the order used (soonest-expiring lots first) and releases the rest;
+    Captures what the card paid (soonest-expiring lots first) and releases the rest;
     the card is emptied and deactivated, so its value lives only in the ledger from
-    now on. Idempotent: a redemption already settled is returned as it is.
+    now on (``_close``). While the shop may still charge the card for the order
+    (confirmation pending), the hold and the card stay. Idempotent: a redemption
+    already settled is returned as it is.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -188,22 +243,30 @@ def capture_for_order(program: Program, settings: dict, checkout_token: str,
         redemption = _open_redemption(checkout_token, cards, program)
         if redemption is None:
             return Redemption.objects.filter(program=program, order_id=order_id).first()
-        units = units_used(used, redemption.amount, redemption.units, redemption.kind,
-                           settings["points_per_unit"])  # fmt: skip
-        reason = f"Paid on order {order_label or order_id}"
-        if units > 0:
-            ledger.capture(redemption.hold_id, units, reason=reason, now=now)
-            redemption.status = RedemptionStatus.CAPTURED
-            redemption.captured = units
-            redemption.used_amount = min(used, redemption.amount)
-        else:
-            ledger.release(redemption.hold_id, reason=f"{reason} did not use it", now=now)
-            redemption.status = RedemptionStatus.RELEASED
-        cards.withdraw_gift_card(redemption.gift_card_id, checkout_token)
-        redemption.order_id = order_id
-        redemption.closed_at = now
-        redemption.save()
+        _close(redemption, cards, now, f"Order {order_label or order_id} did not use it")
+        if redemption.status == RedemptionStatus.RELEASED:
+            redemption.order_id = order_id  # the order that did not use it
+            redemption.save(update_fields=["order_id", "updated_at"])
         return redemption
+
+
+def settle_card(redemption_id: int, *, cards: GiftCards,
+                now: datetime | None = None) -> Redemption | None:  # fmt: skip
+    """An order, maybe of another checkout, touched the redemption's card: if the
+    card paid anything, settle the redemption by it (S6); else it stays on its
+    checkout. Returns the redemption as it is afterwards."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        redemption = Redemption.objects.filter(id=redemption_id).first()
+        if redemption is None or redemption.status != RedemptionStatus.HELD:
+            return redemption
+        locks.checkout(redemption.checkout_token)
+        held = _open_redemption(redemption.checkout_token, cards)
+        if held is None or held.id != redemption_id:
+            return Redemption.objects.get(id=redemption_id)
+        if cards.card_use(held.gift_card_id).total > 0:
+            _close(held, cards, now, "Its card paid nothing")
+        return held
 
 
 def refunded_share(order: OrderSnapshot) -> Decimal:
@@ -274,7 +337,8 @@ def stale_redemption_ids(now: datetime | None = None, limit: int = 500) -> list[
 
 def release_abandoned(redemption_id: int, *, cards: GiftCards,
                       now: datetime | None = None) -> bool:  # fmt: skip
-    """Release a stale redemption (S2); False when it was settled meanwhile."""
+    """Release a stale redemption (S2); False when it was settled meanwhile, or its
+    card turned out to have paid an order (then it is captured for it, S6)."""
     now = now or timezone.now()
     with transaction.atomic():
         redemption = Redemption.objects.filter(id=redemption_id).first()
@@ -284,5 +348,5 @@ def release_abandoned(redemption_id: int, *, cards: GiftCards,
         redemption = _open_redemption(redemption.checkout_token, cards)
         if redemption is None or redemption.id != redemption_id:
             return False
-        _release(redemption, cards, now, "Checkout abandoned")
-        return True
+        _close(redemption, cards, now, "Checkout abandoned")
+        return redemption.status == RedemptionStatus.RELEASED

@@ -20,27 +20,35 @@ Facts from Saleor 3.23.28 this relies on:
   their redemption is settled; ``redemption_disagreements`` checks that.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from saleor.account.models import User
 from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
 from saleor.checkout.models import Checkout
 from saleor.checkout.utils import add_promo_code_to_checkout, invalidate_checkout_prices
 from saleor.core.utils.promo_code import is_available_promo_code
-from saleor.giftcard import GiftCardEvents, events
-from saleor.giftcard.models import GiftCard, GiftCardEvent, GiftCardTag
+from saleor.giftcard import events
+from saleor.giftcard.models import GiftCard, GiftCardTag
 from saleor.plugins.manager import get_plugins_manager
 
 from ... import money
 from ...ledger import HoldStatus
+from ...ledger.errors import NotFound
 from ...ledger.models import Hold
-from ...programs.redemption.ports import CheckoutFacts
 from ...programs.redemption.models import Redemption, RedemptionStatus
+from ...programs.redemption.ports import CheckoutFacts
 from . import locks
+from .card_payments import (
+    METADATA_KEY,
+    authorised,
+    card_use,  # noqa: F401 - the GiftCards port's card_use
+    checkouts_of,
+    detach,
+    paid_by_card,
+    void_checkout_authorisations,
+)
 
-METADATA_KEY = "saleor_rewards.redemption"
 TAG = "rewards"
 ZERO = Decimal(0)
 
@@ -64,7 +72,14 @@ def _new_card_code() -> str:
 def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
                     currency: str) -> tuple[int, str]:  # fmt: skip
     """A card of ``amount`` for the member only, attached to the checkout when the
-    channel allows gift cards as promo codes (what ``checkoutAddPromoCode`` does)."""
+    channel allows gift cards as promo codes (what ``checkoutAddPromoCode`` does).
+
+    The checkout is locked already (``lock_gift_card``); it may have become an order
+    since the customer asked: then there is no checkout to pay any more."""
+    saleor_checkout = Checkout.objects.select_related("channel").filter(token=checkout.token)
+    saleor_checkout = saleor_checkout.first()
+    if saleor_checkout is None:
+        raise NotFound("There is no such checkout.", field="checkoutId")
     user = User.objects.get(pk=member_id)
     card = GiftCard.objects.create(
         code=_new_card_code(),
@@ -79,7 +94,6 @@ def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
     tag, _ = GiftCardTag.objects.get_or_create(name=TAG)
     card.tags.add(tag)
     events.gift_card_issued_event(card, user=None, app=None)
-    saleor_checkout = Checkout.objects.select_related("channel").get(token=checkout.token)
     if saleor_checkout.channel.allow_legacy_gift_card_use:
         manager, lines, info = checkout_context(saleor_checkout)
         add_promo_code_to_checkout(manager, info, lines, card.code)
@@ -87,17 +101,33 @@ def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
     return card.pk, card.code
 
 
+def _lock(card_id: int | None, checkout_token: str) -> GiftCard | None:
+    """The card's checkouts (its own and any other it is on), then the card.
+
+    A checkout the card reaches after the checkouts are read and before the card is
+    locked (the gateway authorises it under the card's lock) is locked after the
+    card, as Saleor's gateway itself does; after that nothing new reaches it.
+    """
+    others = checkouts_of(card_id)
+    card = locks.checkout_and_gift_card(checkout_token, card_id, others)
+    late = checkouts_of(card_id) - others - {str(checkout_token)}
+    if card is not None and late:
+        list(locks.checkouts().filter(token__in=late))
+    return card
+
+
 def withdraw_gift_card(card_id: int | None, checkout_token: str) -> None:
-    """Empty and deactivate the card; detach it from the checkout if still there.
+    """Empty and deactivate the card; take it off every checkout and cancel its
+    authorisations there, so no checkout looks paid by it (S6).
 
     Emptying (not only deactivating) matters: Saleor checks ``is_active`` before it
     locks the card at completion, so a completion racing this sees a zero balance.
-    The checkout is locked before the card, as Saleor's completion does.
+    The checkouts are locked before the card, as Saleor's completion does.
     """
     if card_id is None:
         return
     with transaction.atomic():
-        card = locks.checkout_and_gift_card(checkout_token, card_id)
+        card = _lock(card_id, checkout_token)
         if card is None:
             return
         if card.is_active or card.current_balance_amount:
@@ -111,37 +141,37 @@ def withdraw_gift_card(card_id: int | None, checkout_token: str) -> None:
             card.save(update_fields=["current_balance_amount", "is_active"])
             events.gift_card_balance_reset_event(card, before, user=None, app=None)
             events.gift_card_deactivated_event(card, user=None, app=None)
-        checkout = Checkout.objects.filter(token=checkout_token, gift_cards=card).first()
-        if checkout is not None:
-            checkout.gift_cards.remove(card)
-            checkout.price_expiration = timezone.now()
-            checkout.save(update_fields=["price_expiration", "last_change"])
+        detach(card_id)
+        void_checkout_authorisations(card_id)
 
 
-def used_on_order(card_id: int | None, order_id) -> Decimal:
-    """What the card paid of the order, from Saleor's ``USED_IN_ORDER`` events."""
-    if card_id is None:
-        return ZERO
-    used = ZERO
-    for event in GiftCardEvent.objects.filter(
-        gift_card_id=card_id, order_id=order_id, type=GiftCardEvents.USED_IN_ORDER
-    ):
-        balance = event.parameters.get("balance", {})
-        old = Decimal(str(balance.get("old_current_balance", 0)))
-        used += old - Decimal(str(balance.get("current_balance", 0)))
-    return used
+def redemption_disagreements(redemptions=None, batch: int = 500) -> list[str]:
+    """Where a redemption, its ledger hold and its gift card do not say the same;
+    ``rewards_audit`` reports them (card by card conservation, S6).
 
-
-def redemption_disagreements(redemptions=None) -> list[str]:
-    """Where a redemption, its ledger hold and its gift card do not say the same.
-
-    Open: hold open for the units, card active with the full amount. Settled
-    (released, captured, returned): hold closed accordingly, card empty and inactive.
+    Open: hold open for the units, card active with the full amount, and it paid
+    nothing yet. Settled (released, captured, returned): hold closed accordingly,
+    card empty and inactive, authorised nowhere, and what Saleor says it paid on
+    orders (``USED_IN_ORDER``) is what the captured points are worth: nothing for a
+    released redemption.
     """
+    if redemptions is not None:
+        return _disagreements(list(redemptions))
+    problems, last = [], 0
+    while chunk := list(Redemption.objects.filter(pk__gt=last).order_by("pk")[:batch]):
+        problems += _disagreements(chunk)
+        last = chunk[-1].pk
+    return problems
+
+
+def _disagreements(redemptions: list[Redemption]) -> list[str]:
+    card_ids = [r.gift_card_id for r in redemptions if r.gift_card_id is not None]
+    holds = Hold.objects.in_bulk([r.hold_id for r in redemptions])
+    cards = GiftCard.objects.in_bulk(card_ids)
+    paid, still_authorised = paid_by_card(card_ids), authorised(card_ids)
     problems = []
-    for r in redemptions if redemptions is not None else Redemption.objects.all():
-        hold = Hold.objects.get(pk=r.hold_id)
-        card = GiftCard.objects.filter(pk=r.gift_card_id).first()
+    for r in redemptions:
+        hold, card = holds[r.hold_id], cards.get(r.gift_card_id)
         where = f"redemption {r.pk} ({r.status})"
         if card is None:
             problems.append(f"{where}: gift card {r.gift_card_id} is missing")
@@ -166,9 +196,30 @@ def redemption_disagreements(redemptions=None) -> list[str]:
             problems.append(f"{where}: card active={card.is_active}")
         if card.assigned_to_id != r.member_id:
             problems.append(f"{where}: card is not restricted to member {r.member_id}")
+        problems += _conservation(r, card, paid.get(card.pk, ZERO), still_authorised[card.pk])
+    return problems
+
+
+def _conservation(r: Redemption, card: GiftCard, paid: Decimal, where_authorised) -> list:
+    """S6 for one card: paid on orders = what its captured points are worth."""
+    where = f"redemption {r.pk} ({r.status}): gift card {card.pk}"
+    value = money.quantize(paid, r.currency, rounding=ROUND_HALF_UP)
+    problems = []
+    if r.status in (RedemptionStatus.CAPTURED, RedemptionStatus.RETURNED):
+        if paid != r.used_amount:
+            problems.append(
+                f"{where} paid {value} {r.currency} on orders, but the points captured "
+                f"for it are worth {r.used_amount}"
+            )
+    elif paid:
+        settled = "released" if r.status == RedemptionStatus.RELEASED else "still held"
+        problems.append(f"{where} paid {value} {r.currency} on orders, but its points "
+                        f"were {settled}")  # fmt: skip
+    if r.status != RedemptionStatus.HELD and where_authorised:
+        problems.append(f"{where} is still authorised on {', '.join(where_authorised)}")
     return problems
 
 
 def lock_gift_card(card_id: int | None, checkout_token: str) -> None:
-    """The redemption's shop rows, in the fixed order: checkout, then card."""
-    locks.checkout_and_gift_card(checkout_token, card_id)
+    """The redemption's shop rows, in the fixed order: checkouts, then card."""
+    _lock(card_id, checkout_token)

@@ -12,10 +12,9 @@ from saleor.order.models import Order
 from ...programs import locks
 from ...programs.redemption import services as redemption
 from ...programs.redemption.models import Redemption, RedemptionStatus
-from .schedule import schedule_every
-from .orders import sync_order_now
 from ..shop import gift_cards
-from ..shop import locks as shop_locks
+from .orders import sync_order_now
+from .schedule import schedule_every
 
 logger = logging.getLogger(__name__)
 
@@ -23,16 +22,19 @@ RELEASE_EVERY = timedelta(minutes=15)
 
 
 def release_stale(redemption_id: int) -> str:
-    """Release one stale redemption, unless its checkout became an order meanwhile."""
+    """Release one stale redemption, unless its checkout became an order meanwhile
+    (then the order's sync settles it) or its card paid any order (then it is
+    captured for that order, S6)."""
     held = Redemption.objects.filter(id=redemption_id, status=RedemptionStatus.HELD).first()
     if held is None:
         return "settled"
     with transaction.atomic():
         # Saleor's completion locks the checkout, then the card, while it takes the
         # card's balance; holding both, an order either exists already or will find
-        # the card empty. The checkout's redemption lock comes first (locks.py).
+        # the card empty. The checkout's redemption lock comes first (locks.py), and
+        # the card's other checkouts are locked with its own (gift_cards._lock).
         locks.checkout(held.checkout_token)
-        shop_locks.checkout_and_gift_card(held.checkout_token, held.gift_card_id)
+        gift_cards.lock_gift_card(held.gift_card_id, held.checkout_token)
         order_id = (
             Order.objects.filter(checkout_token=held.checkout_token)
             .values_list("id", flat=True)
