@@ -13,6 +13,7 @@ from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
 from .shop import channels, checkouts, customers, gift_cards, mail, order_lines, vouchers
+from .shop.card_payments import refuse_foreign_rewards_card, take_off_foreign_cards
 from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
@@ -163,13 +164,17 @@ class RewardsPlugin(BasePlugin):
     # transaction; the task reads the order's state, so which hook fired, and
     # how often, does not matter.
 
-    # No order_paid: Saleor 3.23 fires it on every charge, and a charge that makes
-    # the order fully paid also fires order_fully_paid (order.actions.order_charged);
-    # a partial charge earns nothing, so it would only queue a sync with no effect.
-
     def _sync_order_later(self, order, previous_value):
         _after_commit("the sync of order", enqueue_order_sync, order.pk)
         return previous_value
+
+    # Saleor 3.23 fires order_paid on every charge (order.actions.order_charged). A
+    # partial charge earns nothing, but it may be the rewards card's: the gift card
+    # gateway charges it when the order is confirmed, and its hold is captured then
+    # (S6), whether or not the rest of the order is paid yet.
+
+    def order_paid(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
 
     def order_fully_paid(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
@@ -238,16 +243,35 @@ class RewardsPlugin(BasePlugin):
         return self._tier_discount_later(checkout, previous_value)
 
     def checkout_updated(self, checkout, previous_value=None, **kwargs):
+        self._foreign_cards_off_later(checkout)
         return self._tier_discount_later(checkout, previous_value)
+
+    # --- Paying with points (S6) ------------------------------------------------
+    # A rewards card pays only the checkout it was issued for, but Saleor lets its
+    # customer put it on any of their checkouts (a promo code, or the gift card
+    # gateway's authorisation). The plugin takes it off again once Saleor has
+    # committed (checkout_updated, checkout_fully_authorized), and refuses the
+    # completion of a checkout that still carries one (preprocess_order_creation).
+
+    def _foreign_cards_off_later(self, checkout):
+        if self.active:
+            _after_commit("the foreign rewards cards of checkout", take_off_foreign_cards,
+                          checkout.token)  # fmt: skip
+
+    def checkout_fully_authorized(self, checkout, previous_value=None, **kwargs):
+        self._foreign_cards_off_later(checkout)
+        return previous_value
 
     def preprocess_order_creation(self, checkout_info, lines=None, previous_value=None,
                                   **kwargs):  # fmt: skip
         if not self.active:
             return previous_value
-        try:
-            refuse_foreign_tier_code(checkout_info.checkout)
-        except ValidationError:
-            raise
-        except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
-            logger.exception("saleor-rewards could not check the tier discount code")
+        for refuse, what in ((refuse_foreign_tier_code, "tier discount code"),
+                             (refuse_foreign_rewards_card, "rewards gift cards")):  # fmt: skip
+            try:
+                refuse(checkout_info.checkout)
+            except ValidationError:
+                raise
+            except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
+                logger.exception("saleor-rewards could not check the %s", what)
         return previous_value
