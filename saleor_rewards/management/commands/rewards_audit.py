@@ -1,23 +1,47 @@
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from ...ledger import audit
 
 
+def card_disagreements() -> list[str] | None:
+    """Card by card (S6), where Saleor runs the plugin: each rewards gift card paid
+    on orders what its captured points are worth, and nothing once released. None
+    without Saleor (the Saleor-independent suite audits the ledger alone)."""
+    if not apps.is_installed("saleor.giftcard"):
+        return None
+    from ...saleor_adapter.shop.gift_cards import redemption_disagreements
+
+    return redemption_disagreements()
+
+
 class Command(BaseCommand):
     help = (
         "Recompute every rewards balance from its entries, lots, allocations and "
-        "holds; exit non-zero, naming each member, on any drift (SPEC U5)."
+        "holds, and check every rewards gift card against the points captured for "
+        "it; exit non-zero, naming each member or card, on any drift (SPEC U5, S6)."
     )
 
     def handle(self, *args, **options):
         counts, drifts = audit()
+        checked = card_disagreements()
+        cards = checked or []
         summary = ", ".join(f"{value} {name}" for name, value in counts.items())
         self.stdout.write(f"Audited {summary}.")
+        for drift in drifts:
+            self.stderr.write(f"DRIFT {drift}")
+        for problem in cards:
+            self.stderr.write(f"CARD {problem}")
         if drifts:
-            for drift in drifts:
-                self.stderr.write(f"DRIFT {drift}")
             raise CommandError(
                 f"{len(drifts)} drift(s) found in "
-                f"{len({d.account_id for d in drifts})} account(s)."
+                f"{len({d.account_id for d in drifts})} account(s)"
+                + (f", and {len(cards)} gift card problem(s)." if cards else ".")
             )
+        if cards:
+            raise CommandError(f"{len(cards)} gift card problem(s) found.")
         self.stdout.write(self.style.SUCCESS("No drift: every balance is proven."))
+        if checked is not None:
+            self.stdout.write(
+                self.style.SUCCESS("Every rewards gift card paid what its points are worth.")
+            )
