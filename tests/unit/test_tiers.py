@@ -45,13 +45,15 @@ def level(program, member=7):
 
 
 def test_T1_a_new_program_gets_the_default_table(program):
+    # Unverified members cannot pay with points (0 %, seed 002); the others follow
+    # the program's max_redeem_percent (None) until staff set a cap.
     table = [
         (t.name, t.min_consumption, t.discount_percent, t.max_redeem_percent,
          t.earn_multiplier, t.for_unverified)
         for t in tiers.tiers_of(program)
     ]  # fmt: skip
     assert table == [
-        ("Unverified", D(0), D(0), None, D(1), True),
+        ("Unverified", D(0), D(0), D(0), D(1), True),
         ("Regular", D(0), D("0.5"), None, D(1), False),
         ("VIP-D", D(200), D(1), None, D(1), False),
         ("VIP-C", D(800), D(2), None, D(1), False),

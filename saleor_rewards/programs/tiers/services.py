@@ -30,11 +30,15 @@ class DefaultTier:
     min_consumption: Decimal
     discount_percent: Decimal
     for_unverified: bool = False
+    max_redeem_percent: Decimal | None = None  # None: the program's max_redeem_percent
 
 
-# T1 (seed 002), in the channel's currency.
+# T1 (seed 002), in the channel's currency. Unverified members cannot pay with points
+# (0 %); the others follow the program's cap until staff set one (seed 002's 2-5 %).
 DEFAULT_TIERS = (
-    DefaultTier("Unverified", Decimal(0), Decimal(0), for_unverified=True),
+    DefaultTier(
+        "Unverified", Decimal(0), Decimal(0), for_unverified=True, max_redeem_percent=Decimal(0)
+    ),
     DefaultTier("Regular", Decimal(0), Decimal("0.5")),
     DefaultTier("VIP-D", Decimal(200), Decimal(1)),
     DefaultTier("VIP-C", Decimal(800), Decimal(2)),
@@ -54,7 +58,8 @@ def tiers_of(program: Program) -> list[Tier]:
 def create_default_tiers(program: Program) -> list[Tier]:
     """Give a new program the default table (T1); a program with tiers keeps its own.
 
-    Defaults follow the program's ``max_redeem_percent`` (NULL) and earn 1.0x.
+    Defaults earn 1.0x and follow the program's ``max_redeem_percent`` (NULL), but
+    for Unverified, whose members cannot pay with points (0 %).
     Idempotent, also when two callers create the same program at once.
     """
     if not Tier.objects.filter(program=program).exists():
@@ -62,7 +67,7 @@ def create_default_tiers(program: Program) -> list[Tier]:
             [
                 Tier(program=program, name=t.name, min_consumption=t.min_consumption,
                      discount_percent=t.discount_percent, for_unverified=t.for_unverified,
-                     position=position)
+                     max_redeem_percent=t.max_redeem_percent, position=position)
                 for position, t in enumerate(DEFAULT_TIERS)
             ],
             ignore_conflicts=True,  # a concurrent creation made them already
@@ -249,12 +254,26 @@ def earn_multiplier(program: Program, member_id: int | None) -> Decimal:
     return row.tier.earn_multiplier if row and row.tier else ONE
 
 
-def tier_max_redeem_percent(program: Program, member_id: int) -> Decimal | None:
-    """The member's tier cap on paying with points (S1), or None: the program's cap.
+def current_tier(program: Program, member_id: int, verified: bool | None = None) -> Tier | None:
+    """The member's level as it stands: the stored one, unless the shop says their
+    e-mail verification differs from what was stored (``verified``), or nothing is
+    stored yet; then the level their consumption and verification give (T1).
 
-    A member not recomputed yet counts as a verified member without consumption.
-    The redemption code takes the lower of this and ``max_redeem_percent``.
+    A member not recomputed yet, of unknown verification, counts as a verified
+    member without consumption.
     """
     row = member_tier(program, member_id)
-    tier = row.tier if row else tier_for(tiers_of(program), ZERO)
+    if row is not None and (verified is None or row.verified == verified):
+        return row.tier
+    spent = row.consumption if row is not None else ZERO
+    return tier_for(tiers_of(program), spent, True if verified is None else verified)
+
+
+def tier_max_redeem_percent(program: Program, member_id: int,
+                            verified: bool | None = None) -> Decimal | None:  # fmt: skip
+    """The member's tier cap on paying with points (S1), or None: the program's cap.
+
+    The redemption code takes the lower of this and ``max_redeem_percent``.
+    """
+    tier = current_tier(program, member_id, verified)
     return tier.max_redeem_percent if tier else None

@@ -1,0 +1,27 @@
+"""Caps on paying with rewards (S1, S5, T1).
+
+- Unverified members cannot pay with points (T1, seed 002): the Unverified tier of
+  every existing program whose cap was empty (it followed the program's 50 %) gets
+  0 %, as new programs' default tables now have. A cap staff set stays.
+"""
+
+from decimal import Decimal
+
+from django.db import migrations
+
+
+def unverified_cannot_redeem(apps, schema_editor):
+    Tier = apps.get_model("saleor_rewards", "Tier")
+    Tier.objects.filter(for_unverified=True, max_redeem_percent__isnull=True).update(
+        max_redeem_percent=Decimal(0)
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("saleor_rewards", "0009_default_tiers"),
+    ]
+
+    operations = [
+        migrations.RunPython(unverified_cannot_redeem, migrations.RunPython.noop),
+    ]
