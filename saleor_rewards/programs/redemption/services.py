@@ -6,7 +6,9 @@ order that uses the card captures the hold (the ledger spends the soonest-expiri
 lots first); a removed, replaced or abandoned redemption releases it. Cancelled
 orders give everything back, refunds the refunded share — to the lots the points
 came from, with lots that expired meanwhile shown as expired (the ledger's
-``return_debit``). The shop side (checkouts, gift cards) comes in through
+``return_debit``). The member's cap (``cap.py``) is checked when points are applied,
+and a redemption that no longer fits a changed checkout is lowered to it
+(``fit_to_cap``). The shop side (checkouts, gift cards) comes in through
 ``CheckoutFacts`` and a ``GiftCards`` port (``ports.py``), so nothing here imports
 Saleor.
 
@@ -22,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ... import ledger
-from ...ledger import Actor, ActorType, EntryType, Kind, Reference, ReferenceType
+from ...ledger import SYSTEM, Actor, ActorType, EntryType, Kind, Reference, ReferenceType
 from ...ledger.errors import (
     InsufficientBalance,
     InvalidInput,
@@ -35,20 +37,12 @@ from ...ledger.models import Entry, Program
 from .. import locks
 from ..loyalty.earning import OrderSnapshot, refunded_basis
 from ...money import money_for_points
-from .amounts import ZERO, cash_amount, redeem_cap, units_to_return, units_used
+from .amounts import ZERO, cash_amount, largest_within, units_to_return, units_used
+from .cap import checkout_cap, refuse_ineligible
 from .models import Redemption, RedemptionStatus
 from .ports import CheckoutFacts, GiftCards
-from ..tiers.services import tier_max_redeem_percent
 
 ONE = Decimal(1)
-
-
-def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:
-    """The member's redemption cap in percent (S1): the lower of the program's and
-    the member's tier's (T1)."""
-    tier_cap = tier_max_redeem_percent(program, member_id)
-    program_cap = settings["max_redeem_percent"]
-    return program_cap if tier_cap is None else min(program_cap, tier_cap)
 
 
 def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFacts:
@@ -109,43 +103,88 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
     else:
         kind, field = Kind.CASH, "cashAmount"
         amount = units = cash_amount(cash, currency)
-    percent = redeem_cap_percent(program, member_id, settings)
-    cap = redeem_cap(checkout.product_subtotal, percent, currency)
-    if amount > cap:
-        raise LimitExceeded(
-            f"At most {cap} {currency} ({percent} % of the products) of this checkout "
-            f"can be paid with rewards; {amount} {currency} asked.",
-            field=field,
-        )
+    cap = checkout_cap(program, settings, checkout)
+    refuse_ineligible(cap.member, field)
+    if amount > cap.for_cards:
+        raise LimitExceeded(f"{cap.describe()}; {amount} {currency} asked.", field=field)
     actor = Actor(ActorType.CUSTOMER, str(member_id))
     with transaction.atomic():
         locks.checkout(checkout.token)
         previous = _open_redemption(checkout.token, cards)
-        account = ledger.open_account(program, member_id, kind)
-        if previous:
-            # Points may replace cash (or the other way): both balances are locked
-            # at once, in id order, before either is posted to.
-            ledger.lock_accounts([account, previous.hold.account_id])
-            _release(previous, cards, now, "Replaced by a new amount", actor)
-        attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
-        try:
-            posting = ledger.hold(
-                account, units, key=f"redemption:{checkout.token}:{attempt}",
-                reference=Reference(ReferenceType.CHECKOUT, checkout.token),
-                expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
-                actor=actor, reason="Applied to a checkout", now=now,
-            )  # fmt: skip
-        except InsufficientBalance as error:
-            raise InsufficientBalance(
-                f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
-                field=field,
-            ) from error
-        card_id, code = cards.issue_gift_card(checkout, member_id, amount, currency)
-        return Redemption.objects.create(
-            program=program, member_id=member_id, checkout_token=checkout.token,
-            kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
-            currency=currency, gift_card_id=card_id, gift_card_code=code,
-            created_at=now,
+        return _apply(
+            program, settings, checkout, member_id, kind, units, amount, cards=cards,
+            previous=previous, replaced="Replaced by a new amount", actor=actor, now=now,
+            field=field,
+        )  # fmt: skip
+
+
+def _apply(program: Program, settings: dict, checkout: CheckoutFacts, member_id: int,
+           kind: str, units: Decimal, amount: Decimal, *, cards: GiftCards,
+           previous: Redemption | None, replaced: str, actor: Actor, now: datetime,
+           field: str, reason: str = "Applied to a checkout") -> Redemption:  # fmt: skip
+    """Hold ``units`` and issue a card of ``amount``, after releasing ``previous``.
+
+    Runs under the checkout's locks (``_open_redemption`` found ``previous``).
+    """
+    account = ledger.open_account(program, member_id, kind)
+    if previous:
+        # Points may replace cash (or the other way): both balances are locked
+        # at once, in id order, before either is posted to.
+        ledger.lock_accounts([account, previous.hold.account_id])
+        _release(previous, cards, now, replaced, actor)
+    attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
+    try:
+        posting = ledger.hold(
+            account, units, key=f"redemption:{checkout.token}:{attempt}",
+            reference=Reference(ReferenceType.CHECKOUT, checkout.token),
+            expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
+            actor=actor, reason=reason, now=now,
+        )  # fmt: skip
+    except InsufficientBalance as error:
+        raise InsufficientBalance(
+            f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
+            field=field,
+        ) from error
+    card_id, code = cards.issue_gift_card(checkout, member_id, amount, program.currency)
+    return Redemption.objects.create(
+        program=program, member_id=member_id, checkout_token=checkout.token,
+        kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
+        currency=program.currency, gift_card_id=card_id, gift_card_code=code,
+        created_at=now,
+    )  # fmt: skip
+
+
+def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
+               cards: GiftCards, now: datetime | None = None) -> Redemption | None:  # fmt: skip
+    """Lower the checkout's open redemption to what the cap allows now (S1).
+
+    The checkout changed after the points were applied (lines removed, a voucher
+    added): the excess goes back to the member and a card of the lower value
+    replaces the old one — or none, when nothing fits any more. Returns the open
+    redemption afterwards. The caller makes sure nobody is paying the checkout (its
+    total must not change under a payment); completion refuses whatever is still
+    above the cap (``cap.refuse_above_cap``).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locks.checkout(checkout.token)
+        current = _open_redemption(checkout.token, cards, program)
+        if current is None:
+            return None
+        cap = checkout_cap(program, settings, checkout, current.member_id)
+        if current.amount <= cap.for_cards:
+            return current
+        units, amount = largest_within(
+            cap.for_cards, current.kind, settings["points_per_unit"], current.currency
+        )
+        reason = f"Lowered to the checkout's cap of {cap.for_cards} {cap.currency}"
+        if units <= 0:
+            _release(current, cards, now, reason)
+            return None
+        return _apply(
+            program, settings, checkout, current.member_id, current.kind, units, amount,
+            cards=cards, previous=current, replaced=reason, actor=SYSTEM, now=now,
+            field="points" if current.kind == Kind.POINTS else "cashAmount", reason=reason,
         )  # fmt: skip
 
 
