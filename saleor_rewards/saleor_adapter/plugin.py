@@ -17,6 +17,7 @@ from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
 from .tasks.orders import enqueue_order_sync
+from .tasks.redemption_cap import enqueue_fit_to_cap
 from .tasks.referrals import (
     attribute_new_customer,
     create_missing_referral_codes,
@@ -24,6 +25,7 @@ from .tasks.referrals import (
 )
 from .tasks.tiers import enqueue_member_tiers, enqueue_tier_discount
 from .use_cases.programs import create_missing_programs, create_program
+from .use_cases.redemption_cap import refuse_above_cap
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +240,13 @@ class RewardsPlugin(BasePlugin):
         return self._tier_discount_later(checkout, previous_value)
 
     def checkout_updated(self, checkout, previous_value=None, **kwargs):
-        return self._tier_discount_later(checkout, previous_value)
+        if self.active:
+            # Paying with points (S1): a redemption that no longer fits the changed
+            # checkout is lowered to its cap, after the tier discount settled.
+            self._tier_discount_later(checkout, previous_value)
+            _after_commit("the redemption cap of checkout", enqueue_fit_to_cap,
+                          checkout.token)  # fmt: skip
+        return previous_value
 
     def preprocess_order_creation(self, checkout_info, lines=None, previous_value=None,
                                   **kwargs):  # fmt: skip
@@ -250,4 +258,12 @@ class RewardsPlugin(BasePlugin):
             raise
         except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
             logger.exception("saleor-rewards could not check the tier discount code")
+        # S1: the rewards gift cards pay at most the member's cap of the checkout's
+        # products as it is completed, whatever changed since the points were applied.
+        try:
+            refuse_above_cap(checkout_info, lines)
+        except ValidationError:
+            raise
+        except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
+            logger.exception("saleor-rewards could not check the redemption cap")
         return previous_value
