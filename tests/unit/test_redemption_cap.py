@@ -223,3 +223,19 @@ def test_S5_a_cap_of_0_cannot_convert(program, points):
     with pytest.raises(NotEligible):
         convert(program, 500, verified=False)
     assert columns(points).available == 1600
+
+
+def test_S1_lowering_held_points_that_expired_meanwhile_releases_them(program, shop, checkout):
+    account = open_account(program, MEMBER, Kind.POINTS)
+    credit(account, 1500, key="short", source=LotSource.LOYALTY, expires_in_days=3, now=at(0))
+    apply(program, shop, checkout, points=1500)
+
+    after_expiry = redemption.fit_to_cap(
+        program, settings(), replace(checkout, product_subtotal=D("10.00")),
+        cards=shop.gift_cards, now=at(5),
+    )  # fmt: skip
+
+    assert after_expiry is None
+    assert Redemption.objects.get().status == RedemptionStatus.RELEASED
+    assert (columns(account).held, columns(account).available) == (0, 0)
+    settle()

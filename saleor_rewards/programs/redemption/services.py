@@ -160,7 +160,8 @@ def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
 
     The checkout changed after the points were applied (lines removed, a voucher
     added): the excess goes back to the member and a card of the lower value
-    replaces the old one — or none, when nothing fits any more. Returns the open
+    replaces the old one — or none, when nothing fits any more (or the lower amount
+    is no longer there: points that expired while held). Returns the open
     redemption afterwards. The caller makes sure nobody is paying the checkout (its
     total must not change under a payment); completion refuses whatever is still
     above the cap (``cap.refuse_above_cap``).
@@ -178,14 +179,18 @@ def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
             cap.for_cards, current.kind, settings["points_per_unit"], current.currency
         )
         reason = f"Lowered to the checkout's cap of {cap.for_cards} {cap.currency}"
-        if units <= 0:
-            _release(current, cards, now, reason)
-            return None
-        return _apply(
-            program, settings, checkout, current.member_id, current.kind, units, amount,
-            cards=cards, previous=current, replaced=reason, actor=SYSTEM, now=now,
-            field="points" if current.kind == Kind.POINTS else "cashAmount", reason=reason,
-        )  # fmt: skip
+        if units > 0:
+            try:
+                with transaction.atomic():
+                    return _apply(
+                        program, settings, checkout, current.member_id, current.kind, units,
+                        amount, cards=cards, previous=current, replaced=reason, actor=SYSTEM,
+                        now=now, field="points", reason=reason,
+                    )  # fmt: skip
+            except InsufficientBalance:
+                pass  # points that expired while held came back expired: release them all
+        _release(current, cards, now, reason)
+        return None
 
 
 def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
