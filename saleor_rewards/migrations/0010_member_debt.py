@@ -160,7 +160,7 @@ def _functions_of_0002(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("saleor_rewards", "0008_audit_events"),
+        ("saleor_rewards", "0009_default_tiers"),
     ]
 
     operations = [
