@@ -195,6 +195,14 @@ class RewardsPlugin(BasePlugin):
     def order_fully_refunded(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
 
+    # A charge-back (CHARGE_BACK event) or a payment App lowering what its transaction
+    # charged fires only order_updated (order.actions.order_transaction_updated): the
+    # order may no longer be fully paid, a payment failure (L3). Saleor fires it for
+    # many other changes too; the sync then finds nothing to do.
+
+    def order_updated(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
     # --- Paying with points (S1) -------------------------------------------------
     # The order placed from a checkout with a rewards gift card captures its hold:
     # the card is taken at creation (legacy route) or charged at confirmation

@@ -153,6 +153,27 @@ def test_L2_paid_then_delivered_then_partly_refunded(program, member, settings_)
     assert [e.type for e in Entry.objects.order_by("id")] == ["earn", "activate", "revoke"]
 
 
+def test_L3_payment_failed_after_payment_takes_everything_back_for_good(program, member, settings_):
+    paid = order([line("a", "40", quantity=4)], customer=member, total="50", fully_paid=True)
+    sync_order(program, settings_, paid, now=at(0))
+    delivered = order(paid.lines, customer=member, total="50", fully_paid=True, fulfilled=True)
+    sync_order(program, settings_, delivered, now=at(1))
+    assert _points(member) == (100, 0)
+
+    # a charge-back: no longer fully paid, no refund to explain it
+    failed = order(paid.lines, customer=member, total="50", fulfilled=True, payment_failed=True)
+    for _ in range(2):  # U6
+        sync_order(program, settings_, failed, now=at(2))
+    assert _points(member) == (0, 0)
+    assert OrderAward.objects.get().reversed
+
+    # charged in full again: nothing is awarded twice
+    sync_order(program, settings_, delivered, now=at(3))
+    settle()
+    assert _points(member) == (0, 0)
+    assert [e.type for e in Entry.objects.order_by("id")] == ["earn", "activate", "revoke"]
+
+
 def test_L3_cancelled_before_payment_is_seen_earns_nothing(program, member, settings_):
     cancelled = order([line("a", "40")], customer=member, fully_paid=True, cancelled=True)
     sync_order(program, settings_, cancelled, now=at(0))

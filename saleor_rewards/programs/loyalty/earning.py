@@ -46,6 +46,9 @@ class OrderSnapshot:
     fully_paid: bool = False  # charged in full (or more) right now
     fulfilled: bool = False  # delivered in full
     cancelled: bool = False  # cancelled or expired
+    # Was charged, is now charged below its total with no refund to explain it: a
+    # charge-back or a lowered charge (L3). Only an order once paid makes it matter.
+    payment_failed: bool = False
     refunded_amount: Decimal = ZERO  # money refunded to the buyer so far, any route
     # Refunds that named lines: line id -> quantity, the money they refunded, and the
     # part of that money which paid back shipping.

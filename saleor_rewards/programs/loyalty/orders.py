@@ -17,13 +17,18 @@ ONE = Decimal(1)
 
 
 def settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: str) -> int:
+    """Bring ``award`` in line with the order (L3, R7): a cancelled order, or one whose
+    payment failed after it was paid (the award exists only then), takes back all of
+    it; refunds their share. Taking back is final: a later re-charge awards nothing."""
     refunded = refunded_basis(order, award.basis)
-    reversed_ = order.cancelled or refunded >= award.basis
+    reversed_ = order.cancelled or order.payment_failed or refunded >= award.basis
     standing = 0 if reversed_ else standing_points(award.points, award.basis, refunded)
-    reason = (
-        f"Order {order.label} cancelled" if order.cancelled
-        else f"Order {order.label} refunded"
-    )  # fmt: skip
+    if order.cancelled:
+        reason = f"Order {order.label} cancelled"
+    elif order.payment_failed:
+        reason = f"Order {order.label} payment failed"
+    else:
+        reason = f"Order {order.label} refunded"
     taken = awards.take_back(
         award, standing, reversed_=reversed_, refunded=refunded,
         reason=f"{what}: {reason}", now=now,

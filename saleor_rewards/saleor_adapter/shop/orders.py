@@ -29,6 +29,7 @@ on which hook fired or how often (U6). Facts from Saleor 3.23.28:
 
 from decimal import Decimal
 
+from saleor.core.prices import quantize_price
 from saleor.order import (
     FulfillmentStatus,
     OrderChargeStatus,
@@ -113,6 +114,17 @@ def _money_total(order: Order, cards: dict[int, Decimal]) -> Decimal:
     return max(ZERO, order.total_gross_amount - inside)
 
 
+def _payment_failed(order: Order, refunded: Decimal) -> bool:
+    """Charged below the total with no refund to explain it (L3): a charge-back or a
+    charged amount lowered by the payment App. Refunds lower the charged amount too,
+    so what was refunded counts as charged here."""
+    if order.charge_status in PAID:
+        return False
+    # Rounded as Saleor rounds for charge_status (order.utils.update_order_charge_status).
+    charged = quantize_price(order.total_charged_amount + refunded, order.currency)
+    return charged < quantize_price(order.total_gross_amount, order.currency)
+
+
 def order_snapshot(order_id) -> OrderSnapshot | None:
     """The order as it is now; None when Saleor has no such (non-draft) order."""
     order = (
@@ -158,6 +170,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         fully_paid=order.charge_status in PAID,
         fulfilled=order.status in DELIVERED,
         cancelled=order.status in CANCELLED,
+        payment_failed=_payment_failed(order, refunded),
         refunded_amount=money_refunded,
         refunded_quantities=quantities,
         refunded_with_lines=with_lines,
