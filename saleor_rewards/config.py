@@ -21,7 +21,7 @@ CURRENCIES = frozenset(
     MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
     PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
     STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
-    WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
+    WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()  # noqa: SIM905 - a table to read
 )
 
 
@@ -31,9 +31,7 @@ class SettingsError(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         field, message = next(iter(errors.items()))
-        super().__init__(
-            "; ".join(f"{name}: {text}" for name, text in errors.items()), field=field
-        )
+        super().__init__("; ".join(f"{name}: {text}" for name, text in errors.items()), field=field)
         self.first_message = message
 
 
@@ -163,6 +161,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("hold_days", "Days before points become available",
        "Days after delivery before pending points can be spent (L2).", 0,
        _int(0, 365)),
+    _s("auto_confirm_days", "Days after shipment until delivery counts as confirmed",
+       "Orders the customer does not confirm as delivered count as delivered this many "
+       "days after fulfilment; 0 = at fulfilment (L2).", 0, _int(0, 365)),
     _s("expiry_days_loyalty", "Expiry of purchase points (days)",
        "Days after points became available before they expire (L4).", 60,
        _int(1, 3650)),

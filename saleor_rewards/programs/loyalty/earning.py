@@ -8,6 +8,7 @@ computes the same thing again (U6).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from ...money import points_for_money
@@ -42,7 +43,9 @@ class OrderSnapshot:
     lines: tuple[OrderLine, ...]
     total_gross: Decimal  # what the order costs, shipping and taxes included
     fully_paid: bool = False  # charged in full (or more) right now
-    fulfilled: bool = False  # delivered in full
+    fulfilled: bool = False  # shipped in full (fulfilled)
+    fulfilled_at: datetime | None = None  # when the shop recorded that (last) shipment
+    delivery_confirmed_at: datetime | None = None  # the customer confirmed delivery (L2)
     cancelled: bool = False  # cancelled, expired, or its payment failed
     refunded_amount: Decimal = ZERO  # money refunded so far, any route
     # Refunds that named lines: line id -> quantity, and the money they refunded.
@@ -52,10 +55,11 @@ class OrderSnapshot:
     customer_email: str = ""
     number: str = ""  # the shop's order number, for people to read
 
+    customer_verified: bool = True  # the customer's e-mail is verified (T1)
+
     @property
     def label(self) -> str:
         return f"#{self.number}" if self.number else self.order_id
-    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def fully_refunded(self) -> bool:

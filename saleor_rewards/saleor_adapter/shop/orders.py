@@ -13,15 +13,22 @@ on which hook fired or how often (U6). Facts from Saleor 3.23.28:
   into a REFUNDED (or REFUNDED_AND_RETURNED) fulfillment carrying
   ``total_refund_amount``; the transactions API's granted refunds carry lines and
   reach status FULL once the money went back.
+- Shipment time: every fulfilment that ships (``orderFulfill``, or the approval of
+  one waiting for it) writes a FULFILLMENT_FULFILLED_ITEMS order event
+  (``order.actions.order_fulfilled``); a fulfillment's own ``created_at`` is when it
+  was created, before any approval, so it is only the fallback.
 """
 
 from decimal import Decimal
+from uuid import UUID
 
-from saleor.order import FulfillmentStatus, OrderChargeStatus, OrderStatus
-from saleor.order.models import Order
+from saleor.order import FulfillmentStatus, OrderChargeStatus, OrderEvents, OrderStatus
+from saleor.order.models import Order, OrderEvent
 from saleor.payment import TransactionKind
 
+from ...programs.loyalty import delivery
 from ...programs.loyalty.earning import OrderLine, OrderSnapshot
+from ...programs.loyalty.ports import OrderDeliveryFacts
 from ...programs.redemption.services import paid_with_rewards
 
 ZERO = Decimal(0)
@@ -42,9 +49,7 @@ def _refunded_money(order: Order) -> Decimal:
         ),
         ZERO,
     )
-    transactions = sum(
-        (item.refunded_value for item in order.payment_transactions.all()), ZERO
-    )
+    transactions = sum((item.refunded_value for item in order.payment_transactions.all()), ZERO)
     return legacy + transactions
 
 
@@ -66,6 +71,24 @@ def _refunds_with_lines(order: Order) -> tuple[dict[str, int], Decimal]:
             key = str(line.order_line_id)
             quantities[key] = quantities.get(key, 0) + line.quantity
     return quantities, money
+
+
+def _fulfilled_at(order: Order):
+    """When the order's last shipment was recorded; None if it never shipped."""
+    shipped = (
+        OrderEvent.objects.filter(order=order, type=OrderEvents.FULFILLMENT_FULFILLED_ITEMS)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    if shipped is not None:
+        return shipped
+    created = [
+        fulfillment.created_at
+        for fulfillment in order.fulfillments.all()
+        if fulfillment.status == FulfillmentStatus.FULFILLED
+    ]
+    return max(created, default=None)
 
 
 def order_snapshot(order_id) -> OrderSnapshot | None:
@@ -109,9 +132,28 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         total_gross=order.total_gross_amount,
         fully_paid=order.charge_status in PAID,
         fulfilled=order.status in DELIVERED,
+        fulfilled_at=_fulfilled_at(order) if order.status in DELIVERED else None,
+        delivery_confirmed_at=delivery.confirmed_at(str(order.id)),
         cancelled=order.status in CANCELLED,
         refunded_amount=_refunded_money(order),
         refunded_quantities=quantities,
         refunded_with_lines=with_lines,
         paid_with_rewards=paid_with_rewards(str(order.id)),
+    )
+
+
+def order_delivery(order_id: str) -> OrderDeliveryFacts | None:
+    """The ``Orders`` port (L2): the order a customer confirms as delivered."""
+    try:
+        pk = UUID(order_id)
+    except (TypeError, ValueError):
+        return None
+    order = Order.objects.filter(id=pk).select_related("channel").first()
+    if order is None or order.status == OrderStatus.DRAFT:
+        return None
+    return OrderDeliveryFacts(
+        order_id=str(order.id),
+        owner_id=order.user_id,
+        channel_slug=order.channel.slug,
+        fulfilled=order.status in DELIVERED,
     )
