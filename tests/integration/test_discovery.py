@@ -14,6 +14,7 @@ from .helpers import PLUGIN_PATH
 
 PROGRAM_TABLES = {
     "rewards_order_award",
+    "rewards_delivery_confirmation",
     "rewards_referral",
     "rewards_referral_code",
     "rewards_referral_invite",
