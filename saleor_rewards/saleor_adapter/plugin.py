@@ -112,7 +112,13 @@ class RewardsPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
-        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        # A row saved by an older version may still hold settings retired since;
+        # Saleor drops them when it loads the plugin, so they are not validated.
+        values = {
+            item["name"]: item.get("value")
+            for item in plugin_configuration.configuration
+            if item["name"] in config.BY_NAME
+        }
         try:
             config.parse(values)
         except config.SettingsError as error:

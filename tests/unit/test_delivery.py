@@ -50,9 +50,8 @@ def lot_of(order_id="o-1", kind="loyalty") -> Lot:
 # --- the setting ----------------------------------------------------------------------
 
 
-def test_L2_auto_confirm_days_defaults_to_0_and_is_a_per_channel_day_count():
+def test_L2_auto_confirm_days_defaults_to_0_and_is_a_day_count():
     assert config.parse({})["auto_confirm_days"] == 0
-    assert config.BY_NAME["auto_confirm_days"].per_channel
     assert config.parse({"auto_confirm_days": "365"})["auto_confirm_days"] == 365
     for bad in ("-1", "366", "x"):
         with pytest.raises(config.SettingsError) as error:

@@ -93,14 +93,11 @@ class RewardsProgram(graphene.ObjectType):
     referral_reward_percent = graphene.Decimal(
         required=True, resolver=_effective("referral_reward_percent")
     )
-    affiliate_commission_percent = graphene.Decimal(
-        required=True, resolver=_effective("affiliate_commission_percent")
-    )
     daily_points_cap = graphene.Int(required=True, resolver=_effective("daily_points_cap"))
     settings = graphene.List(
         graphene.NonNull(RewardsProgramSetting),
         required=True,
-        description="Every per-channel setting, overridden or inherited.",
+        description="Every setting, overridden or inherited.",
     )
     changes = graphene.List(
         graphene.NonNull(RewardsProgramChange),

@@ -72,7 +72,7 @@ class DeliveryConfirmation(models.Model):
     delivered from ``confirmed_at`` (plus ``hold_days``), and every later sync of the
     order reads it as part of the order's state (``OrderSnapshot``), so a replay
     delivers nothing twice. The database refuses to change or delete it
-    (migration 0010); erasure (P2) may only unlink the member.
+    (migration 0011); erasure (P2) may only unlink the member.
     """
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")

@@ -8,7 +8,6 @@ behind the ``VoucherIssuer`` port (``ports.py``); nothing here knows Saleor.
 
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
