@@ -38,7 +38,7 @@ DROP FUNCTION rewards_delivery_confirmation_final();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("saleor_rewards", "0009_default_tiers")]
+    dependencies = [("saleor_rewards", "0010_member_debt")]
 
     operations = [
         migrations.CreateModel(
