@@ -117,6 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("hold_days", "Days before points become available",
        "Days after delivery before pending points can be spent (L2).", 0,
        _int(0, 365)),
+    _s("auto_confirm_days", "Days after shipment until delivery counts as confirmed",
+       "Orders the customer does not confirm as delivered count as delivered this many "
+       "days after fulfilment; 0 = at fulfilment (L2).", 0, _int(0, 365)),
     _s("expiry_days_loyalty", "Expiry of purchase points (days)",
        "Days after points became available before they expire (L4).", 60,
        _int(1, 3650)),

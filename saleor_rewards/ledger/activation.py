@@ -122,18 +122,21 @@ def due_for_activation(now: datetime | None = None) -> tuple[int, int, Decimal]:
     return summary(_DUE_LOTS, now or timezone.now())
 
 
-def activate_at(lot_id: int, at: datetime) -> bool:
+def activate_at(lot_id: int, at: datetime, *, sooner: bool = False) -> bool:
     """Set when a pending lot becomes spendable (L2: delivered, plus ``hold_days``).
 
     ``activate_due_lots`` activates it then. A lot that has its time already keeps
     it, so a repeated delivery changes nothing; returns whether the time was set.
+    With ``sooner`` a later time is brought forward to ``at`` (never pushed back):
+    the customer confirmed delivery before the automatic date (L2).
     Written under the account's lock, like every change to a lot.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         lock_account_row(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
         cursor.execute(
-            "UPDATE rewards_lot SET available_at = %s "
-            "WHERE id = %s AND status = 'pending' AND available_at IS NULL",
-            [at, lot_id],
+            "UPDATE rewards_lot SET available_at = %(at)s "
+            "WHERE id = %(lot)s AND status = 'pending' AND (available_at IS NULL "
+            "OR (%(sooner)s AND available_at > %(at)s))",
+            {"at": at, "lot": lot_id, "sooner": sooner},
         )
         return cursor.rowcount == 1

@@ -12,7 +12,16 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
-from .shop import channels, checkouts, customers, gift_cards, mail, order_lines, vouchers
+from .shop import (
+    channels,
+    checkouts,
+    customers,
+    gift_cards,
+    mail,
+    order_lines,
+    orders,
+    vouchers,
+)
 from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
@@ -36,6 +45,7 @@ SALEOR_SHOP = Shop(
     customers=customers,
     mailer=mail,
     order_lines=order_lines,
+    orders=orders,
     vouchers=vouchers,
     checkouts=checkouts,
     gift_cards=gift_cards,

@@ -83,6 +83,11 @@ class RewardsProgram(graphene.ObjectType):
         required=True, resolver=_effective("loyalty_earn_percent")
     )
     hold_days = graphene.Int(required=True, resolver=_effective("hold_days"))
+    auto_confirm_days = graphene.Int(
+        required=True, resolver=_effective("auto_confirm_days"),
+        description="Days after shipment until an order not confirmed by its customer "
+        "counts as delivered; 0 = at shipment (L2).",
+    )  # fmt: skip
     expiry_days = graphene.Field(RewardsProgramExpiryDays, required=True)
     max_redeem_percent = graphene.Decimal(required=True, resolver=_effective("max_redeem_percent"))
     referral_reward_percent = graphene.Decimal(

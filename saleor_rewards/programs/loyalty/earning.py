@@ -8,6 +8,7 @@ computes the same thing again (U6).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from ...money import points_for_money
@@ -44,7 +45,9 @@ class OrderSnapshot:
     # gift cards paid (``paid_with_rewards``) is not part of it.
     total_gross: Decimal
     fully_paid: bool = False  # charged in full (or more) right now
-    fulfilled: bool = False  # delivered in full
+    fulfilled: bool = False  # shipped in full (fulfilled)
+    fulfilled_at: datetime | None = None  # when the shop recorded that (last) shipment
+    delivery_confirmed_at: datetime | None = None  # the customer confirmed delivery (L2)
     cancelled: bool = False  # cancelled or expired
     # Was charged, is now charged below its total with no refund to explain it: a
     # charge-back or a lowered charge (L3). Only an order once paid makes it matter.
@@ -61,12 +64,11 @@ class OrderSnapshot:
     refunded_to_rewards: Decimal = ZERO
     customer_email: str = ""
     number: str = ""  # the shop's order number, for people to read
+    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def label(self) -> str:
         return f"#{self.number}" if self.number else self.order_id
-
-    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def fully_refunded(self) -> bool:

@@ -25,21 +25,29 @@ on which hook fired or how often (U6). Facts from Saleor 3.23.28:
   they are inside the total, charged by a transaction of that gateway, and Saleor
   refunds such a transaction onto the card, which the plugin empties again: not
   money back to the buyer, but the points' part, which comes back as points (S4).
+- Shipment time: every fulfilment that ships (``orderFulfill``, or the approval of
+  one waiting for it) writes a FULFILLMENT_FULFILLED_ITEMS order event
+  (``order.actions.order_fulfilled``); a fulfillment's own ``created_at`` is when it
+  was created, before any approval, so it is only the fallback.
 """
 
 from decimal import Decimal
+from uuid import UUID
 
 from saleor.core.prices import quantize_price
 from saleor.order import (
     FulfillmentStatus,
     OrderChargeStatus,
+    OrderEvents,
     OrderGrantedRefundStatus,
     OrderStatus,
 )
-from saleor.order.models import Order
+from saleor.order.models import Order, OrderEvent
 from saleor.payment import TransactionKind
 
+from ...programs.loyalty import delivery
 from ...programs.loyalty.earning import OrderLine, OrderSnapshot
+from ...programs.loyalty.ports import OrderDeliveryFacts
 from ...programs.redemption.services import rewards_cards_of_order
 
 ZERO = Decimal(0)
@@ -125,6 +133,24 @@ def _payment_failed(order: Order, refunded: Decimal) -> bool:
     return charged < quantize_price(order.total_gross_amount, order.currency)
 
 
+def _fulfilled_at(order: Order):
+    """When the order's last shipment was recorded; None if it never shipped."""
+    shipped = (
+        OrderEvent.objects.filter(order=order, type=OrderEvents.FULFILLMENT_FULFILLED_ITEMS)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    if shipped is not None:
+        return shipped
+    created = [
+        fulfillment.created_at
+        for fulfillment in order.fulfillments.all()
+        if fulfillment.status == FulfillmentStatus.FULFILLED
+    ]
+    return max(created, default=None)
+
+
 def order_snapshot(order_id) -> OrderSnapshot | None:
     """The order as it is now; None when Saleor has no such (non-draft) order."""
     order = (
@@ -169,6 +195,8 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         total_gross=_money_total(order, cards),
         fully_paid=order.charge_status in PAID,
         fulfilled=order.status in DELIVERED,
+        fulfilled_at=_fulfilled_at(order) if order.status in DELIVERED else None,
+        delivery_confirmed_at=delivery.confirmed_at(str(order.id)),
         cancelled=order.status in CANCELLED,
         payment_failed=_payment_failed(order, refunded),
         refunded_amount=money_refunded,
@@ -177,4 +205,21 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         refunded_shipping=shipping,
         paid_with_rewards=sum(cards.values(), ZERO),
         refunded_to_rewards=max(ZERO, to_cards - to_cards_with_lines),
+    )
+
+
+def order_delivery(order_id: str) -> OrderDeliveryFacts | None:
+    """The ``Orders`` port (L2): the order a customer confirms as delivered."""
+    try:
+        pk = UUID(order_id)
+    except (TypeError, ValueError):
+        return None
+    order = Order.objects.filter(id=pk).select_related("channel").first()
+    if order is None or order.status == OrderStatus.DRAFT:
+        return None
+    return OrderDeliveryFacts(
+        order_id=str(order.id),
+        owner_id=order.user_id,
+        channel_slug=order.channel.slug,
+        fulfilled=order.status in DELIVERED,
     )
