@@ -12,7 +12,16 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
-from .shop import channels, checkouts, customers, gift_cards, mail, order_lines, vouchers
+from .shop import (
+    channels,
+    checkouts,
+    customers,
+    gift_cards,
+    mail,
+    order_lines,
+    orders,
+    vouchers,
+)
 from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
@@ -38,6 +47,7 @@ SALEOR_SHOP = Shop(
     customers=customers,
     mailer=mail,
     order_lines=order_lines,
+    orders=orders,
     vouchers=vouchers,
     checkouts=checkouts,
     gift_cards=gift_cards,
@@ -104,7 +114,13 @@ class RewardsPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
-        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        # A row saved by an older version may still hold settings retired since;
+        # Saleor drops them when it loads the plugin, so they are not validated.
+        values = {
+            item["name"]: item.get("value")
+            for item in plugin_configuration.configuration
+            if item["name"] in config.BY_NAME
+        }
         try:
             config.parse(values)
         except config.SettingsError as error:
@@ -189,6 +205,14 @@ class RewardsPlugin(BasePlugin):
         return self._sync_order_later(order, previous_value)
 
     def order_fully_refunded(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
+    # A charge-back (CHARGE_BACK event) or a payment App lowering what its transaction
+    # charged fires only order_updated (order.actions.order_transaction_updated): the
+    # order may no longer be fully paid, a payment failure (L3). Saleor fires it for
+    # many other changes too; the sync then finds nothing to do.
+
+    def order_updated(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
 
     # --- Paying with points (S1) -------------------------------------------------

@@ -98,7 +98,7 @@ def test_T1_a_tier_at_0_percent_is_not_eligible_naming_it(program, shop, checkou
 def test_T1_the_migration_gives_unverified_tiers_without_a_cap_0_percent(program, other_program):
     from django.apps import apps
 
-    migration = importlib.import_module("saleor_rewards.migrations.0010_redeem_caps")
+    migration = importlib.import_module("saleor_rewards.migrations.0012_redeem_caps")
     Tier.objects.filter(program=program, for_unverified=True).update(max_redeem_percent=None)
     tiers.create_default_tiers(other_program)
     Tier.objects.filter(program=other_program, for_unverified=True).update(

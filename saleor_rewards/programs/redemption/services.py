@@ -4,13 +4,13 @@ Applying points to a checkout is a two-phase ledger hold (TigerBeetle's pending
 transfer) plus a shop gift card of the same value restricted to the customer. The
 order that uses the card captures the hold (the ledger spends the soonest-expiring
 lots first); a removed, replaced or abandoned redemption releases it. Cancelled
-orders give everything back, refunds the refunded share — to the lots the points
-came from, with lots that expired meanwhile shown as expired (the ledger's
-``return_debit``). The member's cap (``cap.py``) is checked when points are applied,
-and a redemption that no longer fits a changed checkout is lowered to it
-(``fit_to_cap``). The shop side (checkouts, gift cards) comes in through
-``CheckoutFacts`` and a ``GiftCards`` port (``ports.py``), so nothing here imports
-Saleor.
+orders give everything back, refunds what Saleor's money did not pay back of what is
+returned (``refunds``) — to the lots the points came from, with lots that expired
+meanwhile shown as expired (the ledger's ``return_debit``). The member's cap
+(``cap.py``) is checked when points are applied, and a redemption that no longer
+fits a changed checkout is lowered to it (``fit_to_cap``). The shop side (checkouts,
+gift cards) comes in through ``CheckoutFacts`` and a ``GiftCards`` port
+(``ports.py``), so nothing here imports Saleor.
 
 Locks (``programs/locks.py``): the checkout's lock, then the shop's checkout and
 gift card rows (``GiftCards.lock_gift_card``), then the redemption row, then the
@@ -35,14 +35,13 @@ from ...ledger.errors import (
 )
 from ...ledger.models import Entry, Program
 from .. import locks
-from ..loyalty.earning import OrderSnapshot, refunded_basis
+from ..loyalty.earning import OrderSnapshot
 from ...money import money_for_points
 from .amounts import ZERO, cash_amount, largest_within, units_to_return, units_used
 from .cap import checkout_cap, refuse_ineligible
 from .models import Redemption, RedemptionStatus
 from .ports import CheckoutFacts, GiftCards
-
-ONE = Decimal(1)
+from .refunds import returned_share
 
 
 def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFacts:
@@ -250,19 +249,10 @@ def capture_for_order(program: Program, settings: dict, checkout_token: str,
         return redemption
 
 
-def refunded_share(order: OrderSnapshot) -> Decimal:
-    """The share (0..1) of the order's products that cancellation or refunds took back."""
-    if order.cancelled:
-        return ONE
-    products = sum((line.net_total for line in order.lines if line.earns), ZERO)
-    if products <= 0:
-        return ONE if order.fully_refunded else ZERO
-    return refunded_basis(order, products) / products
-
-
 def settle_order(program: Program, order: OrderSnapshot, *,
                  now: datetime | None = None) -> Decimal:  # fmt: skip
-    """Give back what cancellation (S3) or refunds (S4) took off the order so far.
+    """Give back what cancellation (S3) or refunds (S4) took off the order so far:
+    for refunds, only what Saleor's money did not pay back (``refunds``).
 
     Returns the units given back by this call. The key names the cumulative amount,
     so a repeated sync gives nothing twice (U6).
@@ -278,7 +268,7 @@ def settle_order(program: Program, order: OrderSnapshot, *,
         if redemption is None:
             return ZERO
         target = units_to_return(
-            redemption.captured, refunded_share(order), redemption.kind, redemption.currency
+            redemption.captured, returned_share(order), redemption.kind, redemption.currency
         )
         give = target - redemption.returned
         if give <= 0:
@@ -299,8 +289,16 @@ def settle_order(program: Program, order: OrderSnapshot, *,
 
 def paid_with_rewards(order_id: str) -> Decimal:
     """What the plugin's gift cards paid of the order (L1 earns nothing on it)."""
-    used = Redemption.objects.filter(order_id=order_id).values_list("used_amount", flat=True)
-    return sum(used, ZERO)
+    return sum(rewards_cards_of_order(order_id).values(), ZERO)
+
+
+def rewards_cards_of_order(order_id: str) -> dict[int, Decimal]:
+    """The plugin's gift cards that paid the order: card id -> what it paid (S4)."""
+    rows = Redemption.objects.filter(order_id=order_id).values_list("gift_card_id", "used_amount")
+    cards: dict[int, Decimal] = {}
+    for card_id, used in rows:
+        cards[card_id] = cards.get(card_id, ZERO) + used
+    return cards
 
 
 # --- Abandoned checkouts (S2) ------------------------------------------------------

@@ -8,6 +8,7 @@ recomputed when their order is paid or refunded (``recompute_member``); a rollin
 window also needs the scheduled, set-based ``recompute_program``.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -169,9 +170,9 @@ def recompute_member(program: Program, member_id: int, settings: dict,
     return row
 
 
-# One statement for every member of a program (STYLE: set-based). ``{verified}`` is
-# an SQL expression of ``m.member_id`` the shop adapter may supply (the platform's
-# "e-mail verified" flag); without it the stored flag counts.
+# One statement for every member of a program (STYLE: set-based). The shop may say
+# which members' e-mails are verified and which are not (``verified`` and
+# ``unverified`` id arrays); for anyone it names in neither, the stored flag counts.
 _RECOMPUTE = """
 WITH spent AS (
     SELECT member_id, SUM(basis - refunded_basis) AS consumption
@@ -183,7 +184,9 @@ WITH spent AS (
 ), members AS (
     SELECT m.member_id,
            GREATEST(COALESCE(s.consumption, 0), 0) AS consumption,
-           COALESCE({verified}, mt.verified, TRUE) AS verified
+           COALESCE(CASE WHEN m.member_id = ANY(%(verified)s) THEN TRUE
+                         WHEN m.member_id = ANY(%(unverified)s) THEN FALSE END,
+                    mt.verified, TRUE) AS verified
     FROM (SELECT member_id FROM spent
           UNION
           SELECT member_id FROM rewards_member_tier
@@ -221,19 +224,33 @@ RETURNING mt.member_id
 """
 
 
+def member_ids(program: Program) -> list[int]:
+    """Everyone the program levels: members with a level or a purchase award."""
+    awarded = OrderAward.objects.filter(
+        program=program, kind=AwardKind.LOYALTY, member_id__isnull=False
+    ).values_list("member_id", flat=True)
+    levelled = MemberTier.objects.filter(
+        program=program, member_id__isnull=False
+    ).values_list("member_id", flat=True)
+    return sorted(set(awarded.distinct()) | set(levelled))
+
+
 def recompute_program(program: Program, settings: dict, now: datetime | None = None, *,
-                      verified_sql: str | None = None) -> list[int]:  # fmt: skip
+                      verified: Collection[int] = (),
+                      unverified: Collection[int] = ()) -> list[int]:  # fmt: skip
     """Every member's level in one statement (T3: rolling windows, edited tiers).
 
-    Returns the members whose row changed (level, consumption or verification).
+    ``verified`` / ``unverified``: members whose e-mail the shop says is (not)
+    verified now; the others keep their stored flag. Returns the members whose row
+    changed (level, consumption or verification).
     """
     now = now or timezone.now()
-    statement = _RECOMPUTE.replace("{verified}", verified_sql or "NULL::boolean")
     with connection.cursor() as cursor:
         cursor.execute(
-            statement,
+            _RECOMPUTE,
             {"program": program.id, "kind": AwardKind.LOYALTY, "now": now,
-             "since": window_start(settings, now)},
+             "since": window_start(settings, now), "verified": list(verified),
+             "unverified": list(unverified)},
         )  # fmt: skip
         return [member_id for (member_id,) in cursor.fetchall()]
 

@@ -13,7 +13,6 @@ cannot convert at all (``redemption/cap.py``).
 
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone

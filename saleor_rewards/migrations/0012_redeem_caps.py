@@ -21,7 +21,7 @@ def unverified_cannot_redeem(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("saleor_rewards", "0009_default_tiers"),
+        ("saleor_rewards", "0011_delivery_confirmation"),
     ]
 
     operations = [
