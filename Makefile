@@ -1,5 +1,5 @@
 # saleor-rewards: see README.md
-.PHONY: test test-isolated bench bench-quick schema audit demo
+.PHONY: test test-isolated bench schema demo
 
 test:            ## both suites (integration when Saleor 3.23 is available)
 	bash scripts/test.sh

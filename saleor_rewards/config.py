@@ -3,7 +3,7 @@
 The same table drives the Dashboard's plugin settings (``CONFIG_STRUCTURE``), their
 validation, and per-channel overrides stored on ``Program.settings``. Values arrive
 as text from the Dashboard; ``parse`` turns them into ``bool`` / ``int`` /
-``Decimal`` / ``dict`` and raises ``SettingsError`` naming each bad field.
+``Decimal`` / ``str`` and raises ``SettingsError`` naming each bad field.
 """
 
 from collections.abc import Callable, Mapping
@@ -12,18 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from .ledger.errors import InvalidInput
 
-# ISO 4217 codes, to refuse an unknown currency in the withdrawal table (W3).
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
-    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
-    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
-    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
-    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
-    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
-    STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
-    WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
-)
-
 
 class SettingsError(InvalidInput):
     """Bad settings; ``errors`` maps each field name to what is wrong with it."""
@@ -31,9 +19,7 @@ class SettingsError(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         field, message = next(iter(errors.items()))
-        super().__init__(
-            "; ".join(f"{name}: {text}" for name, text in errors.items()), field=field
-        )
+        super().__init__("; ".join(f"{name}: {text}" for name, text in errors.items()), field=field)
         self.first_message = message
 
 
@@ -100,35 +86,6 @@ def _url_template(value) -> str:
     return text
 
 
-def _currency_table(value) -> dict[str, Decimal]:
-    """``EUR:200, USD:222`` -> {"EUR": Decimal("200"), ...}."""
-    if isinstance(value, Mapping):
-        items = list(value.items())
-    else:
-        items = []
-        for part in str(value).replace(";", ",").split(","):
-            if not part.strip():
-                continue
-            if ":" not in part:
-                raise ValueError(f"{part.strip()!r} is not CURRENCY:AMOUNT")
-            code, amount = part.split(":", 1)
-            items.append((code, amount))
-    table = {}
-    for code, amount in items:
-        code = str(code).strip().upper()
-        if code not in CURRENCIES:
-            raise ValueError(f"unknown currency {code!r}")
-        try:
-            table[code] = _decimal()(amount)
-        except ValueError as error:
-            raise ValueError(f"{code}: {error}") from None
-    return table
-
-
-def _format_table(table: Mapping[str, Decimal]) -> str:
-    return ", ".join(f"{code}:{amount}" for code, amount in table.items())
-
-
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -136,12 +93,9 @@ class Setting:
     help: str
     default: object
     parse: Callable
-    per_channel: bool = True
     boolean: bool = False
 
     def as_text(self, value) -> str:
-        if isinstance(value, dict):
-            return _format_table(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
@@ -163,6 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("hold_days", "Days before points become available",
        "Days after delivery before pending points can be spent (L2).", 0,
        _int(0, 365)),
+    _s("auto_confirm_days", "Days after shipment until delivery counts as confirmed",
+       "Orders the customer does not confirm as delivered count as delivered this many "
+       "days after fulfilment; 0 = at fulfilment (L2).", 0, _int(0, 365)),
     _s("expiry_days_loyalty", "Expiry of purchase points (days)",
        "Days after points became available before they expire (L4).", 60,
        _int(1, 3650)),
@@ -194,17 +151,6 @@ SETTINGS: tuple[Setting, ...] = (
     _s("referral_reward_points", "Referral reward (fixed points)", "R6.", 0, _int()),
     _s("referee_signup_bonus_points", "Friend's welcome bonus (points)", "R6.", 0,
        _int()),
-    _s("affiliate_commission_percent", "Affiliate commission percent", "A3.",
-       Decimal(1), _percent),
-    _s("affiliate_window_days", "Affiliate attribution window (days)", "A2.", 30,
-       _int(1, 365)),
-    _s("affiliate_collection", "Affiliate products collection",
-       "Collection slug of affiliate products; empty = all products (A3).", "", _text),
-    _s("withdrawal_max", "Withdrawal maximum per request",
-       "Per currency, e.g. EUR:200, USD:222, CNY:1549.80 (W3).",
-       {"EUR": Decimal(200), "USD": Decimal(222), "CNY": Decimal("1549.80")},
-       _currency_table),
-    _s("withdrawal_min", "Withdrawal minimum", "W3.", Decimal(0), _decimal()),
     _s("max_redeem_percent", "Redemption cap (percent)",
        "Most of a checkout's product subtotal payable with rewards (S1).",
        Decimal(50), _percent),
@@ -213,21 +159,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("voucher_valid_days", "Voucher validity (days)", "S5.", 90, _int(1, 3650)),
     _s("tier_window_days", "Tier consumption window (days)",
        "0 = lifetime consumption; else a rolling window (T2).", 0, _int(0, 3650)),
-    _s("claim_window_days", "Guarantee claim window (days)", "C1.", 90,
-       _int(1, 3650)),
-    _s("reminder_days_before", "Expiry reminder (days before)", "O1.", 7,
-       _int(0, 365)),
-    _s("retention_days", "Payout details retention (days)",
-       "Days after a withdrawal closes before its payout details are purged (P3).",
-       180, _int(1, 3650), per_channel=False),
 )  # fmt: skip
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
-
-# Keys of ``Program.settings`` starting with this are the program's bookkeeping, never
-# settings (the change history lived in "_changes" until migration 0008 moved it to
-# audit events).
-BOOKKEEPING_PREFIX = "_"
 
 
 def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:
@@ -258,11 +192,8 @@ def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:
 def resolve(global_values: Mapping[str, object], overrides: Mapping[str, object]):
     """A channel's effective settings: its overrides over the plugin's values."""
     merged = parse(global_values)
-    channel_values = {
-        name: value
-        for name, value in overrides.items()
-        if not name.startswith(BOOKKEEPING_PREFIX)
-        and (name not in BY_NAME or BY_NAME[name].per_channel)
-    }
+    # Skips any key that is no setting now: one retired since the row was written, or
+    # the "_changes" history that lived there until migration 0008.
+    channel_values = {name: value for name, value in overrides.items() if name in BY_NAME}
     merged.update(parse(channel_values, partial=True))
     return merged

@@ -2,17 +2,18 @@
 
 from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
-from .programs.loyalty.models import OrderAward
+from .programs.loyalty.models import DeliveryConfirmation, OrderAward
+from .programs.redemption.models import Redemption
 from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
 from .programs.reviews.models import Review
-from .programs.vouchers.models import VoucherConversion
-from .programs.redemption.models import Redemption
 from .programs.tiers.models import MemberTier, Tier
+from .programs.vouchers.models import VoucherConversion
 
 __all__ = [
     "Account",
     "Allocation",
     "AuditEvent",
+    "DeliveryConfirmation",
     "Entry",
     "Hold",
     "Lot",

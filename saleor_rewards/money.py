@@ -28,7 +28,7 @@ from .ledger.errors import InvalidInput
 __all__ = [
     "CODE_ALPHABET", "MAX_CLIENT_KEY_LENGTH", "MAX_KEY_LENGTH", "client_key",
     "currency_precision", "fits", "money_for_points", "new_code", "points_for_money",
-    "quantize", "quantum",
+    "points_step", "quantize", "quantum",
 ]  # fmt: skip
 
 # Codes people read aloud and type (referral codes, member codes, gift cards,
@@ -63,6 +63,13 @@ def fits(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(quantum(currency))
 
 
+def points_step(points_per_unit: int, currency: str) -> int:
+    """The smallest number of points worth a whole number of the currency's smallest
+    unit (1 at 100 per unit in USD, 3 at 300 per unit): every exact amount of points
+    is a multiple of it."""
+    return points_per_unit // gcd(points_per_unit, 10 ** currency_precision(currency))
+
+
 def money_for_points(points, points_per_unit: int, currency: str) -> Decimal:
     """The exact value of ``points`` in ``currency`` (U2, S1, S5).
 
@@ -75,7 +82,7 @@ def money_for_points(points, points_per_unit: int, currency: str) -> Decimal:
         raise InvalidInput("points must be a whole number greater than zero.", field="points")
     value = Decimal(points) / Decimal(points_per_unit)
     if not fits(value, currency):
-        step = points_per_unit // gcd(points_per_unit, 10 ** currency_precision(currency))
+        step = points_step(points_per_unit, currency)
         raise InvalidInput(
             f"{points} points are not a whole amount of {currency} "
             f"({points_per_unit} points = 1 {currency}); use a multiple of {step} points.",

@@ -5,6 +5,14 @@ Saleor's worker autodiscovers ``<plugin package>.tasks`` for every plugin in
 every task of the Saleor adapter and the beat schedule entries.
 """
 
-from .saleor_adapter.tasks import accounts, orders, redemption, referrals, schedule, tiers
+from .saleor_adapter.tasks import (
+    accounts,
+    orders,
+    redemption,
+    redemption_cap,
+    referrals,
+    schedule,
+    tiers,
+)
 
-__all__ = ["accounts", "orders", "redemption", "referrals", "schedule", "tiers"]
+__all__ = ["accounts", "orders", "redemption", "redemption_cap", "referrals", "schedule", "tiers"]

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 
 from saleor_rewards.graphql.ports import Shop
 from saleor_rewards.ledger.models import Program
+from saleor_rewards.programs.loyalty.ports import OrderDeliveryFacts
 from saleor_rewards.programs.redemption.ports import CardPayment, CardUse, CheckoutFacts
 from saleor_rewards.programs.reviews.ports import OrderLineInfo
 from saleor_rewards.programs.vouchers.ports import NewVoucher
@@ -20,9 +21,9 @@ from saleor_rewards.programs.vouchers.ports import NewVoucher
 # Currencies whose smallest unit is not a hundredth (ISO 4217 minor units); the
 # Saleor adapter asks Saleor's own source (babel) instead.
 ISO_4217_EXPONENTS = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "  # noqa: SIM905
                     "XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),  # noqa: SIM905
 }  # fmt: skip
 
 
@@ -84,6 +85,14 @@ class FakeOrderLines:
 
     def order_line(self, line_id: str) -> OrderLineInfo | None:
         return self.lines.get(line_id)
+
+
+class FakeOrders:
+    def __init__(self, orders=()):
+        self.orders = {order.order_id: order for order in orders}
+
+    def order_delivery(self, order_id: str) -> OrderDeliveryFacts | None:
+        return self.orders.get(order_id)
 
 
 class FakeVouchers:
@@ -171,6 +180,7 @@ def fake_shop(**ports) -> Shop:
         "customers": FakeCustomers(),
         "mailer": DjangoMailer(),
         "order_lines": FakeOrderLines(),
+        "orders": FakeOrders(),
         "vouchers": FakeVouchers(),
         "checkouts": FakeCheckouts(),
         "gift_cards": FakeGiftCards(),

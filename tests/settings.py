@@ -22,5 +22,3 @@ DATABASES = {
 # keeps its own, so both can be reused between runs.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_unit"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-RSA_PRIVATE_KEY = None
-REWARDS_ENCRYPTION_KEY = "tests-only-key-not-secret"

@@ -88,16 +88,23 @@ def balance_adjusted_event(account: Account, posting: Posting, *, actor: Actor,
     erasure (P2) may redact, and one copy is easier to redact than two.
     """
     entry = Entry.objects.get(id=posting.entry_id)
-    after = (posting.available, posting.pending, posting.held)
-    delta = (entry.available_delta, entry.pending_delta, entry.held_delta)
+    # A credit to a member who owes first pays the debt (L3): "after" is what the
+    # member is left with, and the event says how much went to the debt.
+    after = (posting.available - posting.settled, posting.pending, posting.held)
+    delta = (entry.available_delta - posting.settled, entry.pending_delta, entry.held_delta)
     before = tuple(value - change for value, change in zip(after, delta, strict=True))
+    paid = {"debt_paid": _plain(posting.settled)} if posting.settled else {}
     return _event(
         AuditEventType.BALANCE_ADJUSTED, account.program, AuditSubject.ACCOUNT,
         account.id, _balances(account, before),
-        {**_balances(account, after), "amount": format(posting.amount.normalize(), "f"),
-         "entry_id": posting.entry_id},
+        {**_balances(account, after), "amount": _plain(posting.amount),
+         "entry_id": posting.entry_id, **paid},
         actor, at,
     )  # fmt: skip
+
+
+def _plain(value) -> str:
+    return format(value.normalize(), "f")
 
 
 def _balances(account: Account, values) -> dict:

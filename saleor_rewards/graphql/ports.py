@@ -3,14 +3,16 @@
 Each feature declares what it asks the shop in its own ``ports.py``; the Saleor
 adapter implements every one (modules of ``saleor_adapter/shop/``, and
 ``tasks/tiers.py`` for the tier discounts: PEP 544 lets a module implement a
-protocol) and hands this bundle to each request in ``plugin.webhook``. The Saleor-independent suite builds it from the
-in-memory fakes in ``tests/fakes.py``. Nothing here has a default: a context
-without a real shop behind it is a programming error, not an empty shop.
+protocol) and hands this bundle to each request in ``plugin.webhook``. The
+Saleor-independent suite builds it from the in-memory fakes in ``tests/fakes.py``.
+Nothing here has a default: a context without a real shop behind it is a
+programming error, not an empty shop.
 """
 
 from dataclasses import dataclass
 
 from ..programs.channel.ports import Channels
+from ..programs.loyalty.ports import Orders
 from ..programs.redemption.ports import Checkouts, GiftCards
 from ..programs.referrals.ports import Mailer, ReferralShop
 from ..programs.reviews.ports import OrderLines
@@ -24,6 +26,7 @@ class Shop:
     customers: ReferralShop  # e-mails, paid orders, the shop's name (R1-R5)
     mailer: Mailer  # invitations (R2)
     order_lines: OrderLines  # lines customers review (B2)
+    orders: Orders  # orders customers confirm as delivered (L2)
     vouchers: VoucherIssuer  # voucher codes bought with points (S5)
     checkouts: Checkouts  # checkouts paid with points (S1)
     gift_cards: GiftCards  # the cards that carry the points (S1-S4)

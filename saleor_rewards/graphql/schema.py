@@ -3,16 +3,16 @@
 import graphene
 
 from ..ledger.errors import RewardsError as DomainError
-from ..programs.tiers import services as tiers
 from ..programs.channel.members import Member
-from ..programs.reviews.models import Review
 from ..programs.channel.settings import program_settings
-from .permissions import MANAGE_PLUGINS, MANAGE_USERS
+from ..programs.reviews.models import Review
+from ..programs.tiers import services as tiers
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
 from .mutations.checkout_redeem import RewardsCheckoutRedeem
 from .mutations.checkout_redeem_remove import RewardsCheckoutRedeemRemove
+from .mutations.order_confirm_delivery import RewardsOrderConfirmDelivery
 from .mutations.program_update import RewardsProgramUpdate
 from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
@@ -22,10 +22,11 @@ from .mutations.tier_create import RewardsTierCreate
 from .mutations.tier_delete import RewardsTierDelete
 from .mutations.tier_update import RewardsTierUpdate
 from .mutations.voucher_create import RewardsVoucherCreate
+from .permissions import MANAGE_PLUGINS, MANAGE_USERS
+from .types.member import RewardsMember
 from .types.program import RewardsProgram
 from .types.reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types.tiers import RewardsTier
-from .types.member import RewardsMember
 
 
 def _domain_errors_as_graphql(resolver):
@@ -128,6 +129,7 @@ class Mutation(graphene.ObjectType):
     rewards_voucher_create = RewardsVoucherCreate.Field()
     rewards_checkout_redeem = RewardsCheckoutRedeem.Field()
     rewards_checkout_redeem_remove = RewardsCheckoutRedeemRemove.Field()
+    rewards_order_confirm_delivery = RewardsOrderConfirmDelivery.Field()
     rewards_tier_create = RewardsTierCreate.Field()
     rewards_tier_update = RewardsTierUpdate.Field()
     rewards_tier_delete = RewardsTierDelete.Field()

@@ -6,7 +6,8 @@ starts its expiry clock, exactly as ``operations.activate`` does for one lot: on
 ``activate`` entry per lot under the same idempotency key (``lot:<id>:activate``), so
 a lot activated here and then by hand (or the other way round) is activated once.
 Lots whose ``available_at`` is NULL wait for an explicit ``activate`` and are never
-touched here.
+touched here. Accounts that owe points (L3) then pay their debt from what became
+spendable, as ``activate`` does (``debt.settle_after_activation``).
 
 One statement activates every due lot of a batch of accounts. Accounts are locked
 first, in ascending id order, the order every ledger operation respects (locks.py),
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .batches import Progress, run_in_batches, summary
+from .debt import settle_after_activation
 from .locks import lock_account_row
 from .posting import account_of
 
@@ -36,7 +38,7 @@ ORDER BY account_id LIMIT %(limit)s
 _ACTIVATE_SQL = """
 WITH due AS (
     SELECT l.id, l.account_id, l.remaining, l.expires_in_days,
-        l.reference_type, l.reference_id, a.available, a.pending, a.held,
+        l.reference_type, l.reference_id, a.available, a.pending, a.held, a.debt,
         SUM(l.remaining) OVER (PARTITION BY l.account_id ORDER BY l.id) AS running,
         row_number() OVER (ORDER BY l.account_id, l.id) AS n
     FROM rewards_lot l JOIN rewards_account a ON a.id = l.account_id
@@ -57,13 +59,14 @@ entry_id AS (
 ),
 entry AS (
     INSERT INTO rewards_entry (id, account_id, created_at, type, amount,
-        available_delta, pending_delta, held_delta,
-        available_after, pending_after, held_after, unrecovered, expired,
+        available_delta, pending_delta, held_delta, debt_delta,
+        available_after, pending_after, held_after, debt_after, unrecovered, expired,
         lot_id, idempotency_key, reference_type, reference_id,
         actor_type, actor_id, reason)
     SELECT entry_id.id, due.account_id, %(now)s, 'activate', 0,
-        due.remaining, -due.remaining, 0,
-        due.available + due.running, due.pending - due.running, due.held, 0, 0,
+        due.remaining, -due.remaining, 0, 0,
+        due.available + due.running, due.pending - due.running, due.held, due.debt,
+        0, 0,
         due.id, 'lot:' || due.id || ':activate', due.reference_type, due.reference_id,
         'system', '', ''
     FROM due JOIN entry_id USING (n)
@@ -83,7 +86,10 @@ lots AS (
         expires_at = %(now)s + due.expires_in_days * INTERVAL '24 hours'
     FROM due WHERE l.id = due.id
 )
-SELECT COUNT(*), COALESCE(SUM(remaining), 0) FROM due
+-- The accounts that owe points: they settle next (debt.settle_after_activation).
+SELECT COUNT(*), COALESCE(SUM(remaining), 0),
+    ARRAY(SELECT DISTINCT account_id FROM due WHERE debt > 0)
+FROM due
 """
 
 _DUE_LOTS = (
@@ -107,7 +113,7 @@ def activate_due_lots(
     """
     return run_in_batches(
         _DUE_ACCOUNTS_SQL, _ACTIVATE_SQL, now or timezone.now(),
-        batch_size=batch_size, progress=progress,
+        batch_size=batch_size, progress=progress, then=settle_after_activation,
     )  # fmt: skip
 
 
@@ -116,18 +122,21 @@ def due_for_activation(now: datetime | None = None) -> tuple[int, int, Decimal]:
     return summary(_DUE_LOTS, now or timezone.now())
 
 
-def activate_at(lot_id: int, at: datetime) -> bool:
+def activate_at(lot_id: int, at: datetime, *, sooner: bool = False) -> bool:
     """Set when a pending lot becomes spendable (L2: delivered, plus ``hold_days``).
 
     ``activate_due_lots`` activates it then. A lot that has its time already keeps
     it, so a repeated delivery changes nothing; returns whether the time was set.
+    With ``sooner`` a later time is brought forward to ``at`` (never pushed back):
+    the customer confirmed delivery before the automatic date (L2).
     Written under the account's lock, like every change to a lot.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         lock_account_row(cursor, account_of(cursor, "rewards_lot", lot_id, "Lot"))
         cursor.execute(
-            "UPDATE rewards_lot SET available_at = %s "
-            "WHERE id = %s AND status = 'pending' AND available_at IS NULL",
-            [at, lot_id],
+            "UPDATE rewards_lot SET available_at = %(at)s "
+            "WHERE id = %(lot)s AND status = 'pending' AND (available_at IS NULL "
+            "OR (%(sooner)s AND available_at > %(at)s))",
+            {"at": at, "lot": lot_id, "sooner": sooner},
         )
         return cursor.rowcount == 1

@@ -1,8 +1,10 @@
 """Recompute every balance from the ledger's rows and report drift (U5).
 
-The triggers of migration 0002 reject drift at commit; the audit proves it from
-scratch, independently of them (a restore, a superuser with triggers off, a bug in
-a trigger). Each check is one set-based query over all accounts.
+The triggers of migrations 0002 and 0009 reject drift at commit; the audit proves
+it from scratch, independently of them (a restore, a superuser with triggers off, a
+bug in a trigger). Each check is one set-based query over all accounts. The member's
+debt (L3, U8) is proven like a balance: the sum of its entries' debt changes, and
+each entry's debt-after continuing the one before.
 """
 
 from dataclasses import dataclass
@@ -45,6 +47,36 @@ _CHECKS = {
             || COALESCE(SUM(e.unrecovered), 0)
         FROM rewards_account a LEFT JOIN rewards_entry e ON e.account_id = a.id
         GROUP BY a.id HAVING a.unrecovered <> COALESCE(SUM(e.unrecovered), 0)
+    """,
+    "debt": """
+        SELECT a.id, 'debt ' || a.debt || ' but its entries sum to '
+            || COALESCE(SUM(e.debt_delta), 0)
+        FROM rewards_account a LEFT JOIN rewards_entry e ON e.account_id = a.id
+        GROUP BY a.id HAVING a.debt <> COALESCE(SUM(e.debt_delta), 0)
+    """,
+    "debt_chain": """
+        SELECT account_id, 'entry ' || id || ' says debt ' || debt_after
+            || ' after it, the running sum is ' || run_debt
+        FROM (
+            SELECT id, account_id, debt_after,
+                SUM(debt_delta) OVER (PARTITION BY account_id ORDER BY id) AS run_debt
+            FROM rewards_entry) chain
+        WHERE debt_after <> run_debt OR debt_after < 0
+    """,
+    # Only a revocation's unrecovered part raises a debt; only a DEBT_SETTLED entry
+    # lowers it, by exactly the spendable amount it takes. (Revocations recorded
+    # before migration 0009 carry their unrecovered part without a debt.)
+    "debt_entries": """
+        SELECT account_id, 'entry ' || id || ' (' || type || ') changes the debt by '
+            || debt_delta || ' with ' || available_delta || '/' || pending_delta || '/'
+            || held_delta || ' (available/pending/held) and ' || unrecovered
+            || ' unrecovered'
+        FROM rewards_entry
+        WHERE CASE type
+            WHEN 'revoke' THEN debt_delta NOT IN (0, unrecovered)
+            WHEN 'debt_settled' THEN debt_delta >= 0 OR available_delta <> debt_delta
+                OR pending_delta <> 0 OR held_delta <> 0
+            ELSE debt_delta <> 0 END
     """,
     "lots": """
         SELECT a.id, 'balance ' || a.available || '/' || a.pending

@@ -15,6 +15,8 @@ from django.db import connection, transaction
 from .locks import lock_account_rows
 
 Progress = Callable[[int, int], None]
+# Called after a batch's statement, under its locks: (cursor, account ids, now).
+Then = Callable[[object, list[int], datetime], None]
 
 
 def run_in_batches(
@@ -24,12 +26,15 @@ def run_in_batches(
     *,
     batch_size: int,
     progress: Progress | None,
+    then: Then | None = None,
 ) -> int:
     """Run ``work_sql`` (returning ``(lots, amount)``) per batch; return the lots.
 
     ``due_accounts_sql`` takes ``now``, ``after`` and ``limit`` and returns account
-    ids in ascending order; ``work_sql`` takes ``ids`` and ``now``.
-    ``progress(accounts, lots)`` is called after each batch with running totals.
+    ids in ascending order; ``work_sql`` takes ``ids`` and ``now``. A third column
+    ``work_sql`` returns (account ids) is handed to ``then(cursor, ids, now)`` in the
+    batch's transaction when it names any. ``progress(accounts, lots)`` is called
+    after each batch with running totals.
     """
     accounts = lots = 0
     after = 0
@@ -41,7 +46,9 @@ def run_in_batches(
                 return lots
             lock_account_rows(cursor, ids)
             cursor.execute(work_sql, {"ids": ids, "now": now})
-            count, _total = cursor.fetchone()
+            count, _total, *follow_up = cursor.fetchone()
+            if then and follow_up and follow_up[0]:
+                then(cursor, follow_up[0], now)
         accounts += len(ids)
         lots += count
         after = ids[-1]

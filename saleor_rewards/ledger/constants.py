@@ -60,8 +60,9 @@ class EntryType:
     RELEASE = "release"  # held -> back to the lots it came from
     RETURN = "return"  # a debit given back to the lots it came from
     VOID = "void"  # pending credit taken back
-    REVOKE = "revoke"  # available credit taken back, down to zero (U8)
+    REVOKE = "revoke"  # available credit taken back, down to zero; the rest is debt (U8)
     EXPIRE = "expire"
+    DEBT_SETTLED = "debt_settled"  # points that came back or were earned pay the debt (L3)
     CHOICES = [
         (EARN, "Earn"),
         (COMPENSATE, "Compensate"),
@@ -76,6 +77,7 @@ class EntryType:
         (VOID, "Void"),
         (REVOKE, "Revoke"),
         (EXPIRE, "Expire"),
+        (DEBT_SETTLED, "Debt settled"),
     ]
     CREDITS = (EARN, COMPENSATE, ADJUST)
     DEBITS = (REDEEM, WITHDRAW, ADJUST)

@@ -32,15 +32,15 @@ per_account AS (
 account AS (
     UPDATE rewards_account a SET available = a.available - p.total
     FROM per_account p WHERE a.id = p.account_id
-    RETURNING a.id, a.available, a.pending, a.held, p.total
+    RETURNING a.id, a.available, a.pending, a.held, a.debt, p.total
 ),
 entry AS (
     INSERT INTO rewards_entry (account_id, created_at, type, amount,
-        available_delta, pending_delta, held_delta,
-        available_after, pending_after, held_after, unrecovered, expired,
+        available_delta, pending_delta, held_delta, debt_delta,
+        available_after, pending_after, held_after, debt_after, unrecovered, expired,
         reference_type, reference_id, actor_type, actor_id, reason)
-    SELECT id, %(now)s, 'expire', -total, -total, 0, 0, available, pending, held,
-        0, 0, '', '', 'system', '', ''
+    SELECT id, %(now)s, 'expire', -total, -total, 0, 0, 0, available, pending, held,
+        debt, 0, 0, '', '', 'system', '', ''
     FROM account
     RETURNING id, account_id
 ),

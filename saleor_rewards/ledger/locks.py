@@ -33,6 +33,7 @@ class LockedAccount:
     available: Decimal
     pending: Decimal
     held: Decimal
+    debt: Decimal
 
 
 def account_id(account: Account | int) -> int:
@@ -42,7 +43,7 @@ def account_id(account: Account | int) -> int:
 def lock_account_row(cursor, account_id: int) -> LockedAccount:
     """Lock one account and read its balances (the ledger's own operations)."""
     cursor.execute(
-        "SELECT id, member_id, kind, currency, available, pending, held "
+        "SELECT id, member_id, kind, currency, available, pending, held, debt "
         "FROM rewards_account WHERE id = %s FOR UPDATE",
         [account_id],
     )

@@ -6,9 +6,14 @@ carry the running balance; ``Allocation`` rows say which lot paid for (or got ba
 how much; ``Hold`` is a two-phase reservation (hold -> capture or release, once).
 
 The cached columns on ``Account`` are never trusted alone: CHECK constraints here and
-deferred constraint triggers (migration 0002) reject, at commit, any transaction after
-which an account differs from the sum of its lots, its open holds or its last entry.
-``rewards_audit`` recomputes everything from scratch.
+deferred constraint triggers (migrations 0002, 0009) reject, at commit, any transaction
+after which an account differs from the sum of its lots, its open holds or its last
+entry. ``rewards_audit`` recomputes everything from scratch.
+
+``debt`` is what a take-back could not recover because the points were held on a
+checkout or already spent (L3, U8). It is kept by entries like the balances are
+(``debt_delta`` / ``debt_after``) and is never covered by lots: it only shrinks when
+points become spendable again and pay it (``DEBT_SETTLED`` entries, ``ledger.debt``).
 """
 
 from decimal import Decimal
@@ -53,8 +58,13 @@ class Account(models.Model):
     available = _amount_field(default=ZERO)
     pending = _amount_field(default=ZERO)
     held = _amount_field(default=ZERO)
-    # Revocations that could not be taken back because the balance was spent (U8).
+    # Revocations that could not be taken back because the balance was spent (U8):
+    # the running record of every shortfall, never paid down.
     unrecovered = _amount_field(default=ZERO)
+    # What the member still owes of those shortfalls (L3): raised by ``revoke``,
+    # paid down by the next points that become spendable.
+    # (A database default too, so rows written by raw SQL that predates it balance.)
+    debt = _amount_field(default=ZERO, db_default=ZERO)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -70,6 +80,7 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(unrecovered__gte=0), name="rewards_account_unrecovered"
             ),
+            models.CheckConstraint(condition=Q(debt__gte=0), name="rewards_account_debt"),
             models.CheckConstraint(
                 condition=(Q(kind=Kind.CASH) & Q(currency__isnull=False))
                 | (Q(kind=Kind.POINTS) & Q(currency__isnull=True)),
@@ -199,6 +210,10 @@ class Entry(models.Model):
     available_after = _amount_field()
     pending_after = _amount_field()
     held_after = _amount_field()
+    # The member's debt: raised by a revocation's unrecovered part, lowered by a
+    # DEBT_SETTLED entry (L3, U8).
+    debt_delta = _amount_field(default=ZERO, db_default=ZERO)
+    debt_after = _amount_field(default=ZERO, db_default=ZERO)
     # A revocation's part that the balance could not cover (U8).
     unrecovered = _amount_field(default=ZERO)
     # A return's part that came back to lots which had expired meanwhile (S3).
@@ -239,13 +254,15 @@ class Entry(models.Model):
             models.CheckConstraint(
                 condition=Q(available_after__gte=0)
                 & Q(pending_after__gte=0)
-                & Q(held_after__gte=0),
+                & Q(held_after__gte=0)
+                & Q(debt_after__gte=0),
                 name="rewards_entry_after_not_negative",
             ),
             models.CheckConstraint(
                 condition=~Q(available_delta=0)
                 | ~Q(pending_delta=0)
                 | ~Q(held_delta=0)
+                | ~Q(debt_delta=0)
                 | Q(unrecovered__gt=0)
                 | Q(expired__gt=0),
                 name="rewards_entry_not_empty",

@@ -7,9 +7,14 @@ idempotency key, lock the one account touched (first, U7), and return the first
 posting again when the key was used before (U6). Capture and release are once per
 hold instead: the hold's state says whether they happened. Amounts are
 ``Decimal``; points are whole.
+
+What a take-back cannot recover becomes the member's debt, and every operation that
+makes points spendable (an available credit, an activation, a release, a return)
+pays that debt first (L3, U8; ``debt.py``).
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -18,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
+from .debt import settle
 from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
 from .locks import LockedAccount, account_id, lock_account_row
 from .models import Account, Program
@@ -87,8 +93,8 @@ def open_account(program: Program | str, member_id: int, kind: str) -> Account:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO rewards_account (program_id, member_id, kind, currency, "
-            "available, pending, held, unrecovered, created_at) "
-            "VALUES (%s, %s, %s, %s, 0, 0, 0, 0, %s) "
+            "available, pending, held, unrecovered, debt, created_at) "
+            "VALUES (%s, %s, %s, %s, 0, 0, 0, 0, 0, %s) "
             "ON CONFLICT (program_id, member_id, kind) DO NOTHING",
             [program.id, member_id, kind, currency, timezone.now()],
         )
@@ -141,7 +147,10 @@ def credit(
     reason: str = "",
     now: datetime | None = None,
 ) -> Posting:
-    """Add a lot: pending (visible, not spendable) or available at once (U4)."""
+    """Add a lot: pending (visible, not spendable) or available at once (U4).
+
+    Available at once, it first pays what the member owes (``Posting.settled``, L3).
+    """
     now = _now(now)
     if entry_type not in EntryType.CREDITS:
         raise InvalidInput(f"{entry_type!r} is not a credit entry type.", field="type")
@@ -164,16 +173,24 @@ def credit(
             }
             deltas = {"d_available": value}
         lot.update(source=source, amount=value, expires_in_days=expires_in_days)
-        return post(
+        posting = post(
             cursor, acc, entry_type, now=now, key=key, new_lot=lot,
             reference=reference, actor=actor, reason=reason, **deltas,
         )  # fmt: skip
+        return posting if pending else _settled(cursor, acc, posting, now, reference)
 
     return _once(account, key, entry_type, write)
 
 
+def _settled(cursor, acc, posting: Posting, now, reference) -> Posting:
+    """The posting, after the points it made spendable paid the member's debt."""
+    paid = settle(cursor, acc, now, original_id=posting.entry_id, reference=reference)
+    return replace(posting, settled=paid) if paid else posting
+
+
 def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
-    """Make a pending lot spendable; its expiry clock starts now (L2, L4).
+    """Make a pending lot spendable; its expiry clock starts now (L2, L4). It first
+    pays what the member owes (L3).
 
     Idempotent by the lot's state: activating a lot that is no longer pending
     returns its activation entry again (or None when it was voided in full).
@@ -199,11 +216,13 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
             "expires_at = %s WHERE id = %s",
             [now, expires_at, lot_id],
         )
-        return post(
+        reference = Reference(ref_type, ref_id)
+        posting = post(
             cursor, acc, EntryType.ACTIVATE, now=now, key=key,
             d_pending=-remaining, d_available=remaining, lot_id=lot_id,
-            reference=Reference(ref_type, ref_id),
+            reference=reference,
         )  # fmt: skip
+        return _settled(cursor, acc, posting, now, reference)
 
     return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.ACTIVATE, write)
 
@@ -304,12 +323,13 @@ def _closing_entry(cursor, hold_id: int, entry_type: str) -> Posting | None:
 
 def _release_rest(cursor, acc, hold_id, hold_entry_id, rest, now, reference, actor, reason):
     moves, returned, expired = give_back(cursor, hold_entry_id, rest, now)
-    return post(
+    posting = post(
         cursor, acc, EntryType.RELEASE, now=now, key=f"hold:{hold_id}:release",
         d_held=-rest, d_available=returned, expired=expired, moves=moves,
         hold_id=hold_id, original_id=hold_entry_id, reference=reference,
         actor=actor, reason=reason,
     )  # fmt: skip
+    return _settled(cursor, acc, posting, now, reference)
 
 
 def capture(
@@ -323,7 +343,8 @@ def capture(
     """Settle a hold (second phase), exactly once; a smaller amount releases the rest.
 
     Capturing a hold that was already captured returns the first capture again;
-    capturing a released hold raises ``HoldClosed``.
+    capturing a released hold raises ``HoldClosed``. A debt the member owes stays:
+    the captured points are spent; a released rest pays it first (L3).
     """
     now = _now(now)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -365,6 +386,8 @@ def release(
 ) -> Posting:
     """Void a hold: the amount goes back to its lots, minus lots expired meanwhile.
 
+    What comes back first pays what the member owes (L3: a hold is no shield
+    against a take-back, but an open hold is not reached into either).
     Releasing again returns the first release; releasing a captured hold raises.
     """
     now = _now(now)
@@ -401,7 +424,7 @@ def return_debit(
 
     ``entry_id`` is a debit entry or the entry of a captured hold. Parts whose lot
     expired meanwhile come back as expired. ``amount`` defaults to all that is still
-    returnable.
+    returnable. What comes back first pays what the member owes (L3).
     """
     now = _now(now)
 
@@ -422,12 +445,13 @@ def return_debit(
             )
         value = None if amount is None else parse_amount(amount, acc.kind)
         moves, returned, expired = give_back(cursor, entry_id, value, now)
-        return post(
+        ref = reference or Reference(ref_type, ref_id)
+        posting = post(
             cursor, acc, EntryType.RETURN, now=now, key=key, d_available=returned,
-            expired=expired, moves=moves, original_id=entry_id,
-            reference=reference or Reference(ref_type, ref_id), actor=actor,
-            reason=reason,
+            expired=expired, moves=moves, original_id=entry_id, reference=ref,
+            actor=actor, reason=reason,
         )  # fmt: skip
+        return _settled(cursor, acc, posting, now, ref)
 
     owner = _OwnerOf("rewards_entry", entry_id, "Entry")
     return _once(owner, key, EntryType.RETURN, write)
@@ -446,7 +470,9 @@ def revoke(
     """Take back available credit, soonest-expiring first, down to zero (L3, U8).
 
     What the balance cannot cover is recorded as ``unrecovered`` on the entry and
-    the account instead of driving the balance negative.
+    the account instead of driving the balance negative, and becomes the member's
+    ``debt``: points held on a checkout or spent on a voucher are no shield. The
+    debt is paid by the next points that become spendable (``debt.py``).
     """
     now = _now(now)
 
@@ -455,7 +481,7 @@ def revoke(
         moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
         return post(
             cursor, acc, EntryType.REVOKE, now=now, key=key, moves=moves,
-            d_available=-(value - short), unrecovered=short,
+            d_available=-(value - short), unrecovered=short, d_debt=short,
             reference=reference, actor=actor, reason=reason,
         )  # fmt: skip
 
@@ -474,7 +500,8 @@ def void(
 ) -> Posting:
     """Take back (part of) a pending lot before it became available (L3).
 
-    More than the lot still holds is recorded as ``unrecovered``. Raises when the
+    More than the lot still holds is recorded as ``unrecovered`` (not as debt:
+    a pending lot was never spendable, so nothing of it escaped). Raises when the
     lot is no longer pending: available credit is taken back with ``revoke``.
     """
     now = _now(now)

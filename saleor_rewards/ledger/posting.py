@@ -45,7 +45,13 @@ NO_REFERENCE = Reference()
 
 @dataclass(frozen=True)
 class Posting:
-    """The outcome of one ledger operation, as first recorded."""
+    """The outcome of one ledger operation, as first recorded.
+
+    The balances (and ``debt``) are those after the entry the posting names. When
+    the operation made points spendable while the member owed some, a DEBT_SETTLED
+    entry right after it paid ``settled`` of them towards the debt (``debt``):
+    the balance the member is left with is ``available - settled``.
+    """
 
     entry_id: int | None
     account_id: int
@@ -59,6 +65,8 @@ class Posting:
     lot_id: int | None = None
     hold_id: int | None = None
     replayed: bool = False
+    debt: Decimal = ZERO
+    settled: Decimal = ZERO
 
 
 def parse_amount(value, kind: str, *, field: str = "amount") -> Decimal:
@@ -108,12 +116,15 @@ def account_of(cursor, table: str, row_id: int, what: str) -> int:
 
 _ENTRY_COLUMNS = (
     "id, type, available_delta + pending_delta + held_delta, available_after, "
-    "pending_after, held_after, unrecovered, expired, lot_id, hold_id"
+    "pending_after, held_after, unrecovered, expired, lot_id, hold_id, debt_after, "
+    "COALESCE((SELECT -s.debt_delta FROM rewards_entry s WHERE s.original_id = "
+    "rewards_entry.id AND s.type = 'debt_settled'), 0)"
 )
 
 
 def _posting_from_row(account_id, row, replayed) -> Posting:
-    entry_id, type_, amount, available, pending, held, unrec, expired, lot, hold = row
+    (entry_id, type_, amount, available, pending, held, unrec, expired, lot, hold,
+     debt, settled) = row  # fmt: skip
     return Posting(
         entry_id=entry_id,
         account_id=account_id,
@@ -127,6 +138,8 @@ def _posting_from_row(account_id, row, replayed) -> Posting:
         lot_id=lot,
         hold_id=hold,
         replayed=replayed,
+        debt=debt,
+        settled=settled,
     )
 
 
@@ -209,13 +222,13 @@ new_hold AS (
 ),
 entry AS (
     INSERT INTO rewards_entry (account_id, created_at, type, amount,
-        available_delta, pending_delta, held_delta,
-        available_after, pending_after, held_after, unrecovered, expired,
+        available_delta, pending_delta, held_delta, debt_delta,
+        available_after, pending_after, held_after, debt_after, unrecovered, expired,
         lot_id, hold_id, original_id, idempotency_key,
         reference_type, reference_id, actor_type, actor_id, reason)
     VALUES (%(account_id)s, %(now)s, %(type)s, %(amount)s,
-        %(d_available)s, %(d_pending)s, %(d_held)s,
-        %(available)s, %(pending)s, %(held)s, %(unrecovered)s, %(expired)s,
+        %(d_available)s, %(d_pending)s, %(d_held)s, %(d_debt)s,
+        %(available)s, %(pending)s, %(held)s, %(debt)s, %(unrecovered)s, %(expired)s,
         COALESCE((SELECT id FROM new_lot), %(lot_id)s),
         COALESCE((SELECT id FROM new_hold), %(hold_id)s),
         %(original_id)s, %(key)s,
@@ -238,7 +251,7 @@ allocations AS (
 ),
 account AS (
     UPDATE rewards_account SET available = %(available)s, pending = %(pending)s,
-        held = %(held)s, unrecovered = unrecovered + %(unrecovered)s
+        held = %(held)s, debt = %(debt)s, unrecovered = unrecovered + %(unrecovered)s
     WHERE id = %(account_id)s
 )
 SELECT id, lot_id, hold_id FROM entry
@@ -255,6 +268,7 @@ def post(
     d_available: Decimal = ZERO,
     d_pending: Decimal = ZERO,
     d_held: Decimal = ZERO,
+    d_debt: Decimal = ZERO,
     unrecovered: Decimal = ZERO,
     expired: Decimal = ZERO,
     moves: list[tuple[int, Decimal]] = (),
@@ -267,10 +281,15 @@ def post(
     actor: Actor = SYSTEM,
     reason: str = "",
 ) -> Posting:
-    """Write one entry with its lot moves and the account's new balances."""
+    """Write one entry with its lot moves and the account's new balances.
+
+    ``d_debt`` changes the member's debt; the headline ``amount`` is the change of
+    the balances only (debt is not a balance: no lot covers it).
+    """
     account.available += d_available
     account.pending += d_pending
     account.held += d_held
+    account.debt += d_debt
     new_lot = new_lot or {}
     new_hold = new_hold or {}
     cursor.execute(
@@ -283,9 +302,11 @@ def post(
             "d_available": d_available,
             "d_pending": d_pending,
             "d_held": d_held,
+            "d_debt": d_debt,
             "available": account.available,
             "pending": account.pending,
             "held": account.held,
+            "debt": account.debt,
             "unrecovered": unrecovered,
             "expired": expired,
             "make_lot": bool(new_lot),
@@ -324,6 +345,7 @@ def post(
         expired=expired,
         lot_id=lot,
         hold_id=hold,
+        debt=account.debt,
     )
 
 

@@ -20,6 +20,9 @@ class Balance:
     available: Decimal  # spendable now: excludes lots already past their expiry
     pending: Decimal
     held: Decimal
+    # Owed from take-backs the balance could not cover; paid by the next points
+    # that become spendable (L3, U8). Not part of any balance above.
+    debt: Decimal = ZERO
 
 
 def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
@@ -28,7 +31,7 @@ def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
         return Balance(Kind.POINTS, None, ZERO, ZERO, ZERO)
     now = now or timezone.now()
     # The caller's object may predate later postings: read the columns afresh.
-    account.refresh_from_db(fields=["available", "pending", "held"])
+    account.refresh_from_db(fields=["available", "pending", "held", "debt"])
     # Lots past expiry that the job has not swept yet are no longer spendable.
     overdue = Lot.objects.filter(
         account=account, status=LotStatus.AVAILABLE, remaining__gt=0,
@@ -40,6 +43,7 @@ def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
         available=account.available - overdue,
         pending=account.pending,
         held=account.held,
+        debt=account.debt,
     )
 
 

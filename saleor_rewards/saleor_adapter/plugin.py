@@ -12,12 +12,22 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
-from .shop import channels, checkouts, customers, gift_cards, mail, order_lines, vouchers
+from .shop import (
+    channels,
+    checkouts,
+    customers,
+    gift_cards,
+    mail,
+    order_lines,
+    orders,
+    vouchers,
+)
 from .shop.card_payments import refuse_foreign_rewards_card, take_off_foreign_cards
 from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
 from .tasks.orders import enqueue_order_sync
+from .tasks.redemption_cap import enqueue_fit_to_cap
 from .tasks.referrals import (
     attribute_new_customer,
     create_missing_referral_codes,
@@ -25,6 +35,7 @@ from .tasks.referrals import (
 )
 from .tasks.tiers import enqueue_member_tiers, enqueue_tier_discount
 from .use_cases.programs import create_missing_programs, create_program
+from .use_cases.redemption_cap import give_back_voucher_use, refuse_above_cap
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +48,7 @@ SALEOR_SHOP = Shop(
     customers=customers,
     mailer=mail,
     order_lines=order_lines,
+    orders=orders,
     vouchers=vouchers,
     checkouts=checkouts,
     gift_cards=gift_cards,
@@ -87,6 +99,16 @@ def _default_configuration() -> list[dict]:
     ]
 
 
+def _refuse_foreign_card(checkout_info) -> None:
+    """S6 at completion; a refusal gives back the voucher use Saleor's legacy flow
+    counted before it asked (as the cap's refusal does)."""
+    try:
+        refuse_foreign_rewards_card(checkout_info.checkout)
+    except ValidationError:
+        give_back_voucher_use(checkout_info)
+        raise
+
+
 class RewardsPlugin(BasePlugin):
     PLUGIN_ID = "saleor_rewards"
     PLUGIN_NAME = "Rewards: loyalty, referrals, affiliates"
@@ -103,7 +125,13 @@ class RewardsPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
-        values = {item["name"]: item.get("value") for item in plugin_configuration.configuration}
+        # A row saved by an older version may still hold settings retired since;
+        # Saleor drops them when it loads the plugin, so they are not validated.
+        values = {
+            item["name"]: item.get("value")
+            for item in plugin_configuration.configuration
+            if item["name"] in config.BY_NAME
+        }
         try:
             config.parse(values)
         except config.SettingsError as error:
@@ -194,6 +222,14 @@ class RewardsPlugin(BasePlugin):
     def order_fully_refunded(self, order, previous_value=None, **kwargs):
         return self._sync_order_later(order, previous_value)
 
+    # A charge-back (CHARGE_BACK event) or a payment App lowering what its transaction
+    # charged fires only order_updated (order.actions.order_transaction_updated): the
+    # order may no longer be fully paid, a payment failure (L3). Saleor fires it for
+    # many other changes too; the sync then finds nothing to do.
+
+    def order_updated(self, order, previous_value=None, **kwargs):
+        return self._sync_order_later(order, previous_value)
+
     # --- Paying with points (S1) -------------------------------------------------
     # The order placed from a checkout with a rewards gift card captures its hold:
     # the card is taken at creation (legacy route) or charged at confirmation
@@ -243,8 +279,15 @@ class RewardsPlugin(BasePlugin):
         return self._tier_discount_later(checkout, previous_value)
 
     def checkout_updated(self, checkout, previous_value=None, **kwargs):
-        self._foreign_cards_off_later(checkout)
-        return self._tier_discount_later(checkout, previous_value)
+        if self.active:
+            # S6: a rewards card of another checkout comes off this one first.
+            self._foreign_cards_off_later(checkout)
+            # Paying with points (S1): a redemption that no longer fits the changed
+            # checkout is lowered to its cap, after the tier discount settled.
+            self._tier_discount_later(checkout, previous_value)
+            _after_commit("the redemption cap of checkout", enqueue_fit_to_cap,
+                          checkout.token)  # fmt: skip
+        return previous_value
 
     # --- Paying with points (S6) ------------------------------------------------
     # A rewards card pays only the checkout it was issued for, but Saleor lets its
@@ -266,8 +309,15 @@ class RewardsPlugin(BasePlugin):
                                   **kwargs):  # fmt: skip
         if not self.active:
             return previous_value
+        # T4: a member's tier code; S6: a rewards card of another checkout (before the
+        # cap, which counts the cards on the checkout); S1: the rewards gift cards pay
+        # at most the member's cap of the checkout's products as it is completed,
+        # whatever changed since the points were applied.
         for refuse, what in ((refuse_foreign_tier_code, "tier discount code"),
-                             (refuse_foreign_rewards_card, "rewards gift cards")):  # fmt: skip
+                             (lambda checkout: _refuse_foreign_card(checkout_info),
+                              "rewards gift cards"),
+                             (lambda checkout: refuse_above_cap(checkout_info, lines),
+                              "redemption cap")):  # fmt: skip
             try:
                 refuse(checkout_info.checkout)
             except ValidationError:

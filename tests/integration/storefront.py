@@ -73,7 +73,7 @@ query Order($id: ID!) {
     status chargeStatus
     lines { id quantity variant { id } }
     fulfillments { id status }
-    transactions { id }
+    transactions { id name }
   }
 }
 """
@@ -110,6 +110,29 @@ mutation RefundProducts($order: ID!, $input: OrderRefundProductsInput!) {
   orderFulfillmentRefundProducts(order: $order, input: $input) {
     errors { field code message }
   }
+}
+"""
+
+GRANT_REFUND = """
+mutation Grant($id: ID!, $input: OrderGrantRefundCreateInput!) {
+  orderGrantRefundCreate(id: $id, input: $input) {
+    errors { field code message }
+    grantedRefund { id amount { amount } }
+  }
+}
+"""
+
+REFUND_GRANTED = """
+mutation RefundGranted($grant: ID!, $id: ID!) {
+  transactionRequestRefundForGrantedRefund(grantedRefundId: $grant, id: $id) {
+    errors { field code message }
+  }
+}
+"""
+
+TRANSACTION_UPDATE = """
+mutation TxUpdate($id: ID!, $transaction: TransactionUpdateInput!) {
+  transactionUpdate(id: $id, transaction: $transaction) { errors { field code message } }
 }
 """
 
@@ -190,9 +213,7 @@ class Storefront:
             )
         if promo_code:
             _data(
-                self.customer.post_graphql(
-                    PROMO_CODE, {"id": checkout_id, "code": promo_code}
-                ),
+                self.customer.post_graphql(PROMO_CODE, {"id": checkout_id, "code": promo_code}),
                 "checkoutAddPromoCode",
             )
         return checkout_id
@@ -305,7 +326,9 @@ class Storefront:
             "orderRefund",
         )
 
-    def refund_lines_legacy(self, order_id, quantities) -> None:
+    def refund_lines_legacy(self, order_id, quantities, *, shipping=False) -> None:
+        """Refund products with their lines (and the shipping costs, if asked):
+        Saleor computes the amount from the lines' prices."""
         _data(
             self.staff.post_graphql(
                 REFUND_PRODUCTS,
@@ -315,24 +338,88 @@ class Storefront:
                         "orderLines": [
                             {"orderLineId": line_id, "quantity": quantity}
                             for line_id, quantity in quantities.items()
-                        ]
+                        ],
+                        "includeShippingCosts": shipping,
                     },
                 },
             ),
             "orderFulfillmentRefundProducts",
         )
 
-    def refund_transaction(self, order_id, amount) -> None:
-        """The payment App reports money refunded on the order's transaction."""
-        transaction_id = self.order(order_id)["transactions"][0]["id"]
+    def money_transaction(self, order_id) -> str:
+        """The payment App's transaction of the order (not the gift card gateway's)."""
+        transactions = self.order(order_id)["transactions"]
+        return next(t["id"] for t in transactions if t["name"] == "Credit card")
+
+    def report(self, order_id, event_type, amount, psp=None) -> None:
+        """The payment App reports an event on the order's money transaction."""
         _data(
             self.app.post_graphql(
                 TRANSACTION_EVENT_REPORT,
-                {"id": transaction_id, "type": "REFUND_SUCCESS", "amount": str(amount),
-                 "psp": f"refund-{amount}"},
+                {"id": self.money_transaction(order_id), "type": event_type,
+                 "amount": str(amount), "psp": psp or f"{event_type.lower()}-{amount}"},
             ),
             "transactionEventReport",
         )  # fmt: skip
+
+    def refund_transaction(self, order_id, amount) -> None:
+        """The payment App reports money refunded on the order's transaction."""
+        self.report(order_id, "REFUND_SUCCESS", amount, f"refund-{amount}")
+
+    def set_charged(self, order_id, amount) -> None:
+        """The payment App rewrites what its transaction has charged (transactionUpdate)."""
+        _data(
+            self.app.post_graphql(
+                TRANSACTION_UPDATE,
+                {"id": self.money_transaction(order_id),
+                 "transaction": {"amountCharged": {"amount": str(amount),
+                                                   "currency": self.channel.currency_code}}},
+            ),
+            "transactionUpdate",
+        )  # fmt: skip
+
+    def refund_granted(self, order_id, quantities, *, shipping=False) -> None:
+        """Transactions API: staff grant a refund of lines (Saleor computes the amount),
+        request it from the payment App's transaction, and the App reports it done.
+
+        The App's side of the request (a webhook Saleor would call) is played here:
+        it answers with a PSP reference, as a real App's response would.
+        """
+        from unittest import mock
+
+        from saleor.plugins.manager import PluginsManager
+
+        transaction_id = self.money_transaction(order_id)
+        granted = _data(
+            self.staff.post_graphql(
+                GRANT_REFUND,
+                {"id": order_id,
+                 "input": {"transactionId": transaction_id,
+                           "grantRefundForShipping": shipping,
+                           "lines": [{"id": line_id, "quantity": quantity}
+                                     for line_id, quantity in quantities.items()]}},
+            ),
+            "orderGrantRefundCreate",
+        )["grantedRefund"]  # fmt: skip
+        psp = f"grant-{granted['id'][-6:]}"
+
+        def app_accepts(manager, action, channel_slug):
+            action.event.psp_reference = psp
+            action.event.save(update_fields=["psp_reference"])
+
+        with (
+            mock.patch.object(PluginsManager, "is_event_active_for_any_plugin",
+                              return_value=True),
+            mock.patch.object(PluginsManager, "transaction_refund_requested", app_accepts),
+        ):  # fmt: skip
+            _data(
+                self.app.post_graphql(
+                    REFUND_GRANTED, {"grant": granted["id"], "id": transaction_id}
+                ),
+                "transactionRequestRefundForGrantedRefund",
+            )
+        amount = granted["amount"]["amount"]
+        self.report(order_id, "REFUND_SUCCESS", amount, psp)
 
 
 def run(store, step, *args, **kwargs):

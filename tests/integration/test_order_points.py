@@ -239,6 +239,8 @@ def test_U8_refund_larger_than_the_balance_revokes_down_to_zero(store, product, 
 
     account.refresh_from_db()
     assert (account.available, account.unrecovered) == (0, 40)
+    # L3: the 40 already spent are owed
+    assert account.debt == 40
     assert entries(customer_user)[-1] == ("revoke", -10)
 
 

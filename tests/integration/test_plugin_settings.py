@@ -40,9 +40,7 @@ query RewardsPlugin($id: ID!) {
 }
 """
 
-DEFAULT_TEXT = {
-    item["name"]: item["value"] for item in RewardsPlugin.DEFAULT_CONFIGURATION
-}
+DEFAULT_TEXT = {item["name"]: item["value"] for item in RewardsPlugin.DEFAULT_CONFIGURATION}
 
 
 def _values(configuration) -> dict:
@@ -50,9 +48,7 @@ def _values(configuration) -> dict:
 
 
 def _stored() -> PluginConfiguration | None:
-    return PluginConfiguration.objects.filter(
-        identifier=PLUGIN_ID, channel=None
-    ).first()
+    return PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel=None).first()
 
 
 def _loaded_plugin():
@@ -74,7 +70,7 @@ def test_plugin_update_activates_the_plugin_and_saves_settings(
             "active": True,
             "configuration": [
                 {"name": "loyalty_earn_percent", "value": "3.5"},
-                {"name": "withdrawal_max", "value": "EUR:150, USD:180"},
+                {"name": "hold_days", "value": "7"},
             ],
         },
     )
@@ -85,7 +81,7 @@ def test_plugin_update_activates_the_plugin_and_saves_settings(
     shown = data["plugin"]["globalConfiguration"]
     assert shown["active"] is True
     assert _values(shown["configuration"])["loyalty_earn_percent"] == "3.5"
-    assert _values(shown["configuration"])["withdrawal_max"] == "EUR:150, USD:180"
+    assert _values(shown["configuration"])["hold_days"] == "7"
 
     # and the database holds them, so the next request's plugin has them
     stored = _stored()
@@ -97,10 +93,7 @@ def test_plugin_update_activates_the_plugin_and_saves_settings(
     assert plugin.settings()["points_per_unit"] == DEFAULT_TEXT["points_per_unit"]
     effective = config.parse(plugin.settings())
     assert str(effective["loyalty_earn_percent"]) == "3.5"
-    assert {code: str(v) for code, v in effective["withdrawal_max"].items()} == {
-        "EUR": "150",
-        "USD": "180",
-    }
+    assert effective["hold_days"] == 7
 
 
 @pytest.mark.parametrize(
@@ -108,7 +101,7 @@ def test_plugin_update_activates_the_plugin_and_saves_settings(
     [
         ("loyalty_earn_percent", "-1"),  # a negative percent
         ("points_per_unit", "abc"),  # text in a number field
-        ("withdrawal_max", "XXX:10"),  # a currency that does not exist (W3)
+        ("storefront_referral_url", "https://shop.example/"),  # no {code} in it (R1)
     ],
 )
 def test_plugin_update_refuses_an_invalid_value_naming_the_field(
@@ -186,9 +179,7 @@ def test_plugin_update_needs_manage_plugins(plugin_configuration_row, staff_api_
     plugin_configuration_row(active=False)
 
     # when they try to enable it
-    response = staff_api_client.post_graphql(
-        PLUGIN_UPDATE, {"id": PLUGIN_ID, "active": True}
-    )
+    response = staff_api_client.post_graphql(PLUGIN_UPDATE, {"id": PLUGIN_ID, "active": True})
 
     # then Saleor refuses and the plugin stays off
     assert_no_permission(response)
@@ -199,9 +190,7 @@ def test_dashboard_sees_the_plugins_configuration_structure(
     rewards_plugin, staff_api_client_can_manage_plugins
 ):
     # when the Dashboard opens the plugin's settings page
-    response = staff_api_client_can_manage_plugins.post_graphql(
-        PLUGIN_QUERY, {"id": PLUGIN_ID}
-    )
+    response = staff_api_client_can_manage_plugins.post_graphql(PLUGIN_QUERY, {"id": PLUGIN_ID})
 
     # then it gets the plugin, global (no per-channel configurations), still off
     plugin = get_graphql_content(response)["data"]["plugin"]
@@ -223,7 +212,6 @@ def test_dashboard_sees_the_plugins_configuration_structure(
         assert item["type"] == ("BOOLEAN" if setting.boolean else "STRING")
     assert items["points_per_unit"]["value"] == "100"
     assert items["loyalty_earn_percent"]["value"] == "2.5"
-    assert items["withdrawal_max"]["value"] == "EUR:200, USD:222, CNY:1549.80"
     assert items["program_enabled"]["value"] == "true"
 
 
@@ -249,3 +237,30 @@ def test_dashboard_can_save_back_every_value_it_was_shown(
     plugin = _loaded_plugin()
     assert plugin.active is True
     assert config.parse(plugin.settings()) == config.parse({})
+
+
+def test_a_configuration_saved_before_a_setting_was_retired_can_still_be_saved(
+    plugin_configuration_row, staff_api_client_can_manage_plugins
+):
+    # given a row saved by a version that still had withdrawal_max
+    row = plugin_configuration_row(active=False)
+    row.configuration.append({"name": "withdrawal_max", "value": "EUR:200, USD:222"})
+    row.save(update_fields=["configuration"])
+
+    # when a merchant enables the plugin and changes a setting
+    response = staff_api_client_can_manage_plugins.post_graphql(
+        PLUGIN_UPDATE,
+        {
+            "id": PLUGIN_ID,
+            "active": True,
+            "configuration": [{"name": "loyalty_earn_percent", "value": "3"}],
+        },
+    )
+
+    # then the retired setting does not block the save, and the plugin never sees it
+    data = get_graphql_content(response)["data"]["pluginUpdate"]
+    assert data["pluginsErrors"] == []
+    plugin = _loaded_plugin()
+    assert plugin.active is True
+    assert plugin.settings()["loyalty_earn_percent"] == "3"
+    assert "withdrawal_max" not in plugin.settings()

@@ -29,6 +29,7 @@ from saleor_rewards.money import CODE_ALPHABET
 from saleor_rewards.programs.loyalty.models import OrderAward
 from saleor_rewards.programs.redemption.models import Redemption, RedemptionStatus
 from saleor_rewards.saleor_adapter.shop.gift_cards import redemption_disagreements
+from saleor_rewards.saleor_adapter.tasks.orders import sync_order_now
 from saleor_rewards.saleor_adapter.tasks.redemption import release_stale_redemptions_task
 
 from .storefront import _data, points, run
@@ -216,9 +217,7 @@ def test_S2_an_abandoned_checkout_is_released_by_the_task(
     store, rewards_api, wallet, customer_user, variant
 ):
     checkout = store.checkout([(variant, 3)])
-    code = redeem(rewards_api, customer_user, checkout, points=1000)["redemption"][
-        "giftCardCode"
-    ]
+    code = redeem(rewards_api, customer_user, checkout, points=1000)["redemption"]["giftCardCode"]
 
     with freeze_time(timezone.now() + timedelta(hours=23)):
         assert release_stale_redemptions_task() == 0
@@ -272,7 +271,7 @@ def test_S3_unpaid_cancel_returns_points_and_a_lot_expired_meanwhile_stays_expir
     assert GiftCard.objects.get().current_balance_amount == 0
 
 
-def test_S4_partial_refund_returns_the_refunded_share(
+def test_S4_partial_refund_returns_only_what_the_money_did_not_pay_back(
     store, rewards_api, wallet, customer_user, variant
 ):
     # given 4 x 10.00, 1,000 points applied, the rest paid
@@ -282,14 +281,22 @@ def test_S4_partial_refund_returns_the_refunded_share(
     line_id = store.order(order["id"])["lines"][0]["id"]
     assert points(customer_user)["available"] == 600
 
-    # when one of the four units is refunded
+    # when one of the four units is refunded: Saleor sends its 10.00 back in money
     run(store, store.refund_lines_legacy, order["id"], {line_id: 1})
 
-    # then a quarter of the points comes back, once
-    assert points(customer_user)["available"] == 850
-    run(store, store.refund_lines_legacy, order["id"], {})
+    # then no points come on top of the money (S4: money + points = value paid)
+    assert points(customer_user)["available"] == 600
+
+    # when the three others are refunded with the shipping costs: only 30.00 of money
+    # is left to send back for 40.00
+    run(store, store.refund_lines_legacy, order["id"], {line_id: 3}, shipping=True)
+
+    # then the points make up the 10.00 the money could not, once
+    assert points(customer_user)["available"] == 1600
+    sync_order_now(str(Order.objects.get().id))
+    assert points(customer_user)["available"] == 1600
     redemption = Redemption.objects.get()
-    assert (redemption.returned, redemption.status) == (250, RedemptionStatus.CAPTURED)
+    assert (redemption.returned, redemption.status) == (1000, RedemptionStatus.RETURNED)
     assert GiftCard.objects.get().current_balance_amount == 0
 
 
@@ -301,9 +308,7 @@ def test_S1_transactions_api_storefront_pays_with_the_gift_card_gateway(
     channel_USD.save()
     checkout = store.checkout([(variant, 3)])
     total = store.total(checkout)
-    code = redeem(rewards_api, customer_user, checkout, points=1000)["redemption"][
-        "giftCardCode"
-    ]
+    code = redeem(rewards_api, customer_user, checkout, points=1000)["redemption"]["giftCardCode"]
     assert not GiftCard.objects.get(code=code).checkouts.exists()
 
     # when the storefront authorises the card through Saleor's gift card gateway and
@@ -320,7 +325,8 @@ def test_S1_transactions_api_storefront_pays_with_the_gift_card_gateway(
     # then Saleor charged the card at confirmation and the plugin captured the hold
     saleor_order = Order.objects.get()
     assert (saleor_order.charge_status, saleor_order.total_charged_amount) == (
-        "full", saleor_order.total_gross_amount
+        "full",
+        saleor_order.total_gross_amount,
     )
     assert GiftCard.objects.get(code=code).current_balance_amount == 0
     redemption = Redemption.objects.get()
@@ -345,7 +351,7 @@ def test_S1_cards_and_holds_agree_across_checkouts_and_orders(
     redeem(rewards_api, customer_user, refunded, points=100)
     order = run(store, store.pay_legacy, refunded)
     run(store, store.refund_lines_legacy, order["id"],
-        {store.order(order["id"])["lines"][0]["id"]: 2})  # fmt: skip
+        {store.order(order["id"])["lines"][0]["id"]: 2}, shipping=True)  # fmt: skip
 
     assert Redemption.objects.count() == 5
     assert set(Redemption.objects.values_list("status", flat=True)) == {

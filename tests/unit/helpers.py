@@ -52,7 +52,7 @@ def ledger_snapshot() -> tuple:
     return (
         row_counts(),
         sql(
-            "SELECT id, available, pending, held, unrecovered "
+            "SELECT id, available, pending, held, unrecovered, debt "
             "FROM rewards_account ORDER BY id"
         ),
         sql(
@@ -69,13 +69,14 @@ class Columns:
     pending: Decimal
     held: Decimal
     unrecovered: Decimal = ZERO
+    debt: Decimal = ZERO
 
 
 def columns(account) -> Columns:
     """The account's cached balance columns, read fresh from the database."""
     account_id = getattr(account, "id", account)
     row = sql(
-        "SELECT available, pending, held, unrecovered FROM rewards_account "
+        "SELECT available, pending, held, unrecovered, debt FROM rewards_account "
         "WHERE id = %s",
         [account_id],
     )[0]
@@ -101,16 +102,17 @@ def allocations(entry_id: int) -> list[tuple[int, Decimal]]:
 
 
 _PROOF_SQL = """
-SELECT a.available, a.pending, a.held, a.unrecovered,
-    e.available, e.pending, e.held, e.unrecovered,
-    l.available, l.pending, h.held,
+SELECT a.available, a.pending, a.held, a.unrecovered, a.debt,
+    e.available, e.pending, e.held, e.unrecovered, e.debt,
+    l.available, l.pending, h.held, COALESCE(last.debt_after, 0),
     COALESCE(last.available_after, 0), COALESCE(last.pending_after, 0),
     COALESCE(last.held_after, 0)
 FROM rewards_account a,
 LATERAL (SELECT COALESCE(SUM(available_delta), 0) AS available,
                 COALESCE(SUM(pending_delta), 0) AS pending,
                 COALESCE(SUM(held_delta), 0) AS held,
-                COALESCE(SUM(unrecovered), 0) AS unrecovered
+                COALESCE(SUM(unrecovered), 0) AS unrecovered,
+                COALESCE(SUM(debt_delta), 0) AS debt
          FROM rewards_entry WHERE account_id = a.id) e,
 LATERAL (SELECT COALESCE(SUM(remaining) FILTER (WHERE status = 'available'), 0)
                     AS available,
@@ -119,7 +121,7 @@ LATERAL (SELECT COALESCE(SUM(remaining) FILTER (WHERE status = 'available'), 0)
          FROM rewards_lot WHERE account_id = a.id) l,
 LATERAL (SELECT COALESCE(SUM(amount), 0) AS held FROM rewards_hold
          WHERE account_id = a.id AND status = 'open') h
-LEFT JOIN LATERAL (SELECT available_after, pending_after, held_after
+LEFT JOIN LATERAL (SELECT available_after, pending_after, held_after, debt_after
                    FROM rewards_entry WHERE account_id = a.id
                    ORDER BY id DESC LIMIT 1) last ON true
 WHERE a.id = %s
@@ -128,8 +130,8 @@ WHERE a.id = %s
 
 def proof_problems(account) -> list[str]:
     """Recompute one account from its entries, lots and holds; list every mismatch."""
-    ((available, pending, held, unrecovered, e_available, e_pending, e_held,
-      e_unrecovered, l_available, l_pending, h_open, *last),) = sql(
+    ((available, pending, held, unrecovered, debt, e_available, e_pending, e_held,
+      e_unrecovered, e_debt, l_available, l_pending, h_open, last_debt, *last),) = sql(
         _PROOF_SQL, [getattr(account, "id", account)]
     )  # fmt: skip
     cached = (available, pending, held)
@@ -150,10 +152,15 @@ def proof_problems(account) -> list[str]:
         problems.append(f"columns {cached} != last entry's balance-after {tuple(last)}")
     if unrecovered != e_unrecovered:
         problems.append(f"unrecovered {unrecovered} != entries' {e_unrecovered}")
+    if debt < 0:
+        problems.append(f"negative debt {debt}")
+    if debt != e_debt or debt != last_debt:
+        problems.append(f"debt {debt} != entries' {e_debt} / last entry's {last_debt}")
     return problems
 
 
 def assert_proven(*accounts) -> None:
-    """Balance = sum of entries = sum of lot remainders; held = open holds (U5)."""
+    """Balance = sum of entries = sum of lot remainders; held = open holds; debt = sum
+    of entries (U5, U8)."""
     for account in accounts:
         assert proof_problems(account) == []

@@ -275,6 +275,21 @@ def test_P4_U3_a_staff_adjustment_writes_one_event_with_the_balances(program):
     )  # fmt: skip
 
 
+def test_P4_L3_an_adjustment_that_pays_a_debt_records_what_the_member_is_left_with(program):
+    from saleor_rewards.ledger import open_account, revoke
+
+    # given member 7 owes 150 points after a take-back
+    revoke(open_account(program, 7, Kind.POINTS), 150, key="refund")
+
+    body = call(ADJUST, {"amount": "500"})
+
+    # then 150 of the 500 paid the debt: the event says so, and 350 are left
+    assert body["data"]["rewardsBalanceAdjust"]["errors"] == []
+    (event,) = events(AuditEventType.BALANCE_ADJUSTED)
+    assert (event.before["available"], event.after["available"]) == ("0", "350")
+    assert (event.after["amount"], event.after["debt_paid"]) == ("500", "150")
+
+
 def test_P4_U3_a_replayed_adjustment_records_one_event(program):
     call(ADJUST, {"amount": "100", "key": "ticket-42"})
     call(ADJUST, {"amount": "100", "key": "ticket-42"})

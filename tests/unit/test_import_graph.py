@@ -46,7 +46,7 @@ FEATURES = {
     "reviews": {"channel", "loyalty"},
     "tiers": {"channel", "loyalty"},
     "redemption": {"channel", "loyalty", "tiers"},
-    "vouchers": {"channel"},
+    "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
 }
 

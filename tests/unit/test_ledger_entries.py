@@ -229,6 +229,8 @@ def test_U3_debit_entry_records_which_lots_paid(funded):
         ("available_after", "available_after + 1"),
         ("pending_after", "pending_after + 1"),
         ("unrecovered", "unrecovered + 1"),
+        ("debt_delta", "debt_delta + 1"),
+        ("debt_after", "debt_after + 1"),
         ("type", "'redeem'"),
         ("idempotency_key", "'other-key'"),
         ("created_at", "created_at - interval '1 day'"),

@@ -92,12 +92,14 @@ def test_U8_revoke_larger_than_the_balance_takes_it_to_zero_and_records_the_rest
     posting = revoke(points, 100, key="order-1:revoke", now=at(2))
     settle()
 
-    # then 30 are taken, 70 are recorded as unrecovered on the entry and the account
+    # then 30 are taken, 70 are recorded as unrecovered on the entry and the account,
+    # and are owed (L3)
     assert (posting.type, posting.amount, posting.unrecovered, posting.available) == (
         EntryType.REVOKE, -30, 70, 0,
     )  # fmt: skip
+    assert posting.debt == 70
     assert Entry.objects.get(id=posting.entry_id).unrecovered == 70
-    assert columns(points) == Columns(0, 0, 0, Decimal(70))
+    assert columns(points) == Columns(0, 0, 0, Decimal(70), debt=Decimal(70))
     assert allocations(posting.entry_id) == [(lot, Decimal(-30))]
     assert_proven(points)
 
@@ -107,7 +109,7 @@ def test_U8_revoke_from_an_empty_balance_records_it_all_as_unrecovered(points):
     settle()
 
     assert (posting.amount, posting.unrecovered) == (0, 25)
-    assert columns(points) == Columns(0, 0, 0, Decimal(25))
+    assert columns(points) == Columns(0, 0, 0, Decimal(25), debt=Decimal(25))
     assert allocations(posting.entry_id) == []
     assert_proven(points)
 
@@ -215,7 +217,7 @@ def test_L3_void_of_an_available_lot_is_refused(points):
     assert ledger_snapshot() == before
 
 
-@pytest.mark.parametrize("column", ["available", "pending", "held", "unrecovered"])
+@pytest.mark.parametrize("column", ["available", "pending", "held", "unrecovered", "debt"])
 def test_U8_database_refuses_a_negative_balance(points, column):
     with pytest.raises(IntegrityError, match="rewards_account_"):
         with transaction.atomic(), connection.cursor() as cursor:

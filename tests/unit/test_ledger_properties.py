@@ -1,6 +1,8 @@
 """U5, U6, U8 as properties: random sequences of every ledger operation, with a moving
 clock and replays, never break a balance. After each step the deferred checks fire and
-every account is recomputed from its rows."""
+every account is recomputed from its rows. L3: what a revocation cannot take is owed,
+and every operation that makes points spendable pays the debt first, so a member who
+owes has nothing spendable."""
 
 import itertools
 from dataclasses import replace
@@ -40,6 +42,8 @@ _member_ids = itertools.count(5_000_000)
 ACCOUNT = st.sampled_from([0, 1])  # 0: points, 1: cash
 SIZE = st.integers(min_value=1, max_value=20_000)
 PERCENT = st.integers(min_value=1, max_value=130)  # of what is spendable now
+# A take-back often exceeds what is spendable (points held or spent): a debt (L3).
+REVOKE_PERCENT = st.integers(min_value=1, max_value=300)
 EXPIRY = st.none() | st.integers(min_value=0, max_value=20)
 
 
@@ -51,6 +55,11 @@ def spendable(account_id, now) -> Decimal:
         [account_id, now],
     )
     return total
+
+
+def paid(debt, spendable_now) -> Decimal:
+    """What an operation that made ``spendable_now`` spendable pays of ``debt`` (L3)."""
+    return min(debt, spendable_now)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -151,13 +160,18 @@ class LedgerMachine(RuleBasedStateMachine):
             before.available + (0 if pending else amount),
             before.pending + (amount if pending else 0),
         )
+        # an available lot pays the debt first, unless it expires at once (0 days)
+        spendable_now = 0 if pending or days == 0 else amount
+        assert (posting.debt, posting.settled) == (before.debt, paid(before.debt, spendable_now))
         self.remember("credit", run, posting)
         return posting.lot_id if pending else multiple()
 
     @rule(lot=pending_lots)
     def activate(self, lot):
-        ((status, remaining, account),) = sql(
-            "SELECT status, remaining, account_id FROM rewards_lot WHERE id = %s", [lot]
+        ((status, remaining, account, days),) = sql(
+            "SELECT status, remaining, account_id, expires_in_days FROM rewards_lot "
+            "WHERE id = %s",
+            [lot],
         )
         before = columns(account)
         posting = ledger.activate(lot, now=self.now)
@@ -166,6 +180,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert (posting.available, posting.pending) == (
                 before.available + remaining, before.pending - remaining,
             )  # fmt: skip
+            spendable_now = 0 if days == 0 else remaining
+            assert posting.settled == paid(before.debt, spendable_now)
             self.remember(
                 "activate", lambda: ledger.activate(lot, now=self.now), posting
             )
@@ -230,6 +246,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 EntryType.RELEASE, before.held - amount,
             )  # fmt: skip
             assert posting.available == before.available + amount - posting.expired
+            # what came back pays the debt first
+            assert posting.settled == paid(before.debt, amount - posting.expired)
             self.remember("release", lambda: ledger.release(hold_id, now=self.now),
                           posting)  # fmt: skip
             # a closed hold refuses the other way out
@@ -249,9 +267,19 @@ class LedgerMachine(RuleBasedStateMachine):
             "WHERE hold_id = %s AND type = 'release'",
             [hold_id],
         )
+        ((settled_rest,),) = sql(
+            "SELECT COALESCE(SUM(-s.debt_delta), 0) FROM rewards_entry s JOIN rewards_entry r "
+            "ON r.id = s.original_id WHERE r.hold_id = %s AND s.type = 'debt_settled'",
+            [hold_id],
+        )
         after = columns(self.accounts[index])
         assert after.held == before.held - amount
-        assert after.available == before.available + amount - captured - rest_expired
+        # the released rest pays the debt first; the captured points leave it owed
+        assert settled_rest == paid(before.debt, amount - captured - rest_expired)
+        assert after.debt == before.debt - settled_rest
+        assert after.available == (
+            before.available + amount - captured - rest_expired - settled_rest
+        )
         self.remember("capture", lambda: ledger.capture(hold_id, now=self.now), posting)
         self.returnable[hold_entry] = (index, captured)
         self.refused(HoldClosed, lambda: ledger.release(hold_id, now=self.now))
@@ -292,13 +320,16 @@ class LedgerMachine(RuleBasedStateMachine):
         if left <= 0 or wanted > left or wanted <= 0:
             self.refused(InvalidInput, run)
             return
+        before = columns(self.accounts[index])
         posting = run()
         # what comes back is spendable, or shown as expired when its lot expired
         assert posting.amount + posting.expired == wanted
+        # ... and pays the debt first
+        assert posting.settled == paid(before.debt, posting.amount)
         self.returnable[entry] = (index, left - wanted)
         self.remember("return", run, posting)
 
-    @rule(index=ACCOUNT, percent=PERCENT)
+    @rule(index=ACCOUNT, percent=REVOKE_PERCENT)
     def revoke(self, index, percent):
         account, key = self.accounts[index], self.key("x")
         amount = self.percent_of_spendable(index, percent)
@@ -307,8 +338,11 @@ class LedgerMachine(RuleBasedStateMachine):
             return ledger.revoke(account, amount, key=key, now=self.now)
 
         can_take = min(amount, spendable(account, self.now))
+        before = columns(account)
         posting = run()
         assert (-posting.amount, posting.unrecovered) == (can_take, amount - can_take)
+        # what it cannot take is owed (L3)
+        assert (posting.debt, posting.settled) == (before.debt + amount - can_take, 0)
         self.remember("revoke", run, posting)
 
     @rule(hours=st.integers(min_value=1, max_value=24 * 12))
@@ -363,6 +397,13 @@ class LedgerMachine(RuleBasedStateMachine):
             assert proof_problems(account) == []
         # ... and the audit, which also looks for negative balances, finds nothing
         assert ledger.audit()[1] == []
+
+    @invariant()
+    def a_member_who_owes_has_nothing_spendable(self):
+        # every operation that makes points spendable pays the debt first (L3)
+        for account in self.accounts:
+            if columns(account).debt > 0:
+                assert spendable(account, self.now) == 0
 
 
 @pytest.mark.django_db

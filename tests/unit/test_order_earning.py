@@ -96,6 +96,24 @@ def test_L3_money_refunded_without_lines_takes_its_share_of_the_total():
     assert refunded_basis(snapshot, D("40")) == D("8.000")
 
 
+def test_L3_money_refunded_without_lines_after_lines_takes_its_share_of_the_rest():
+    # a unit of 10.00 refunded with its line, then 20.00 of the 40.00 left, no lines
+    snapshot = order(
+        [line("a", "40", quantity=4)], total="50", refunded_quantities={"a": 1},
+        refunded_with_lines=D("10"), refunded_amount=D("30"),
+    )  # fmt: skip
+    # a quarter, then half of the other three quarters
+    assert refunded_basis(snapshot, D("40")) == D("25.000")
+
+
+def test_L3_all_the_money_paid_back_is_a_full_refund_when_points_paid_part():
+    # 50.00 of which 10.00 paid with points: the order cost 40.00 in money
+    snapshot = order([line("a", "40")], total="40", paid_with_rewards=D("10"),
+                     refunded_amount=D("40"))  # fmt: skip
+    assert snapshot.fully_refunded
+    assert refunded_basis(snapshot, D("30")) == D("30")
+
+
 def test_L3_standing_points_round_the_refunded_share_up():
     assert standing_points(100, D("40"), D("8")) == 80
     assert standing_points(75, D("30"), D("10")) == 50
@@ -132,6 +150,27 @@ def test_L2_paid_then_delivered_then_partly_refunded(program, member, settings_)
         sync_order(program, settings_, refunded, now=at(2))
     settle()
     assert _points(member) == (80, 0)
+    assert [e.type for e in Entry.objects.order_by("id")] == ["earn", "activate", "revoke"]
+
+
+def test_L3_payment_failed_after_payment_takes_everything_back_for_good(program, member, settings_):
+    paid = order([line("a", "40", quantity=4)], customer=member, total="50", fully_paid=True)
+    sync_order(program, settings_, paid, now=at(0))
+    delivered = order(paid.lines, customer=member, total="50", fully_paid=True, fulfilled=True)
+    sync_order(program, settings_, delivered, now=at(1))
+    assert _points(member) == (100, 0)
+
+    # a charge-back: no longer fully paid, no refund to explain it
+    failed = order(paid.lines, customer=member, total="50", fulfilled=True, payment_failed=True)
+    for _ in range(2):  # U6
+        sync_order(program, settings_, failed, now=at(2))
+    assert _points(member) == (0, 0)
+    assert OrderAward.objects.get().reversed
+
+    # charged in full again: nothing is awarded twice
+    sync_order(program, settings_, delivered, now=at(3))
+    settle()
+    assert _points(member) == (0, 0)
     assert [e.type for e in Entry.objects.order_by("id")] == ["earn", "activate", "revoke"]
 
 

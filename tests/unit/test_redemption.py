@@ -146,12 +146,14 @@ def test_S1_cash_balance_pays_too(program, shop):
     settle()
 
 
-def _order(cancelled=False, refunded_quantities=None):
+def _order(cancelled=False, refunded_quantities=None, **refunds):
+    """3 x 10.00 + 5.00 shipping, 10.00 of it paid with points: 25.00 in money."""
     line = OrderLine("line-1", 3, Decimal("30.00"), Decimal("30.00"))
     return OrderSnapshot(
         order_id="order-1", channel_slug="web-eu", currency="EUR", customer_id=MEMBER,
-        lines=(line,), total_gross=Decimal("35.00"), cancelled=cancelled,
-        refunded_quantities=refunded_quantities or {},
+        lines=(line,), total_gross=Decimal("25.00"), cancelled=cancelled,
+        refunded_quantities=refunded_quantities or {}, paid_with_rewards=Decimal(10),
+        **refunds,
     )  # fmt: skip
 
 
@@ -185,16 +187,20 @@ def test_S3_cancel_returns_everything_once(program, shop, points):
     settle()
 
 
-def test_S4_refund_of_one_of_three_lines_returns_a_third(program, shop, points):
+def test_S4_refund_of_a_line_returns_what_its_money_did_not_pay_back(program, shop, points):
     applied = apply(program, shop, points=1000)
     shop.gift_cards.pay(applied.gift_card_id, "order-1", Decimal(10))
     redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards, now=at(2))
 
-    given = redemption.settle_order(program, _order(refunded_quantities={"line-1": 1}),
-                                    now=at(3))  # fmt: skip
+    # one 10.00 unit refunded with 7.00 of money: 3.00 comes back as points, once
+    refunded = _order(refunded_quantities={"line-1": 1}, refunded_amount=Decimal(7),
+                      refunded_with_lines=Decimal(7))  # fmt: skip
+    given = redemption.settle_order(program, refunded, now=at(3))
+    again = redemption.settle_order(program, refunded, now=at(3))
 
-    assert given == 333
-    assert Redemption.objects.get().returned == 333
+    assert (given, again) == (300, 0)
+    assert Redemption.objects.get().returned == 300
+    assert columns(points).available == 900
     settle()
 
 

@@ -6,12 +6,14 @@ import pytest
 
 from saleor_rewards.ledger.errors import InvalidInput
 from saleor_rewards.money import currency_precision, money_for_points
+from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
 from saleor_rewards.programs.redemption.amounts import (
     cash_amount,
     redeem_cap,
     units_to_return,
     units_used,
 )
+from saleor_rewards.programs.redemption.refunds import returned_share, rewards_value_to_return
 
 
 def test_U2_points_convert_at_points_per_unit():
@@ -81,3 +83,59 @@ def test_S4_a_refunded_share_gives_back_points_rounded_down():
     assert units_to_return(Decimal(1000), Decimal(1), "points", "USD") == 1000
     assert units_to_return(Decimal("7.00"), Decimal(1) / 3, "cash", "USD") == Decimal("2.33")
     assert units_to_return(Decimal(1000), Decimal(0), "points", "USD") == 0
+
+
+# --- S4: what a refund gives back of the points (redemption.refunds) ---------------
+
+
+def _paid_partly_with_points(**refunds) -> OrderSnapshot:
+    """4 x 10.00 + 10.00 shipping; 10.00 paid with points, 40.00 in money."""
+    return OrderSnapshot(
+        "o-1", "main", "USD", 7, (OrderLine("a", 4, Decimal(40), Decimal(40)),),
+        total_gross=Decimal(40), paid_with_rewards=Decimal(10), **refunds,
+    )  # fmt: skip
+
+
+def _lines(quantity, money, shipping="0") -> dict:
+    """``quantity`` units refunded with their line for ``money`` (``shipping`` of it)."""
+    return {
+        "refunded_quantities": {"a": quantity},
+        "refunded_amount": Decimal(money),
+        "refunded_with_lines": Decimal(money),
+        "refunded_shipping": Decimal(shipping),
+    }
+
+
+@pytest.mark.parametrize(
+    "refunds, value",
+    [
+        ({}, "0"),
+        # a unit refunded at its full price in money: no points on top
+        (_lines(1, "10"), "0"),
+        # a unit refunded with 6.00 of money: the points make up the other 4.00
+        (_lines(1, "6"), "4"),
+        # two units for 30.00 of which 10.00 paid back shipping: 20.00 for 20.00
+        (_lines(2, "30", shipping="10"), "0"),
+        # everything, shipping too, with the 40.00 of money there was: 10.00 of points
+        (_lines(4, "40", shipping="10"), "10"),
+        # never more than the points paid, whatever the money
+        (_lines(4, "0"), "10"),
+        # half the money back without lines: half of the points
+        ({"refunded_amount": Decimal(20)}, "5"),
+        # all the money back without lines: the whole order
+        ({"refunded_amount": Decimal(40)}, "10"),
+        # a unit at full price, then half the money left without lines: half the points
+        ({**_lines(1, "10"), "refunded_amount": Decimal(25)}, "5"),
+        # 4.00 refunded onto the points' card: those 4.00 come back as points
+        ({"refunded_to_rewards": Decimal(4)}, "4"),
+        # ... and half the money too: half of the other 6.00 of points
+        ({"refunded_to_rewards": Decimal(4), "refunded_amount": Decimal(20)}, "7"),
+    ],
+)
+def test_S4_money_refunded_plus_points_returned_is_the_value_paid(refunds, value):
+    assert rewards_value_to_return(_paid_partly_with_points(**refunds)) == Decimal(value)
+
+
+def test_S3_S4_a_cancelled_order_gives_every_point_back():
+    assert returned_share(_paid_partly_with_points(cancelled=True)) == 1
+    assert returned_share(_paid_partly_with_points(**_lines(1, "6"))) == Decimal("0.4")

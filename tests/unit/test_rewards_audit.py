@@ -17,6 +17,7 @@ from saleor_rewards.ledger import (
     debit,
     hold,
     open_account,
+    revoke,
 )
 from saleor_rewards.management.commands.rewards_audit import Command
 
@@ -246,6 +247,71 @@ def test_U5_audit_reports_unrecovered_that_differs_from_the_entries(ledger):
     assert found == [
         (ledger["points"].id, "unrecovered 4.000 but its entries record 0.000")
     ]
+
+
+@pytest.fixture
+def owing(program, new_member):
+    """A member who owes 30 points after a take-back, and paid 10 of them back."""
+    account = open_account(program, new_member(), Kind.POINTS)
+    revoke(account, 40, key="refund", now=at(0))
+    credit(account, 10, key="bonus", source=LotSource.BONUS, now=at(1))
+    settle()
+    return account
+
+
+def test_L3_U5_audit_of_a_member_who_owes_passes(owing):
+    assert problems() == []
+    assert sql("SELECT debt FROM rewards_account WHERE id = %s", [owing.id]) == [(30,)]
+
+
+def test_L3_U5_audit_reports_a_debt_that_differs_from_the_entries(owing):
+    # given the debt written off by hand, with the triggers off
+    bypassing_triggers(("UPDATE rewards_account SET debt = 0 WHERE id = %s", [owing.id]))
+
+    found = problems()
+
+    assert found == [(owing.id, "debt 0.000 but its entries sum to 30.000")]
+
+
+def test_L3_U5_audit_reports_an_entry_that_breaks_the_debt_chain(owing):
+    (revoked,) = sql(
+        "SELECT id FROM rewards_entry WHERE account_id = %s AND type = 'revoke'", [owing.id]
+    )[0]
+    bypassing_triggers(("UPDATE rewards_entry SET debt_after = 0 WHERE id = %s", [revoked]))
+
+    found = problems()
+
+    assert found == [
+        (owing.id, f"entry {revoked} says debt 0.000 after it, the running sum is 40.000")
+    ]
+
+
+def test_L3_U5_audit_reports_a_debt_raised_or_paid_by_the_wrong_entry(owing):
+    # given the credit's entry rewritten to raise the debt by itself, and the
+    # settlement's to pay more debt than the points it took
+    credited, settled = (
+        row[0]
+        for row in sql(
+            "SELECT id FROM rewards_entry WHERE account_id = %s AND type IN "
+            "('earn', 'debt_settled') ORDER BY id",
+            [owing.id],
+        )
+    )
+    bypassing_triggers(
+        ("UPDATE rewards_entry SET debt_delta = 5 WHERE id = %s", [credited]),
+        ("UPDATE rewards_entry SET debt_delta = -15 WHERE id = %s", [settled]),
+    )
+
+    found = [problem for _, problem in problems()]
+
+    assert (
+        f"entry {credited} (earn) changes the debt by 5.000 with 10.000/0.000/0.000 "
+        "(available/pending/held) and 0.000 unrecovered"
+    ) in found
+    assert (
+        f"entry {settled} (debt_settled) changes the debt by -15.000 with "
+        "-10.000/0.000/0.000 (available/pending/held) and 0.000 unrecovered"
+    ) in found
 
 
 def test_U5_audit_reports_a_negative_balance(ledger):

@@ -45,13 +45,15 @@ def level(program, member=7):
 
 
 def test_T1_a_new_program_gets_the_default_table(program):
+    # Unverified members cannot pay with points (0 %, seed 002); the others follow
+    # the program's max_redeem_percent (None) until staff set a cap.
     table = [
         (t.name, t.min_consumption, t.discount_percent, t.max_redeem_percent,
          t.earn_multiplier, t.for_unverified)
         for t in tiers.tiers_of(program)
     ]  # fmt: skip
     assert table == [
-        ("Unverified", D(0), D(0), None, D(1), True),
+        ("Unverified", D(0), D(0), D(0), D(1), True),
         ("Regular", D(0), D("0.5"), None, D(1), False),
         ("VIP-D", D(200), D(1), None, D(1), False),
         ("VIP-C", D(800), D(2), None, D(1), False),
@@ -173,9 +175,26 @@ def test_T3_set_based_recompute_levels_every_member_in_one_statement(
 def test_T3_set_based_recompute_takes_the_platform_verified_flag(program):
     sync_order(program, SETTINGS, paid("o-1", "250.00"), now=at(0))
 
-    tiers.recompute_program(program, SETTINGS, now=at(1), verified_sql="FALSE")
+    tiers.recompute_program(program, SETTINGS, now=at(1), unverified=[7])
 
     assert level(program)[0] == "Unverified"
+    tiers.recompute_program(program, SETTINGS, now=at(2), verified=[7])
+    assert level(program)[0] == "VIP-D"
+
+
+def test_T3_recompute_keeps_the_stored_flag_of_members_the_platform_does_not_name(program):
+    sync_order(program, SETTINGS, paid("o-1", "250.00"), now=at(0))
+    tiers.recompute_program(program, SETTINGS, now=at(1), unverified=[7])
+
+    tiers.recompute_program(program, SETTINGS, now=at(2), verified=[8])
+
+    assert level(program)[0] == "Unverified"
+
+
+def test_T3_the_program_levels_members_with_a_level_or_a_purchase(program):
+    sync_order(program, SETTINGS, paid("o-1", "250.00"), now=at(0))
+
+    assert tiers.member_ids(program) == [7]
 
 
 # --- L5: tier multiplier ------------------------------------------------------------

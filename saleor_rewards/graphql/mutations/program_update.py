@@ -2,17 +2,15 @@ import graphene
 
 from ...config import SettingsError
 from ...programs.channel.settings import update_program_settings
-from ..permissions import MANAGE_PLUGINS
 from ..errors import RewardsErrorCode
+from ..permissions import MANAGE_PLUGINS
 from ..types.program import RewardsProgram
 from .base import RewardsMutation
 
 
 class RewardsProgramSettingInput(graphene.InputObjectType):
     name = graphene.String(required=True, description="e.g. points_per_unit")
-    value = graphene.String(
-        required=True, description="As text: 200, 2.5, true, EUR:200, ..."
-    )
+    value = graphene.String(required=True, description="As text: 200, 2.5, true, ...")
 
 
 class RewardsProgramInput(graphene.InputObjectType):

@@ -1,5 +1,7 @@
 """GraphQL object types of a member's rewards (API.md)."""
 
+from decimal import Decimal
+
 import graphene
 from graphql_relay import to_global_id
 
@@ -94,6 +96,25 @@ class RewardsCash(graphene.ObjectType):
         return RewardsCash._money(root, info, "held")
 
 
+class RewardsDebt(graphene.ObjectType):
+    """What take-backs could not recover because the points were held on a checkout
+    or already spent (L3, U8); paid by the next points that become spendable."""
+
+    points = graphene.Int(required=True, description="Points owed.")
+    cash = graphene.Field(RewardsMoney, required=True, description="Cash owed.")
+
+    @staticmethod
+    def resolve_points(root: Member, info):
+        account = root.account(Kind.POINTS)
+        return int(account.debt) if account else 0
+
+    @staticmethod
+    def resolve_cash(root: Member, info):
+        account = root.account(Kind.CASH)
+        amount = account.debt if account else Decimal(0)
+        return RewardsMoney(amount=amount, currency=root.program.currency)
+
+
 class RewardsReference(graphene.ObjectType):
     type = graphene.String(
         required=True, description="ORDER, CHECKOUT, REFERRAL, CLAIM, WITHDRAWAL, ..."
@@ -118,7 +139,11 @@ class RewardsLedgerEntry(graphene.ObjectType):
     pending_after = graphene.Float(required=True)
     held_after = graphene.Float(required=True)
     unrecovered = graphene.Float(
-        required=True, description="Part of a take-back the balance could not cover."
+        required=True,
+        description="Part of a take-back the balance could not cover: owed (debt).",
+    )
+    debt_after = graphene.Float(
+        required=True, description="What the member owes after it (L3, U8)."
     )
     expired = graphene.Float(required=True, description="Part of a return whose lots had expired.")
     expires_at = graphene.DateTime(description="Expiry of the points this credited.")
@@ -154,6 +179,10 @@ class RewardsLedgerEntry(graphene.ObjectType):
         return _number(root, root.unrecovered)
 
     @staticmethod
+    def resolve_debt_after(root, info):
+        return _number(root, root.debt_after)
+
+    @staticmethod
     def resolve_expired(root, info):
         return _number(root, root.expired)
 
@@ -181,6 +210,10 @@ class RewardsMember(graphene.ObjectType):
     channel = graphene.String(required=True)
     points = graphene.Field(RewardsPoints, required=True)
     cash = graphene.Field(RewardsCash, required=True)
+    debt = graphene.Field(
+        RewardsDebt, required=True,
+        description="What take-backs could not recover; paid by later points (L3, U8).",
+    )  # fmt: skip
     referral = graphene.Field(
         RewardsReferral, required=True, description="Code, share links, friends (R1-R4)"
     )
@@ -218,6 +251,10 @@ class RewardsMember(graphene.ObjectType):
 
     @staticmethod
     def resolve_cash(root: Member, info):
+        return root
+
+    @staticmethod
+    def resolve_debt(root: Member, info):
         return root
 
     @staticmethod

@@ -17,8 +17,7 @@ class RewardsProgramSetting(graphene.ObjectType):
     value = graphene.String(required=True, description="In effect in the channel.")
     overridden = graphene.Boolean(
         required=True,
-        description="Set in this channel; false = inherited from the plugin "
-        "configuration.",
+        description="Set in this channel; false = inherited from the plugin configuration.",
     )
     plugin_value = graphene.String(
         required=True,
@@ -84,23 +83,21 @@ class RewardsProgram(graphene.ObjectType):
         required=True, resolver=_effective("loyalty_earn_percent")
     )
     hold_days = graphene.Int(required=True, resolver=_effective("hold_days"))
+    auto_confirm_days = graphene.Int(
+        required=True, resolver=_effective("auto_confirm_days"),
+        description="Days after shipment until an order not confirmed by its customer "
+        "counts as delivered; 0 = at shipment (L2).",
+    )  # fmt: skip
     expiry_days = graphene.Field(RewardsProgramExpiryDays, required=True)
-    max_redeem_percent = graphene.Decimal(
-        required=True, resolver=_effective("max_redeem_percent")
-    )
+    max_redeem_percent = graphene.Decimal(required=True, resolver=_effective("max_redeem_percent"))
     referral_reward_percent = graphene.Decimal(
         required=True, resolver=_effective("referral_reward_percent")
     )
-    affiliate_commission_percent = graphene.Decimal(
-        required=True, resolver=_effective("affiliate_commission_percent")
-    )
-    daily_points_cap = graphene.Int(
-        required=True, resolver=_effective("daily_points_cap")
-    )
+    daily_points_cap = graphene.Int(required=True, resolver=_effective("daily_points_cap"))
     settings = graphene.List(
         graphene.NonNull(RewardsProgramSetting),
         required=True,
-        description="Every per-channel setting, overridden or inherited.",
+        description="Every setting, overridden or inherited.",
     )
     changes = graphene.List(
         graphene.NonNull(RewardsProgramChange),
@@ -121,4 +118,3 @@ class RewardsProgram(graphene.ObjectType):
     @staticmethod
     def resolve_changes(root, info, last):
         return root.changes[: max(last, 0)]
-

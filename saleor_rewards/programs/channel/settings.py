@@ -1,10 +1,9 @@
 """A channel's program settings: what is in effect, what the channel overrides, and
 the audited change of those overrides (SPEC §0 program settings, P4).
 
-Every per-channel setting of ``config.SETTINGS`` is either overridden in the channel
+Every setting of ``config.SETTINGS`` is either overridden in the channel
 (``Program.settings[name]``, stored as its text form so it reads back exactly) or
-inherited from the plugin configuration. Settings that are not per channel
-(``per_channel=False``) are only set in the plugin configuration.
+inherited from the plugin configuration.
 
 Audit (P4): each change writes one ``PROGRAM_SETTINGS_CHANGED`` audit event — who
 (actor type and id), when, and per changed setting the effective value before and
@@ -32,8 +31,7 @@ from .. import locks
 
 logger = logging.getLogger("saleor_rewards.audit")
 
-PER_CHANNEL = tuple(setting for setting in config.SETTINGS if setting.per_channel)
-_ORDER = {setting.name: index for index, setting in enumerate(PER_CHANNEL)}
+_ORDER = {setting.name: index for index, setting in enumerate(config.SETTINGS)}
 
 
 @dataclass(frozen=True)
@@ -100,9 +98,9 @@ def update_program_settings(
 ) -> ProgramSettings:
     """Override ``values`` and drop the overrides of ``reset``, all or nothing.
 
-    Raises ``config.SettingsError`` naming every bad setting (unknown, not per
-    channel, given twice, both set and reset, or an invalid value); then nothing
-    is written. A change is recorded only when an override actually changed.
+    Raises ``config.SettingsError`` naming every bad setting (unknown, given twice,
+    both set and reset, or an invalid value); then nothing is written. A change is
+    recorded only when an override actually changed.
     """
     values, reset = list(values), list(reset)
     errors = _shape_errors(values, reset)
@@ -168,7 +166,7 @@ def _states(program: Program, plugin_values: Mapping[str, object]):
             default=s.as_text(s.default),
             overridden=s.name in overrides,
         )  # fmt: skip
-        for s in PER_CHANNEL
+        for s in config.SETTINGS
     )
     return effective, states
 
@@ -184,23 +182,13 @@ def _shape_errors(values: list[tuple[str, object]], reset: list[str]) -> dict:
         if name in seen:
             errors[name] = "cannot be both set and reset"
     for name in [name for name, _ in values] + reset:
-        setting = config.BY_NAME.get(name)
-        if setting is None:
+        if name not in config.BY_NAME:
             errors[name] = "is not a rewards setting"
-        elif not setting.per_channel:
-            errors[name] = (
-                f"{setting.label} is set in the plugin configuration for all "
-                "channels, not per channel"
-            )
     return errors
 
 
 def _overrides(stored: Mapping[str, object]) -> dict:
-    return {
-        name: value
-        for name, value in stored.items()
-        if name in config.BY_NAME and config.BY_NAME[name].per_channel
-    }
+    return {name: value for name, value in stored.items() if name in config.BY_NAME}
 
 
 def _change_from_event(event: AuditEvent) -> ProgramChange:

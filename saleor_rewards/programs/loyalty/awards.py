@@ -1,5 +1,5 @@
-"""Order awards: a pending lot per (order, kind), activated on delivery, taken back on
-cancellation and refunds (L2, L3, R6, R7).
+"""Order awards: a pending lot per (order, kind), activated on delivery (``delivery``
+says when that is), taken back on cancellation and refunds (L2, L3, R6, R7).
 
 Every function here runs inside the caller's transaction with the award row locked
 (``locked_award``), then the ledger locks the member's account: award row first,
@@ -125,20 +125,28 @@ def take_back(award: OrderAward, standing: int, *, reversed_: bool, refunded: De
     return max(delta, 0)
 
 
-def deliver(award: OrderAward, settings: dict, now: datetime) -> bool:
-    """The order was delivered: its lot becomes spendable after ``hold_days`` (L2).
+def deliver(award: OrderAward, delivered_at: datetime, settings: dict,
+            now: datetime) -> bool:  # fmt: skip
+    """The order counts as delivered at ``delivered_at``: its lot becomes spendable
+    ``hold_days`` later (L2). Returns whether it became spendable now."""
+    return make_available(award, delivered_at + timedelta(days=settings["hold_days"]), now)
 
-    With a hold the lot only gets its ``available_at``; the scheduled activation
-    job makes it spendable then. Activating twice does nothing (the ledger's key).
+
+def make_available(award: OrderAward, at: datetime, now: datetime) -> bool:
+    """The award's lot becomes spendable at ``at``: now when that has come.
+
+    A later time only dates the lot; the scheduled activation job makes it
+    spendable then. A lot already dated later is brought forward (the customer
+    confirmed delivery before the automatic date), never pushed back, so a
+    repeated delivery changes nothing; activating twice does nothing either (the
+    ledger's key). Returns whether the lot became spendable now.
     """
     if award.lot_id is None or award.standing <= 0:
         return False
     lot = Lot.objects.get(id=award.lot_id)
     if lot.status != LotStatus.PENDING:
         return False
-    hold_days = settings["hold_days"]
-    if hold_days:
-        if lot.available_at is None:
-            activate_at(lot.id, now + timedelta(days=hold_days))
+    if at > now:
+        activate_at(lot.id, at, sooner=True)
         return False
     return activate(lot.id, now=now) is not None

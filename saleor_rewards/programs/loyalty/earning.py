@@ -8,6 +8,7 @@ computes the same thing again (U6).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from ...money import points_for_money
@@ -40,25 +41,38 @@ class OrderSnapshot:
     currency: str
     customer_id: int | None
     lines: tuple[OrderLine, ...]
-    total_gross: Decimal  # what the order costs, shipping and taxes included
+    # What the order costs in money, shipping and taxes included: what the plugin's
+    # gift cards paid (``paid_with_rewards``) is not part of it.
+    total_gross: Decimal
     fully_paid: bool = False  # charged in full (or more) right now
-    fulfilled: bool = False  # delivered in full
-    cancelled: bool = False  # cancelled, expired, or its payment failed
-    refunded_amount: Decimal = ZERO  # money refunded so far, any route
-    # Refunds that named lines: line id -> quantity, and the money they refunded.
+    fulfilled: bool = False  # shipped in full (fulfilled)
+    fulfilled_at: datetime | None = None  # when the shop recorded that (last) shipment
+    delivery_confirmed_at: datetime | None = None  # the customer confirmed delivery (L2)
+    cancelled: bool = False  # cancelled or expired
+    # Was charged, is now charged below its total with no refund to explain it: a
+    # charge-back or a lowered charge (L3). Only an order once paid makes it matter.
+    payment_failed: bool = False
+    refunded_amount: Decimal = ZERO  # money refunded to the buyer so far, any route
+    # Refunds that named lines: line id -> quantity, the money they refunded, and the
+    # part of that money which paid back shipping.
     refunded_quantities: Mapping[str, int] = field(default_factory=dict)
     refunded_with_lines: Decimal = ZERO
+    refunded_shipping: Decimal = ZERO
     paid_with_rewards: Decimal = ZERO  # gross, through the plugin's gift cards (S1)
+    # Refunded onto the plugin's gift cards without naming lines: the part paid with
+    # points, given back (S4); it earned nothing, so it takes nothing back (L3).
+    refunded_to_rewards: Decimal = ZERO
     customer_email: str = ""
     number: str = ""  # the shop's order number, for people to read
+    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def label(self) -> str:
         return f"#{self.number}" if self.number else self.order_id
-    customer_verified: bool = True  # the customer's e-mail is verified (T1)
 
     @property
     def fully_refunded(self) -> bool:
+        """All the money paid came back: the whole order is refunded (L3, S4)."""
         return self.total_gross > 0 and self.refunded_amount >= self.total_gross
 
 
@@ -88,28 +102,49 @@ def points_for(basis: Decimal, percent: Decimal, points_per_unit: int,
     return points_for_money(earned, points_per_unit, rounding=ROUND_FLOOR)
 
 
+def refunded_lines_total(order: OrderSnapshot, amount, lines=None) -> Decimal:
+    """``amount(line)`` summed over the refunded units of ``lines`` (all the order's
+    lines by default), in proportion to the units refunded."""
+    by_id = {line.line_id: line for line in (order.lines if lines is None else lines)}
+    total = ZERO
+    for line_id, quantity in order.refunded_quantities.items():
+        line = by_id.get(line_id)
+        if line is None or line.quantity <= 0 or quantity <= 0:
+            continue
+        total += amount(line) * min(quantity, line.quantity) / line.quantity
+    return total
+
+
+def money_only_share(order: OrderSnapshot) -> Decimal:
+    """The share (0..1) of the order that money refunded without naming lines took
+    back: of what refunds naming lines left of the money paid (L3, S4). All the money
+    paid back is the whole order."""
+    unexplained = order.refunded_amount - order.refunded_with_lines
+    if unexplained <= 0:
+        return ZERO
+    left = order.total_gross - order.refunded_with_lines
+    if left <= 0:
+        return ONE
+    return min(ONE, unexplained / left)
+
+
 def refunded_basis(order: OrderSnapshot, basis: Decimal) -> Decimal:
-    """The part of ``basis`` that refunds took back so far (L3, S4).
+    """The part of ``basis`` that refunds took back so far (L3).
 
     A full refund takes all of it. Refunds that named lines take those lines'
-    share; money refunded without lines takes its share of the order's total.
+    share; money refunded without lines takes its share of the rest of the order.
     """
     if basis <= 0:
         return ZERO
     if order.fully_refunded:
         return basis
-    lines = {line.line_id: line for line in order.lines if line.earns}
-    full_net = sum((line.net_total for line in lines.values()), ZERO)
+    earning = tuple(line for line in order.lines if line.earns)
+    full_net = sum((line.net_total for line in earning), ZERO)
     by_lines = ZERO
-    for line_id, quantity in order.refunded_quantities.items():
-        line = lines.get(line_id)
-        if line is None or line.quantity <= 0 or quantity <= 0:
-            continue
-        by_lines += line.net_total * min(quantity, line.quantity) / line.quantity
     if full_net > 0:
-        by_lines = basis * by_lines / full_net
-    unexplained = max(ZERO, order.refunded_amount - order.refunded_with_lines)
-    by_money = basis * unexplained / order.total_gross if order.total_gross > 0 else ZERO
+        net = refunded_lines_total(order, lambda line: line.net_total, earning)
+        by_lines = min(basis, basis * net / full_net)
+    by_money = (basis - by_lines) * money_only_share(order)
     return min(basis, by_lines + by_money).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
 
 

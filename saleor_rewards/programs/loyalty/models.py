@@ -63,3 +63,22 @@ class OrderAward(models.Model):
     @property
     def standing(self) -> int:
         return self.points - self.taken_back
+
+
+class DeliveryConfirmation(models.Model):
+    """The customer confirmed that an order arrived (L2, seed 001 "Confirm Delivery").
+
+    One row per order, written once by the order's customer; the order's awards are
+    delivered from ``confirmed_at`` (plus ``hold_days``), and every later sync of the
+    order reads it as part of the order's state (``OrderSnapshot``), so a replay
+    delivers nothing twice. The database refuses to change or delete it
+    (migration 0011); erasure (P2) may only unlink the member.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    order_id = models.CharField(max_length=64, unique=True)
+    member_id = models.BigIntegerField(null=True)  # the order's customer, who confirmed
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "rewards_delivery_confirmation"

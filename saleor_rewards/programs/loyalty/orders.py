@@ -1,5 +1,6 @@
 """The buyer's purchase points on an order (L1-L3): credited once when the order is
-first fully paid, delivered once, taken back by cancellations and refunds."""
+first fully paid, delivered once (when ``delivery`` says), taken back by
+cancellations and refunds."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -8,7 +9,7 @@ from django.db import transaction
 
 from ...ledger import Kind, lock_account, open_account
 from ...ledger.models import Program
-from . import awards, daily_cap
+from . import awards, daily_cap, delivery
 from .awards import NewAward
 from .earning import OrderSnapshot, earn_basis, points_for, refunded_basis, standing_points
 from .models import AwardKind
@@ -17,19 +18,25 @@ ONE = Decimal(1)
 
 
 def settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: str) -> int:
+    """Bring ``award`` in line with the order (L3, R7): a cancelled order, or one whose
+    payment failed after it was paid (the award exists only then), takes back all of
+    it; refunds their share. Taking back is final: a later re-charge awards nothing."""
     refunded = refunded_basis(order, award.basis)
-    reversed_ = order.cancelled or refunded >= award.basis
+    reversed_ = order.cancelled or order.payment_failed or refunded >= award.basis
     standing = 0 if reversed_ else standing_points(award.points, award.basis, refunded)
-    reason = (
-        f"Order {order.label} cancelled" if order.cancelled
-        else f"Order {order.label} refunded"
-    )  # fmt: skip
+    if order.cancelled:
+        reason = f"Order {order.label} cancelled"
+    elif order.payment_failed:
+        reason = f"Order {order.label} payment failed"
+    else:
+        reason = f"Order {order.label} refunded"
     taken = awards.take_back(
         award, standing, reversed_=reversed_, refunded=refunded,
         reason=f"{what}: {reason}", now=now,
     )  # fmt: skip
-    if order.fulfilled and not reversed_:
-        awards.deliver(award, settings, now)
+    delivered = delivery.delivered_at(order, settings, now)
+    if delivered is not None and not reversed_:
+        awards.deliver(award, delivered, settings, now)
     return taken
 
 

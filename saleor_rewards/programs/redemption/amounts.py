@@ -7,7 +7,8 @@ Rounding rules (README "Paying with points"):
   but 1 point at 1,000 per unit would be 0.001 USD) are refused, never rounded: the
   card and the ledger then always say the same thing.
 - The cap (``max_redeem_percent`` of the product subtotal) rounds down to the
-  currency's precision.
+  currency's precision; a redemption lowered to a smaller cap keeps the most whole
+  points that still convert exactly and fit under it.
 - When an order uses only part of a card, the points it used are rounded up to a
   whole point (never more than were held); the rest is released.
 - Refunds give back the refunded share of what was captured, rounded down.
@@ -17,7 +18,15 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
 from ...ledger.constants import Kind
 from ...ledger.errors import InvalidInput
-from ...money import currency_precision, fits, points_for_money, quantize, quantum
+from ...money import (
+    currency_precision,
+    fits,
+    money_for_points,
+    points_for_money,
+    points_step,
+    quantize,
+    quantum,
+)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -48,6 +57,21 @@ def redeem_cap(product_subtotal: Decimal, percent: Decimal, currency: str) -> De
         return ZERO
     cap = product_subtotal * percent / HUNDRED
     return quantize(cap, currency, rounding=ROUND_FLOOR)
+
+
+def largest_within(cap: Decimal, kind: str, points_per_unit: int,
+                   currency: str) -> tuple[Decimal, Decimal]:  # fmt: skip
+    """The most ledger units of ``kind`` whose exact value is at most ``cap`` (S1),
+    and that value: (0, 0) when nothing fits."""
+    if cap <= 0:
+        return ZERO, ZERO
+    if kind == Kind.CASH:
+        return cap, cap
+    step = points_step(points_per_unit, currency)
+    points = points_for_money(cap, points_per_unit, rounding=ROUND_FLOOR) // step * step
+    if points <= 0:
+        return ZERO, ZERO
+    return Decimal(points), money_for_points(points, points_per_unit, currency)
 
 
 def units_used(used: Decimal, amount: Decimal, units: Decimal, kind: str,

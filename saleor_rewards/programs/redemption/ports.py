@@ -18,6 +18,12 @@ class CheckoutFacts:
     channel_slug: str
     currency: str
     product_subtotal: Decimal  # product lines after discounts, net of tax, no shipping
+    # What a voucher bought with points (S5) takes off those products: rewards too,
+    # so it counts against the member's cap (``cap.py``).
+    rewards_discount: Decimal = Decimal(0)
+    # Whether the owner's e-mail is verified (T1: Unverified cannot pay with points);
+    # None: unknown, the member's stored tier counts.
+    owner_verified: bool | None = None
 
 
 @dataclass(frozen=True)

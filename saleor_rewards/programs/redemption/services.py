@@ -3,15 +3,17 @@
 Applying points to a checkout is a two-phase ledger hold (TigerBeetle's pending
 transfer) plus a shop gift card of the same value restricted to the customer. The
 order that uses the card captures the hold (the ledger spends the soonest-expiring
-lots first); a removed, replaced or abandoned redemption releases it — but only
-when its card paid nothing anywhere (S6, ``_close``): the shop lets the customer
-take the card to other checkouts of theirs, and refusing it there (the adapter, at
-completion) must not be the only guard. Cancelled
-orders give everything back, refunds the refunded share — to the lots the points
-came from, with lots that expired meanwhile shown as expired (the ledger's
-``return_debit``). The shop side (checkouts, gift cards) comes in through
-``CheckoutFacts`` and a ``GiftCards`` port (``ports.py``), so nothing here imports
-Saleor.
+lots first); a removed, replaced, lowered or abandoned redemption releases it — but
+only when its card paid nothing anywhere (S6, ``_close``): the shop lets the
+customer take the card to other checkouts of theirs, and refusing it there (the
+adapter, at completion) must not be the only guard. Cancelled orders give
+everything back, refunds what Saleor's money did not pay back of what is returned
+(``refunds``) — to the lots the points came from, with lots that expired meanwhile
+shown as expired (the ledger's ``return_debit``). The member's cap (``cap.py``) is
+checked when points are applied, and a redemption that no longer fits a changed
+checkout is lowered to it (``fit_to_cap``). The shop side (checkouts, gift cards)
+comes in through ``CheckoutFacts`` and a ``GiftCards`` port (``ports.py``), so
+nothing here imports Saleor.
 
 Locks (``programs/locks.py``): the checkout's lock, then the shop's checkout and
 gift card rows (``GiftCards.lock_gift_card``), then the redemption row, then the
@@ -25,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ... import ledger
-from ...ledger import Actor, ActorType, EntryType, Kind, Reference, ReferenceType
+from ...ledger import SYSTEM, Actor, ActorType, EntryType, Kind, Reference, ReferenceType
 from ...ledger.errors import (
     Conflict,
     InsufficientBalance,
@@ -37,22 +39,13 @@ from ...ledger.errors import (
 )
 from ...ledger.models import Entry, Program
 from .. import locks
-from ..loyalty.earning import OrderSnapshot, refunded_basis
+from ..loyalty.earning import OrderSnapshot
 from ...money import money_for_points
-from .amounts import ZERO, cash_amount, redeem_cap, units_to_return, units_used
+from .amounts import ZERO, cash_amount, largest_within, units_to_return, units_used
+from .cap import checkout_cap, refuse_ineligible
 from .models import Redemption, RedemptionStatus
 from .ports import CheckoutFacts, GiftCards
-from ..tiers.services import tier_max_redeem_percent
-
-ONE = Decimal(1)
-
-
-def redeem_cap_percent(program: Program, member_id: int, settings: dict) -> Decimal:
-    """The member's redemption cap in percent (S1): the lower of the program's and
-    the member's tier's (T1)."""
-    tier_cap = tier_max_redeem_percent(program, member_id)
-    program_cap = settings["max_redeem_percent"]
-    return program_cap if tier_cap is None else min(program_cap, tier_cap)
+from .refunds import returned_share
 
 
 def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFacts:
@@ -162,44 +155,101 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
     else:
         kind, field = Kind.CASH, "cashAmount"
         amount = units = cash_amount(cash, currency)
-    percent = redeem_cap_percent(program, member_id, settings)
-    cap = redeem_cap(checkout.product_subtotal, percent, currency)
-    if amount > cap:
-        raise LimitExceeded(
-            f"At most {cap} {currency} ({percent} % of the products) of this checkout "
-            f"can be paid with rewards; {amount} {currency} asked.",
-            field=field,
-        )
+    cap = checkout_cap(program, settings, checkout)
+    refuse_ineligible(cap.member, field)
+    if amount > cap.for_cards:
+        raise LimitExceeded(f"{cap.describe()}; {amount} {currency} asked.", field=field)
     actor = Actor(ActorType.CUSTOMER, str(member_id))
     with transaction.atomic():
         locks.checkout(checkout.token)
         previous = _open_redemption(checkout.token, cards)
-        account = ledger.open_account(program, member_id, kind)
-        # Points may replace cash (or the other way): both balances are locked at
-        # once, in id order, before either is posted to (``accounts``).
-        if previous and not _close(previous, cards, now, "Replaced by a new amount",
-                                   actor, accounts=[account]):  # fmt: skip
-            raise _in_flight()
-        attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
-        try:
-            posting = ledger.hold(
-                account, units, key=f"redemption:{checkout.token}:{attempt}",
-                reference=Reference(ReferenceType.CHECKOUT, checkout.token),
-                expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
-                actor=actor, reason="Applied to a checkout", now=now,
-            )  # fmt: skip
-        except InsufficientBalance as error:
-            raise InsufficientBalance(
-                f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
-                field=field,
-            ) from error
-        card_id, code = cards.issue_gift_card(checkout, member_id, amount, currency)
-        return Redemption.objects.create(
-            program=program, member_id=member_id, checkout_token=checkout.token,
-            kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
-            currency=currency, gift_card_id=card_id, gift_card_code=code,
-            created_at=now,
+        return _apply(
+            program, settings, checkout, member_id, kind, units, amount, cards=cards,
+            previous=previous, replaced="Replaced by a new amount", actor=actor, now=now,
+            field=field,
         )  # fmt: skip
+
+
+def _apply(program: Program, settings: dict, checkout: CheckoutFacts, member_id: int,
+           kind: str, units: Decimal, amount: Decimal, *, cards: GiftCards,
+           previous: Redemption | None, replaced: str, actor: Actor, now: datetime,
+           field: str, reason: str = "Applied to a checkout") -> Redemption:  # fmt: skip
+    """Hold ``units`` and issue a card of ``amount``, after releasing ``previous``.
+
+    Runs under the checkout's locks (``_open_redemption`` found ``previous``).
+    """
+    account = ledger.open_account(program, member_id, kind)
+    # Points may replace cash (or the other way): both balances are locked at once,
+    # in id order, before either is posted to (``accounts``). A previous card that
+    # paid something is captured, not released (S6); one an order may still charge
+    # cannot be replaced.
+    if previous and not _close(previous, cards, now, replaced, actor, accounts=[account]):
+        raise _in_flight()
+    attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
+    try:
+        posting = ledger.hold(
+            account, units, key=f"redemption:{checkout.token}:{attempt}",
+            reference=Reference(ReferenceType.CHECKOUT, checkout.token),
+            expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
+            actor=actor, reason=reason, now=now,
+        )  # fmt: skip
+    except InsufficientBalance as error:
+        raise InsufficientBalance(
+            f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
+            field=field,
+        ) from error
+    card_id, code = cards.issue_gift_card(checkout, member_id, amount, program.currency)
+    return Redemption.objects.create(
+        program=program, member_id=member_id, checkout_token=checkout.token,
+        kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
+        currency=program.currency, gift_card_id=card_id, gift_card_code=code,
+        created_at=now,
+    )  # fmt: skip
+
+
+def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
+               cards: GiftCards, now: datetime | None = None) -> Redemption | None:  # fmt: skip
+    """Lower the checkout's open redemption to what the cap allows now (S1).
+
+    The checkout changed after the points were applied (lines removed, a voucher
+    added): the excess goes back to the member and a card of the lower value
+    replaces the old one — or none, when nothing fits any more (or the lower amount
+    is no longer there: points that expired while held). Returns the open
+    redemption afterwards. The caller makes sure nobody is paying the checkout (its
+    total must not change under a payment); completion refuses whatever is still
+    above the cap (``cap.refuse_above_cap``).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locks.checkout(checkout.token)
+        current = _open_redemption(checkout.token, cards, program)
+        if current is None:
+            return None
+        use = cards.card_use(current.gift_card_id)
+        if use.promised or use.total > 0:
+            # The card is paying an order already (S6): capture what it paid, or
+            # leave it to the order's sync; completion checked the cap.
+            _close(current, cards, now, "Its card paid an order")
+            return current if current.status == RedemptionStatus.HELD else None
+        cap = checkout_cap(program, settings, checkout, current.member_id)
+        if current.amount <= cap.for_cards:
+            return current
+        units, amount = largest_within(
+            cap.for_cards, current.kind, settings["points_per_unit"], current.currency
+        )
+        reason = f"Lowered to the checkout's cap of {cap.for_cards} {cap.currency}"
+        if units > 0:
+            try:
+                with transaction.atomic():
+                    return _apply(
+                        program, settings, checkout, current.member_id, current.kind, units,
+                        amount, cards=cards, previous=current, replaced=reason, actor=SYSTEM,
+                        now=now, field="points", reason=reason,
+                    )  # fmt: skip
+            except InsufficientBalance:
+                pass  # points that expired while held came back expired: release them all
+        _close(current, cards, now, reason)
+        return None
 
 
 def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
@@ -269,19 +319,10 @@ def settle_card(redemption_id: int, *, cards: GiftCards,
         return held
 
 
-def refunded_share(order: OrderSnapshot) -> Decimal:
-    """The share (0..1) of the order's products that cancellation or refunds took back."""
-    if order.cancelled:
-        return ONE
-    products = sum((line.net_total for line in order.lines if line.earns), ZERO)
-    if products <= 0:
-        return ONE if order.fully_refunded else ZERO
-    return refunded_basis(order, products) / products
-
-
 def settle_order(program: Program, order: OrderSnapshot, *,
                  now: datetime | None = None) -> Decimal:  # fmt: skip
-    """Give back what cancellation (S3) or refunds (S4) took off the order so far.
+    """Give back what cancellation (S3) or refunds (S4) took off the order so far:
+    for refunds, only what Saleor's money did not pay back (``refunds``).
 
     Returns the units given back by this call. The key names the cumulative amount,
     so a repeated sync gives nothing twice (U6).
@@ -297,7 +338,7 @@ def settle_order(program: Program, order: OrderSnapshot, *,
         if redemption is None:
             return ZERO
         target = units_to_return(
-            redemption.captured, refunded_share(order), redemption.kind, redemption.currency
+            redemption.captured, returned_share(order), redemption.kind, redemption.currency
         )
         give = target - redemption.returned
         if give <= 0:
@@ -318,8 +359,16 @@ def settle_order(program: Program, order: OrderSnapshot, *,
 
 def paid_with_rewards(order_id: str) -> Decimal:
     """What the plugin's gift cards paid of the order (L1 earns nothing on it)."""
-    used = Redemption.objects.filter(order_id=order_id).values_list("used_amount", flat=True)
-    return sum(used, ZERO)
+    return sum(rewards_cards_of_order(order_id).values(), ZERO)
+
+
+def rewards_cards_of_order(order_id: str) -> dict[int, Decimal]:
+    """The plugin's gift cards that paid the order: card id -> what it paid (S4)."""
+    rows = Redemption.objects.filter(order_id=order_id).values_list("gift_card_id", "used_amount")
+    cards: dict[int, Decimal] = {}
+    for card_id, used in rows:
+        cards[card_id] = cards.get(card_id, ZERO) + used
+    return cards
 
 
 # --- Abandoned checkouts (S2) ------------------------------------------------------

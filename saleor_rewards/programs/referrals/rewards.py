@@ -66,7 +66,8 @@ def _pass_reward_on(program: Program, settings: dict, referral: Referral,
     That order may have been paid (and delivered) before the first one was
     reversed, so its own sync found the referral taken and will not come again:
     its purchase-points award says what it earned on, what was refunded, and
-    whether it was delivered (its lot is no longer pending).
+    whether it was delivered (its lot is no longer pending) or when it will be
+    (its lot's date).
     """
     rewarded = OrderAward.objects.filter(
         program=program, kind=AwardKind.REFERRAL, member_id=referral.sponsor_id
@@ -97,8 +98,12 @@ def _pass_reward_on(program: Program, settings: dict, referral: Referral,
         awards.take_back(award, standing, reversed_=False,
                          refunded=following.refunded_basis,
                          reason="Referral reward: order partly refunded", now=now)  # fmt: skip
-    if following.lot is not None and following.lot.status != LotStatus.PENDING:
-        awards.deliver(award, settings, now)  # that order was delivered
+    lot = following.lot
+    if lot is not None and lot.status != LotStatus.PENDING:
+        awards.deliver(award, now, settings, now)  # that order was delivered
+    elif lot is not None and lot.available_at is not None:
+        # That order's delivery is dated (auto_confirm_days, hold_days): the same.
+        awards.make_available(award, lot.available_at, now)
 
 
 def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,

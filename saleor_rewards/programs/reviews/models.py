@@ -1,7 +1,7 @@
 """Customers' reviews of the products they received (B2)."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ...ledger.models import Program

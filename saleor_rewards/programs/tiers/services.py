@@ -8,6 +8,7 @@ recomputed when their order is paid or refunded (``recompute_member``); a rollin
 window also needs the scheduled, set-based ``recompute_program``.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,11 +31,15 @@ class DefaultTier:
     min_consumption: Decimal
     discount_percent: Decimal
     for_unverified: bool = False
+    max_redeem_percent: Decimal | None = None  # None: the program's max_redeem_percent
 
 
-# T1 (seed 002), in the channel's currency.
+# T1 (seed 002), in the channel's currency. Unverified members cannot pay with points
+# (0 %); the others follow the program's cap until staff set one (seed 002's 2-5 %).
 DEFAULT_TIERS = (
-    DefaultTier("Unverified", Decimal(0), Decimal(0), for_unverified=True),
+    DefaultTier(
+        "Unverified", Decimal(0), Decimal(0), for_unverified=True, max_redeem_percent=Decimal(0)
+    ),
     DefaultTier("Regular", Decimal(0), Decimal("0.5")),
     DefaultTier("VIP-D", Decimal(200), Decimal(1)),
     DefaultTier("VIP-C", Decimal(800), Decimal(2)),
@@ -54,7 +59,8 @@ def tiers_of(program: Program) -> list[Tier]:
 def create_default_tiers(program: Program) -> list[Tier]:
     """Give a new program the default table (T1); a program with tiers keeps its own.
 
-    Defaults follow the program's ``max_redeem_percent`` (NULL) and earn 1.0x.
+    Defaults earn 1.0x and follow the program's ``max_redeem_percent`` (NULL), but
+    for Unverified, whose members cannot pay with points (0 %).
     Idempotent, also when two callers create the same program at once.
     """
     if not Tier.objects.filter(program=program).exists():
@@ -62,7 +68,7 @@ def create_default_tiers(program: Program) -> list[Tier]:
             [
                 Tier(program=program, name=t.name, min_consumption=t.min_consumption,
                      discount_percent=t.discount_percent, for_unverified=t.for_unverified,
-                     position=position)
+                     max_redeem_percent=t.max_redeem_percent, position=position)
                 for position, t in enumerate(DEFAULT_TIERS)
             ],
             ignore_conflicts=True,  # a concurrent creation made them already
@@ -164,9 +170,9 @@ def recompute_member(program: Program, member_id: int, settings: dict,
     return row
 
 
-# One statement for every member of a program (STYLE: set-based). ``{verified}`` is
-# an SQL expression of ``m.member_id`` the shop adapter may supply (the platform's
-# "e-mail verified" flag); without it the stored flag counts.
+# One statement for every member of a program (STYLE: set-based). The shop may say
+# which members' e-mails are verified and which are not (``verified`` and
+# ``unverified`` id arrays); for anyone it names in neither, the stored flag counts.
 _RECOMPUTE = """
 WITH spent AS (
     SELECT member_id, SUM(basis - refunded_basis) AS consumption
@@ -178,7 +184,9 @@ WITH spent AS (
 ), members AS (
     SELECT m.member_id,
            GREATEST(COALESCE(s.consumption, 0), 0) AS consumption,
-           COALESCE({verified}, mt.verified, TRUE) AS verified
+           COALESCE(CASE WHEN m.member_id = ANY(%(verified)s) THEN TRUE
+                         WHEN m.member_id = ANY(%(unverified)s) THEN FALSE END,
+                    mt.verified, TRUE) AS verified
     FROM (SELECT member_id FROM spent
           UNION
           SELECT member_id FROM rewards_member_tier
@@ -216,19 +224,33 @@ RETURNING mt.member_id
 """
 
 
+def member_ids(program: Program) -> list[int]:
+    """Everyone the program levels: members with a level or a purchase award."""
+    awarded = OrderAward.objects.filter(
+        program=program, kind=AwardKind.LOYALTY, member_id__isnull=False
+    ).values_list("member_id", flat=True)
+    levelled = MemberTier.objects.filter(
+        program=program, member_id__isnull=False
+    ).values_list("member_id", flat=True)
+    return sorted(set(awarded.distinct()) | set(levelled))
+
+
 def recompute_program(program: Program, settings: dict, now: datetime | None = None, *,
-                      verified_sql: str | None = None) -> list[int]:  # fmt: skip
+                      verified: Collection[int] = (),
+                      unverified: Collection[int] = ()) -> list[int]:  # fmt: skip
     """Every member's level in one statement (T3: rolling windows, edited tiers).
 
-    Returns the members whose row changed (level, consumption or verification).
+    ``verified`` / ``unverified``: members whose e-mail the shop says is (not)
+    verified now; the others keep their stored flag. Returns the members whose row
+    changed (level, consumption or verification).
     """
     now = now or timezone.now()
-    statement = _RECOMPUTE.replace("{verified}", verified_sql or "NULL::boolean")
     with connection.cursor() as cursor:
         cursor.execute(
-            statement,
+            _RECOMPUTE,
             {"program": program.id, "kind": AwardKind.LOYALTY, "now": now,
-             "since": window_start(settings, now)},
+             "since": window_start(settings, now), "verified": list(verified),
+             "unverified": list(unverified)},
         )  # fmt: skip
         return [member_id for (member_id,) in cursor.fetchall()]
 
@@ -249,12 +271,26 @@ def earn_multiplier(program: Program, member_id: int | None) -> Decimal:
     return row.tier.earn_multiplier if row and row.tier else ONE
 
 
-def tier_max_redeem_percent(program: Program, member_id: int) -> Decimal | None:
-    """The member's tier cap on paying with points (S1), or None: the program's cap.
+def current_tier(program: Program, member_id: int, verified: bool | None = None) -> Tier | None:
+    """The member's level as it stands: the stored one, unless the shop says their
+    e-mail verification differs from what was stored (``verified``), or nothing is
+    stored yet; then the level their consumption and verification give (T1).
 
-    A member not recomputed yet counts as a verified member without consumption.
-    The redemption code takes the lower of this and ``max_redeem_percent``.
+    A member not recomputed yet, of unknown verification, counts as a verified
+    member without consumption.
     """
     row = member_tier(program, member_id)
-    tier = row.tier if row else tier_for(tiers_of(program), ZERO)
+    if row is not None and (verified is None or row.verified == verified):
+        return row.tier
+    spent = row.consumption if row is not None else ZERO
+    return tier_for(tiers_of(program), spent, True if verified is None else verified)
+
+
+def tier_max_redeem_percent(program: Program, member_id: int,
+                            verified: bool | None = None) -> Decimal | None:  # fmt: skip
+    """The member's tier cap on paying with points (S1), or None: the program's cap.
+
+    The redemption code takes the lower of this and ``max_redeem_percent``.
+    """
+    tier = current_tier(program, member_id, verified)
     return tier.max_redeem_percent if tier else None

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ...ledger.models import AMOUNT, Account, Entry, Program
+from ...ledger.models import AMOUNT, ZERO, Account, Entry, Program
 from ...money import MAX_KEY_LENGTH
 
 
@@ -24,6 +24,9 @@ class VoucherConversion(models.Model):
     points = models.BigIntegerField()
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
+    # The voucher's minimum spend (S5: amount x 100 / the member's cap); 0 for
+    # conversions made before the cap applied to vouchers.
+    min_spent = models.DecimalField(**AMOUNT, default=ZERO)
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="+")
     voucher_id = models.CharField(max_length=64)  # the shop's voucher (Saleor pk)
     code = models.CharField(max_length=255, unique=True)
@@ -40,5 +43,8 @@ class VoucherConversion(models.Model):
             models.CheckConstraint(
                 condition=Q(points__gt=0) & Q(amount__gt=0),
                 name="rewards_voucher_conversion_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_spent__gte=0), name="rewards_voucher_conversion_min_spent"
             ),
         ]

@@ -21,6 +21,9 @@ class NewVoucher:
     valid_until: datetime
     member_id: int
     points: int
+    # S5: the products an order needs for the voucher to apply (value x 100 / the
+    # member's cap), so a voucher never pays more of an order than the cap.
+    min_spent: Decimal = Decimal(0)
 
 
 class VoucherIssuer(Protocol):

@@ -4,11 +4,15 @@ The member's points are debited (REDEEM, soonest-expiring first) and the shop
 creates a voucher code worth exactly that much money, in one database transaction:
 if the shop cannot create the voucher, nothing is debited. The shop itself is
 behind the ``VoucherIssuer`` port (``ports.py``); nothing here knows Saleor.
+
+The member's cap on paying with rewards (S1; the tier lowers it) holds for vouchers
+too: the voucher needs a minimum spend of its value x 100 / cap, so it never pays
+more of an order than the cap, and a member whose cap is 0 % (Unverified, T1)
+cannot convert at all (``redemption/cap.py``).
 """
 
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +21,7 @@ from ... import money
 from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, debit, open_account
 from ...ledger.errors import Conflict, ProgramDisabled
 from ...ledger.models import Program
+from ..redemption.cap import member_cap, voucher_min_spent
 from .models import VoucherConversion
 from .ports import NewVoucher, VoucherIssuer
 
@@ -49,8 +54,12 @@ def convert_to_voucher(
     idempotency_key: str | None = None,
     actor: Actor = SYSTEM,
     now: datetime | None = None,
+    verified: bool | None = None,
 ) -> VoucherConversion:
     """Debit ``points`` and create a voucher code of their value (S5).
+
+    ``verified``: whether the shop says the member's e-mail is verified (their tier,
+    hence their cap, T1); None keeps their stored tier.
 
     With an ``idempotency_key`` a repeated request (same member, same key) returns
     the first conversion: the same code, no second debit. The account lock taken
@@ -65,6 +74,8 @@ def convert_to_voucher(
     account = open_account(program, member_id, Kind.POINTS)
     if earlier := _earlier(account, key, points):
         return earlier
+    cap = member_cap(program, member_id, settings, verified=verified)
+    min_spent = voucher_min_spent(amount, cap, program.currency)
     conversion_id = uuid.uuid4()
     with transaction.atomic():
         posting = debit(
@@ -83,6 +94,7 @@ def convert_to_voucher(
             valid_until=now + timedelta(days=settings["voucher_valid_days"]),
             member_id=member_id,
             points=points,
+            min_spent=min_spent,
         )
         voucher_id = shop.create_voucher(voucher)
         return VoucherConversion.objects.create(
@@ -94,6 +106,7 @@ def convert_to_voucher(
             points=points,
             amount=amount,
             currency=program.currency,
+            min_spent=min_spent,
             entry_id=posting.entry_id,
             voucher_id=voucher_id,
             code=voucher.code,

@@ -42,6 +42,7 @@ from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
 from . import channels
 from . import locks as shop_locks
+from .checkouts import payment_started
 from ..settings import program_settings
 
 METADATA_KEY = "saleor_rewards.tier"
@@ -186,14 +187,6 @@ def _take_off(checkout) -> None:
     invalidate_checkout(info, lines, manager, save=True)
 
 
-def _payment_started(checkout) -> bool:
-    """The discount is settled before payment: changing the total of a checkout
-    being paid would leave it over- or under-paid."""
-    return (
-        checkout.payments.filter(is_active=True).exists() or checkout.payment_transactions.exists()
-    )
-
-
 def apply_to_checkout(token) -> str:
     """Bring the checkout's tier discount in line with its customer (T4); says what
     it did: applied, kept, removed, own-code, paying, none."""
@@ -203,7 +196,9 @@ def apply_to_checkout(token) -> str:
         )
         if checkout is None:
             return "none"
-        if _payment_started(checkout):
+        if payment_started(checkout):
+            # The discount is settled before payment: changing the total of a
+            # checkout being paid would leave it over- or under-paid.
             return "paying"
         owner = tier_code_owner(checkout.voucher_code)
         user = checkout.user

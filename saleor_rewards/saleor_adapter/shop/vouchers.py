@@ -18,6 +18,10 @@ saleor/discount/utils/voucher.py):
   so it cannot be guessed, and it is shown only to the member who converted points.
 - Vouchers are not listed to customers anywhere in Saleor's storefront API; staff
   see them in the Dashboard, named after the conversion.
+- The member's cap (S5) is the channel listing's ``min_spent_amount``: Saleor
+  refuses the code on a checkout whose products come to less
+  (``Voucher.validate_min_spent`` on ``base_checkout_subtotal``), when it is added
+  and again whenever the checkout is recalculated and completed.
 """
 
 from saleor.channel.models import Channel
@@ -48,6 +52,7 @@ def create_voucher(voucher: NewVoucher) -> str:
         voucher=instance,
         channel=channel,
         discount_value=voucher.amount,
+        min_spent_amount=voucher.min_spent or None,
         currency=voucher.currency,
     )
     VoucherCode.objects.create(voucher=instance, code=voucher.code)

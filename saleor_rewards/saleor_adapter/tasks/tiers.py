@@ -28,7 +28,17 @@ logger = logging.getLogger(__name__)
 
 RECOMPUTE_EVERY = timedelta(hours=6)
 # Saleor's "e-mail verified" flag for the set-based recompute (T1 Unverified).
-VERIFIED_SQL = f"(SELECT u.is_confirmed FROM {User._meta.db_table} u WHERE u.id = m.member_id)"
+
+
+def _verification(program: Program) -> tuple[list[int], list[int]]:
+    """(verified, unverified) members of the program, as Saleor says now."""
+    verified, unverified = [], []
+    ids = tiers.member_ids(program)
+    for start in range(0, len(ids), 10_000):
+        users = User.objects.filter(id__in=ids[start : start + 10_000])
+        for user_id, confirmed in users.values_list("id", "is_confirmed"):
+            (verified if confirmed else unverified).append(user_id)
+    return verified, unverified
 
 
 @app.task(name="saleor_rewards.apply_tier_discount", autoretry_for=(OperationalError,),
@@ -103,7 +113,10 @@ def recompute_all_tiers(progress=None) -> dict:
         programs = list(Program.objects.order_by("id"))
         for program in programs:
             settings = program_settings(program)
-            changed = tiers.recompute_program(program, settings, verified_sql=VERIFIED_SQL)
+            verified, unverified = _verification(program)
+            changed = tiers.recompute_program(
+                program, settings, verified=verified, unverified=unverified
+            )
             totals["members_changed"] += len(changed)
             totals["codes_changed"] += sync_program(program, settings)
             totals["programs"] += 1

@@ -13,8 +13,8 @@ from graphql_relay import to_global_id
 from saleor_rewards import config
 from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
+from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
 from saleor_rewards.ledger import Actor, ActorType
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.channel.settings import program_settings, update_program_settings
@@ -25,8 +25,7 @@ pytestmark = pytest.mark.django_db
 
 STAFF = Actor(ActorType.STAFF, "5")
 WHEN = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-PLUGIN = {"points_per_unit": "150", "hold_days": "3", "retention_days": "90"}
-PER_CHANNEL = [s.name for s in config.SETTINGS if s.per_channel]
+PLUGIN = {"points_per_unit": "150", "hold_days": "3"}
 
 PROGRAM = """query($channel: String!) { rewardsProgram(channel: $channel) {
   channel currency enabled pointsPerUnit loyaltyEarnPercent holdDays
@@ -83,11 +82,10 @@ def call(query, variables, requestor):
 # -- the domain ------------------------------------------------------------------
 
 
-def test_program_lists_every_per_channel_setting_inherited_from_the_plugin(program):
+def test_program_lists_every_setting_inherited_from_the_plugin(program):
     listed = states(program)
 
-    assert list(listed) == PER_CHANNEL
-    assert "retention_days" not in listed  # global only
+    assert list(listed) == [s.name for s in config.SETTINGS]
     assert not any(s.overridden for s in listed.values())
     assert (listed["points_per_unit"].value, listed["points_per_unit"].default) == (
         "150", "100",
@@ -112,8 +110,7 @@ def test_override_is_stored_as_text_and_takes_effect(program):
     ("name", "given", "text", "typed"),
     [
         ("program_enabled", "off", "false", False),
-        ("withdrawal_max", "usd:100, EUR:50.5", "USD:100, EUR:50.5",
-         {"USD": Decimal(100), "EUR": Decimal("50.5")}),
+        ("max_redeem_percent", " 12.50 ", "12.50", Decimal("12.50")),
         ("storefront_referral_url", "https://s.example/?r={code}",
          "https://s.example/?r={code}", "https://s.example/?r={code}"),
     ],
@@ -146,14 +143,14 @@ def test_every_bad_setting_is_reported_and_nothing_is_written(program):
     with pytest.raises(config.SettingsError) as raised:
         update(program, [
             ("points_per_unit", "0"), ("loyalty_earn_percent", "lots"),
-            ("no_such_thing", "1"), ("retention_days", "30"), ("review_points", "5"),
+            ("no_such_thing", "1"), ("review_points", "5"),
         ], reset=["hold_days"])  # fmt: skip
 
     assert set(raised.value.errors) == {
-        "points_per_unit", "loyalty_earn_percent", "no_such_thing", "retention_days",
+        "points_per_unit", "loyalty_earn_percent", "no_such_thing",
     }  # fmt: skip
     assert "at least 1" in raised.value.errors["points_per_unit"]
-    assert "not per channel" in raised.value.errors["retention_days"]
+    assert "not a rewards setting" in raised.value.errors["no_such_thing"]
     assert stored(program) == before
 
 

@@ -179,3 +179,4 @@ def test_T1_rewards_me_tier_of_an_unverified_member(program):
         0.0,
         "VIP-D",
     )
+    assert tier["maxRedeemPercent"] == 0.0  # T1: cannot pay with points
