@@ -301,7 +301,7 @@ def _status(lot_id):
     return Lot.objects.get(id=lot_id).status
 
 
-def test_O1_activation_task_runs_against_saleors_database(due_lots):
+def test_O1_activation_task_runs_against_saleors_database(active_rewards_plugin, due_lots):
     from saleor_rewards.saleor_adapter.tasks.schedule import activate_due_credits_task
 
     # when Celery runs the task (eagerly in Saleor's tests, with writer checks on)
@@ -314,7 +314,7 @@ def test_O1_activation_task_runs_against_saleors_database(due_lots):
     assert _status(due_lots["no-date"]) == LotStatus.PENDING
 
 
-def test_O1_expiry_task_runs_against_saleors_database(due_lots):
+def test_O1_expiry_task_runs_against_saleors_database(active_rewards_plugin, due_lots):
     from saleor_rewards.saleor_adapter.tasks.schedule import expire_due_lots_task
 
     result = expire_due_lots_task.delay()
