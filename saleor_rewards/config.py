@@ -156,6 +156,10 @@ SETTINGS: tuple[Setting, ...] = (
     _s("voucher_valid_days", "Voucher validity (days)", "S5.", 90, _int(1, 3650)),
     _s("tier_window_days", "Tier consumption window (days)",
        "0 = lifetime consumption; else a rolling window (T2).", 0, _int(0, 3650)),
+    _s("adjust_max_points", "Most points per staff credit",
+       "Largest credit one staff adjustment may add, in points (cash by its value "
+       "in points); 0 = staff cannot credit at all, only correct down (I2).", 10_000,
+       _int(0, 10**12)),
 )  # fmt: skip
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -15,7 +15,7 @@ from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.ledger import Kind, LotSource, LotStatus, credit, open_account
 from saleor_rewards.ledger.models import Lot, Program
 
-from .helpers import error_codes, settle_deferred_checks
+from .helpers import error_codes, grant, settle_deferred_checks
 
 PROGRAM_QUERY = """query($channel: String!) { rewardsProgram(channel: $channel) {
   channel currency enabled pointsPerUnit holdDays
@@ -45,8 +45,7 @@ def configured_plugin(plugin_configuration_row):
 
 @pytest.fixture
 def plugin_admin_token(staff_user, permission_manage_plugins):
-    staff_user.user_permissions.add(permission_manage_plugins)
-    return create_access_token(staff_user)
+    return create_access_token(grant(staff_user, permission_manage_plugins))
 
 
 @pytest.fixture
