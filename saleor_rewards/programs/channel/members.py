@@ -64,14 +64,16 @@ def adjust_balance(
     if kind == Kind.CASH:
         expires_in_days = None  # cash never expires
     signed = _number(amount)
-    if signed is not None and signed > 0 and settings is not None:
-        _check_credit_limit(kind, signed, settings, member.program.currency)
     with transaction.atomic():
         # The key's lock first: a concurrent request with the same key on another
         # account (channel, kind) waits, then finds this one's entry (locks.py, 0).
         locks.client_request("adjust", f"{member.member_id}:{key}")
-        if signed is not None:
-            _refuse_other_use_of_key(member, kind, signed, reason, expires_in_days, key)
+        replay = signed is not None and _earlier_use_of_key(
+            member, kind, signed, reason, expires_in_days, key
+        )
+        # A replay returns the first result, even if the limit changed since.
+        if not replay and signed is not None and signed > 0 and settings is not None:
+            _check_credit_limit(kind, signed, settings, member.program.currency)
         account = open_account(member.program, member.member_id, kind)
         posting = adjust(
             account, amount, key=key, reason=reason, actor=actor,
@@ -110,16 +112,17 @@ def _check_credit_limit(kind: str, amount: Decimal, settings: Mapping, currency)
     )
 
 
-def _refuse_other_use_of_key(member: Member, kind: str, amount: Decimal, reason: str,
-                             expires_in_days: int | None, key: str) -> None:  # fmt: skip
-    """CONFLICT when ``key`` recorded an adjustment of this member that differs."""
+def _earlier_use_of_key(member: Member, kind: str, amount: Decimal, reason: str,
+                        expires_in_days: int | None, key: str) -> bool:  # fmt: skip
+    """Whether ``key`` recorded this very adjustment of the member already (a replay);
+    CONFLICT when it recorded one that differs."""
     earlier = (
         Entry.objects.filter(account__member_id=member.member_id, idempotency_key=key)
         .select_related("account__program", "lot")
         .first()
     )
     if earlier is None:
-        return
+        return False
     same = (
         earlier.type == EntryType.ADJUST
         and earlier.account.program_id == member.program.id
@@ -136,3 +139,4 @@ def _refuse_other_use_of_key(member: Member, kind: str, amount: Decimal, reason:
             f"{earlier.account.program.channel_slug}); use a new key.",
             field="idempotencyKey",
         )
+    return True

@@ -246,6 +246,16 @@ def test_I2_a_key_replayed_with_other_arguments_is_a_conflict(programs, changed)
     assert adjust(key="k-1", days=30) == first
 
 
+def test_I2_a_replay_returns_the_first_result_even_after_the_limit_was_lowered(programs):
+    first = adjust("500", key="k-1")
+    assert errors(first) == []
+
+    again = adjust("500", key="k-1", settings={"adjust_max_points": "100"})
+
+    assert again == first
+    assert Entry.objects.count() == 1
+
+
 def test_I2_the_same_key_for_another_member_is_another_request(programs):
     assert errors(adjust(key="k-1")) == []
     assert errors(adjust(key="k-1", user=8)) == []
