@@ -94,6 +94,8 @@ class Setting:
     default: object
     parse: Callable
     boolean: bool = False
+    # False: set in the plugin configuration only, never overridden per channel.
+    per_channel: bool = True
 
     def as_text(self, value) -> str:
         if isinstance(value, bool):
@@ -159,9 +161,18 @@ SETTINGS: tuple[Setting, ...] = (
     _s("voucher_valid_days", "Voucher validity (days)", "S5.", 90, _int(1, 3650)),
     _s("tier_window_days", "Tier consumption window (days)",
        "0 = lifetime consumption; else a rolling window (T2).", 0, _int(0, 3650)),
+    _s("adjust_max_points", "Most points per staff credit",
+       "Largest credit one staff adjustment may add, in points (cash by its value "
+       "in points); 0 = staff cannot credit at all, only correct down (I2).", 10_000,
+       _int(0, 10**12)),
+    _s("graphiql_enabled", "Serve GraphiQL",
+       "Open the GraphiQL explorer at the rewards API's URL in a browser; it is "
+       "always served while Django's DEBUG is on (I4).", False, _bool, boolean=True,
+       per_channel=False),
 )  # fmt: skip
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+GLOBAL_ONLY = frozenset(setting.name for setting in SETTINGS if not setting.per_channel)
 
 
 def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:
@@ -193,7 +204,11 @@ def resolve(global_values: Mapping[str, object], overrides: Mapping[str, object]
     """A channel's effective settings: its overrides over the plugin's values."""
     merged = parse(global_values)
     # Skips any key that is no setting now: one retired since the row was written, or
-    # the "_changes" history that lived there until migration 0008.
-    channel_values = {name: value for name, value in overrides.items() if name in BY_NAME}
+    # the "_changes" history that lived there until migration 0008; and a setting of
+    # the plugin configuration only.
+    channel_values = {
+        name: value for name, value in overrides.items()
+        if name in BY_NAME and name not in GLOBAL_ONLY
+    }  # fmt: skip
     merged.update(parse(channel_values, partial=True))
     return merged

@@ -17,7 +17,7 @@ Foundation layer: imports only the ledger, the standard library and babel.
 
 import secrets
 import uuid
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from math import gcd
 
 from babel.numbers import get_currency_precision
@@ -26,7 +26,7 @@ from .ledger.constants import MAX_KEY_LENGTH
 from .ledger.errors import InvalidInput
 
 __all__ = [
-    "CODE_ALPHABET", "MAX_CLIENT_KEY_LENGTH", "MAX_KEY_LENGTH", "client_key",
+    "CODE_ALPHABET", "MAX_AMOUNT", "MAX_CLIENT_KEY_LENGTH", "MAX_KEY_LENGTH", "client_key",
     "currency_precision", "fits", "money_for_points", "new_code", "points_for_money",
     "points_step", "quantize", "quantum",
 ]  # fmt: skip
@@ -39,6 +39,11 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # ("voucher:", "adjust:", ...) before the ledger stores it, so it stays well
 # under the ledger's MAX_KEY_LENGTH.
 MAX_CLIENT_KEY_LENGTH = 100
+
+# Amounts a client may send are below this: what the ledger's columns hold
+# (``ledger.posting.parse_amount``). Larger ones are INVALID before any arithmetic:
+# 1e30 cannot even be quantized in Python's default decimal context (I3).
+MAX_AMOUNT = Decimal(10) ** 16
 
 
 def currency_precision(currency: str) -> int:
@@ -59,8 +64,13 @@ def quantize(amount: Decimal, currency: str, *, rounding: str) -> Decimal:
 
 
 def fits(amount: Decimal, currency: str) -> bool:
-    """Whether ``amount`` needs no rounding in the currency (12.50 USD, not 12.505)."""
-    return amount == amount.quantize(quantum(currency))
+    """Whether ``amount`` needs no rounding in the currency (12.50 USD, not 12.505).
+
+    False for an amount too large to quantize (beyond the decimal context)."""
+    try:
+        return amount == amount.quantize(quantum(currency))
+    except InvalidOperation:
+        return False
 
 
 def points_step(points_per_unit: int, currency: str) -> int:

@@ -14,6 +14,7 @@ from ..ledger.errors import PermissionDenied, UnknownChannel
 from ..ledger.models import Program
 from .ports import Shop
 
+
 class RequestorKind:
     ANONYMOUS = "anonymous"
     CUSTOMER = "customer"
@@ -28,6 +29,10 @@ class Requestor:
     app_id: int | None = None
     email: str | None = None
     permissions: frozenset[str] = field(default_factory=frozenset)
+    # The channel slugs a staff member may act in, from Saleor's permission groups
+    # (``restricted_access_to_channels``); None = every channel (Apps are never
+    # restricted, and customers only ever reach their own data).
+    channels: frozenset[str] | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -46,6 +51,24 @@ class Requestor:
     def require_perm(self, permission: str) -> None:
         if not self.has_perm(permission):
             raise PermissionDenied(f"You need the {permission} permission to do this.")
+
+    def require_any_perm(self, *permissions: str) -> None:
+        if len(permissions) == 1:
+            return self.require_perm(permissions[0])
+        if not any(self.has_perm(permission) for permission in permissions):
+            raise PermissionDenied(
+                f"You need one of the permissions {', '.join(permissions)} to do this."
+            )
+
+    def may_act_in(self, channel_slug: str) -> bool:
+        return self.channels is None or channel_slug in self.channels
+
+    def require_channel(self, channel_slug: str) -> None:
+        """Staff restricted to some channels act only there (SPEC §0)."""
+        if not self.may_act_in(channel_slug):
+            raise PermissionDenied(
+                f"You have no access to channel {channel_slug!r}.", field="channel"
+            )
 
     def actor(self) -> Actor:
         if self.kind == RequestorKind.APP:
@@ -76,6 +99,14 @@ class RewardsContext:
         program = self.shop.channels.program(channel_slug)
         if program is None:
             raise UnknownChannel(f"Channel {channel_slug!r} does not exist.", field="channel")
+        return program
+
+    def staff_program(self, channel_slug: str, *permissions: str) -> Program:
+        """A channel's program for a staff operation: one of ``permissions``, then
+        access to the channel (SPEC §0)."""
+        self.requestor.require_any_perm(*permissions)
+        program = self.program(channel_slug)
+        self.requestor.require_channel(program.channel_slug)
         return program
 
     def settings_for(self, program: Program) -> dict:

@@ -22,8 +22,8 @@ from .mutations.tier_create import RewardsTierCreate
 from .mutations.tier_delete import RewardsTierDelete
 from .mutations.tier_update import RewardsTierUpdate
 from .mutations.voucher_create import RewardsVoucherCreate
-from .permissions import MANAGE_PLUGINS, MANAGE_USERS
-from .types.member import RewardsMember
+from .permissions import MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
+from .types.member import MemberForStaff, RewardsMember
 from .types.program import RewardsProgram
 from .types.reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types.tiers import RewardsTier
@@ -58,13 +58,15 @@ class Query(graphene.ObjectType):
         channel=graphene.String(description="Only this channel's reviews."),
         first=graphene.Int(),
         after=graphene.String(),
-        description="Staff: reviews to moderate, newest first (MANAGE_USERS).",
+        description="Staff: reviews to moderate, newest first (MANAGE_USERS); without "
+        "a channel, those of every channel the caller may act in.",
     )
     rewards_tiers = graphene.List(
         graphene.NonNull(RewardsTier),
         required=True,
         channel=graphene.String(required=True),
-        description="Staff: a channel's membership tiers, lowest first (MANAGE_USERS).",
+        description="Staff: a channel's membership tiers, lowest first (MANAGE_USERS or "
+        "MANAGE_DISCOUNTS).",
     )
 
     @staticmethod
@@ -77,12 +79,11 @@ class Query(graphene.ObjectType):
     @_domain_errors_as_graphql
     def resolve_rewards_member(root, info, user_id, channel):
         context = info.context
-        context.requestor.require_perm(MANAGE_USERS)
+        program = context.staff_program(channel, MANAGE_USERS)
         member_id = decode_int_id(user_id, "User", field="userId")
-        program = context.program(channel)
         if not context.shop.channels.member_exists(member_id):
             return None
-        return Member(program, member_id)
+        return MemberForStaff(program, member_id)
 
     @staticmethod
     @_domain_errors_as_graphql
@@ -94,7 +95,9 @@ class Query(graphene.ObjectType):
         if status:
             reviews = reviews.filter(status=status)
         if channel:
-            reviews = reviews.filter(program=context.program(channel))
+            reviews = reviews.filter(program=context.staff_program(channel, MANAGE_USERS))
+        elif context.requestor.channels is not None:
+            reviews = reviews.filter(program__channel_slug__in=context.requestor.channels)
         return review_connection(reviews, first=first, after=after)
 
     # Program settings (MANAGE_PLUGINS)
@@ -108,15 +111,14 @@ class Query(graphene.ObjectType):
     @_domain_errors_as_graphql
     def resolve_rewards_program(root, info, channel):
         context = info.context
-        context.requestor.require_perm(MANAGE_PLUGINS)
-        return program_settings(context.program(channel), context.plugin_settings)
+        program = context.staff_program(channel, MANAGE_PLUGINS)
+        return program_settings(program, context.plugin_settings)
 
     @staticmethod
     @_domain_errors_as_graphql
     def resolve_rewards_tiers(root, info, channel):
         context = info.context
-        context.requestor.require_perm(MANAGE_USERS)
-        return tiers.tiers_of(context.program(channel))
+        return tiers.tiers_of(context.staff_program(channel, MANAGE_USERS, MANAGE_DISCOUNTS))
 
 
 class Mutation(graphene.ObjectType):

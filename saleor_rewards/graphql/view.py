@@ -1,12 +1,20 @@
-"""Serving the schema over HTTP: POST JSON (or GET for GraphiQL in a browser)."""
+"""Serving the schema over HTTP: POST JSON (or GET for GraphiQL in a browser).
+
+A request is bounded before it runs (``limits.py``, I3); GraphiQL is served only
+while Django's ``DEBUG`` is on or the merchant enabled ``graphiql_enabled`` (I4).
+"""
 
 import json
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from graphql import parse
 from graphql.error import GraphQLError, format_error
 
+from .. import config
 from ..ledger.errors import RewardsError as DomainError
+from . import limits
 from .context import RewardsContext
 from .schema import schema
 
@@ -28,6 +36,22 @@ ReactDOM.render(React.createElement(GraphiQL, {fetcher}),
 
 def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message}]}, status=status)
+
+
+def _too_large(message: str) -> JsonResponse:
+    error = {"message": message, "extensions": {"code": "LIMIT_EXCEEDED"}}
+    return JsonResponse({"data": None, "errors": [error]}, status=400)
+
+
+def graphiql_enabled(context: RewardsContext) -> bool:
+    if settings.DEBUG:
+        return True
+    try:
+        return config.BY_NAME["graphiql_enabled"].parse(
+            context.plugin_settings.get("graphiql_enabled", False)
+        )
+    except ValueError:
+        return False
 
 
 def _format(error) -> dict:
@@ -52,7 +76,7 @@ def _parse(request: HttpRequest):
         return None, _error(f"Unsupported content type {content_type!r}.", 415)
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, _error("The request body is not valid JSON.", 400)
     if not isinstance(data, dict):
         return None, _error("Send one GraphQL operation as a JSON object.", 400)
@@ -61,7 +85,9 @@ def _parse(request: HttpRequest):
 
 def handle(request: HttpRequest, context: RewardsContext) -> HttpResponse:
     if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
-        return HttpResponse(GRAPHIQL)
+        if graphiql_enabled(context):
+            return HttpResponse(GRAPHIQL)
+        return _error("GraphiQL is not served here (graphiql_enabled is off).", 404)
     if request.method == "OPTIONS":
         return HttpResponse(status=200)
     if request.method != "POST":
@@ -75,8 +101,18 @@ def handle(request: HttpRequest, context: RewardsContext) -> HttpResponse:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         return _error("'variables' must be a JSON object.", 400)
+    if problem := limits.text_problem(query, variables):
+        return _too_large(problem)
+    try:
+        document = parse(query)
+    except GraphQLError as error:  # a syntax error, answered as graphql-core would
+        return JsonResponse({"data": None, "errors": [format_error(error)]}, status=400)
+    except RecursionError:
+        return _too_large("The query is nested too deeply.")
+    if problem := limits.document_problem(document, variables):
+        return _too_large(problem)
     result = schema.execute(
-        query,
+        document,
         variable_values=variables,
         operation_name=data.get("operationName"),
         context_value=context,

@@ -10,6 +10,9 @@ The order, outermost first. A transaction takes locks only further down this lis
 (it may skip any; taking again a lock it holds is free); several rows of one table
 in ascending primary key:
 
+ 0. ``client_request(scope, key)``: a client's idempotency key (advisory), for the
+    whole request: a staff adjustment or a voucher conversion, so two requests with
+    one key run one after the other and the second sees what the first wrote (I2).
  1. ``checkout(token)``: the redemption's lock on one checkout (advisory, by token):
     applying, replacing, removing, capturing and releasing points on it.
  2. Saleor's checkout rows (the redemption's checkout and any other its card is
@@ -59,6 +62,14 @@ from .tiers.models import MemberTier, Tier
 def _select_for_update(queryset: QuerySet) -> QuerySet:
     # pk order: the rows of one table always in the same order (Saleor's rule).
     return queryset.order_by("pk").select_for_update(of=("self",))
+
+
+def client_request(scope: str, key: str) -> None:
+    """0. Hold a client's idempotency key until the transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The request lock must be taken inside transaction.atomic().")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{scope}:{key}"])
 
 
 def checkout(token: str) -> None:

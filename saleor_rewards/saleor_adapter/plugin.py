@@ -162,6 +162,11 @@ class RewardsPlugin(BasePlugin):
         return {item["name"]: item.get("value") for item in self.configuration}
 
     def webhook(self, request, path, previous_value):
+        # I1: Saleor's legacy route /plugins/<id>/ runs this for an inactive plugin
+        # too (PluginsManager.webhook_endpoint_without_channel, Saleor 3.23): switched
+        # off, every route answers 404, whichever route Saleor came by.
+        if not self.active:
+            return HttpResponseNotFound()
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(
@@ -193,7 +198,10 @@ class RewardsPlugin(BasePlugin):
     # how often, does not matter.
 
     def _sync_order_later(self, order, previous_value):
-        _after_commit("the sync of order", enqueue_order_sync, order.pk)
+        # Saleor runs hooks of active plugins only; checked here as well, since a
+        # plugin switched off posts nothing (I1), whoever calls it.
+        if self.active:
+            _after_commit("the sync of order", enqueue_order_sync, order.pk)
         return previous_value
 
     # Saleor 3.23 fires order_paid on every charge (order.actions.order_charged). A

@@ -6,6 +6,9 @@ global ``PluginConfiguration`` row the Dashboard saves (the plugin is global:
 nothing: its programs count as disabled.
 """
 
+import logging
+
+from saleor.core.db.connection import allow_writer
 from saleor.plugins.models import PluginConfiguration
 
 from .. import config
@@ -13,9 +16,28 @@ from ..ledger.models import Program
 
 PLUGIN_ID = "saleor_rewards"
 
+logger = logging.getLogger(__name__)
+
 
 def _stored() -> PluginConfiguration | None:
     return PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel=None).first()
+
+
+def plugin_active() -> bool:
+    """Whether the merchant has the plugin switched on (SPEC I1)."""
+    stored = _stored()
+    return stored is not None and stored.active
+
+
+def switched_off(job: str) -> bool:
+    """True, and logged, when a scheduled ``job`` must not run: switched off, the
+    plugin posts nothing (I1). Every job catches up once it is switched on again:
+    what fell due meanwhile is still due."""
+    with allow_writer():  # a Celery task: Saleor's writer guard needs a say-so
+        if plugin_active():
+            return False
+    logger.info("saleor-rewards is switched off: %s skipped.", job)
+    return True
 
 
 def plugin_settings() -> dict:

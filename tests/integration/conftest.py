@@ -40,6 +40,7 @@ from .helpers import (  # noqa: E402
     PLUGIN_ID,
     PLUGIN_PATH,
     RewardsApi,
+    grant,
     settle_deferred_checks,
 )
 from .storefront import DUMMY_GATEWAY, Storefront  # noqa: E402
@@ -161,13 +162,31 @@ def program(db, channel_USD):
 
 @pytest.fixture
 def staff_can_manage_users(staff_user, permission_manage_users):
-    staff_user.user_permissions.add(permission_manage_users)
-    return staff_user
+    """Staff who read members and moderate reviews, in every channel (SPEC §0)."""
+    return grant(staff_user, permission_manage_users)
+
+
+@pytest.fixture
+def staff_can_adjust(staff_user, permission_manage_users, permission_manage_gift_card):
+    """Staff who read members and credit balances (MANAGE_GIFT_CARD, SPEC §0)."""
+    return grant(staff_user, permission_manage_users, permission_manage_gift_card)
+
+
+@pytest.fixture
+def staff_can_manage_discounts(staff_user, permission_manage_discounts):
+    """Staff who edit tiers: their discounts and caps (MANAGE_DISCOUNTS, SPEC §0)."""
+    return grant(staff_user, permission_manage_discounts)
 
 
 @pytest.fixture
 def app_can_manage_users(app, permission_manage_users):
     app.permissions.add(permission_manage_users)
+    return app
+
+
+@pytest.fixture
+def app_can_adjust(app, permission_manage_users, permission_manage_gift_card):
+    app.permissions.add(permission_manage_users, permission_manage_gift_card)
     return app
 
 

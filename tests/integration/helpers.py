@@ -38,6 +38,23 @@ class RewardsApi:
         return response.json()
 
 
+def grant(user, *permissions, channels=None):
+    """``permissions`` as the Dashboard grants them: a permission group of ``user``,
+    with access to every channel, or restricted to ``channels`` (SPEC §0; staff
+    without any group act in no channel, as in Saleor)."""
+    from saleor.account.models import Group
+
+    group = Group.objects.create(
+        name=f"rewards test group {Group.objects.count() + 1}",
+        restricted_access_to_channels=channels is not None,
+    )
+    group.permissions.add(*permissions)
+    if channels:
+        group.channels.add(*channels)
+    group.user_set.add(user)
+    return user
+
+
 def error_codes(body: dict) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
 
@@ -56,9 +73,7 @@ def settle_deferred_checks() -> None:
 def ledger_row_counts() -> dict[str, int]:
     tables = ("rewards_account", "rewards_lot", "rewards_entry", "rewards_hold")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables)
-        )
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables))
         return dict(zip(tables, cursor.fetchone()))
 
 

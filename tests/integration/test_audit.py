@@ -21,14 +21,14 @@ from .helpers import (
 def test_audit_passes_after_ledger_writes_through_saleor(
     active_rewards_plugin,
     rewards_api,
-    staff_can_manage_users,
+    staff_can_adjust,
     customer_user,
     customer_user2,
     channel_USD,
     customer_balance,
 ):
     # given seeded balances and staff adjustments made through the endpoint
-    token = create_access_token(staff_can_manage_users)
+    token = create_access_token(staff_can_adjust)
     for user, kind, amount in [
         (customer_user, "POINTS", "-100"),
         (customer_user, "CASH", "1.75"),
@@ -91,8 +91,7 @@ def test_database_refuses_drift_at_commit(customer_balance):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE rewards_account SET available = available + 1 "
-                    "WHERE id = %s",
+                    "UPDATE rewards_account SET available = available + 1 WHERE id = %s",
                     [points.pk],
                 )
             settle_deferred_checks()

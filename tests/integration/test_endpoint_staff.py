@@ -1,5 +1,6 @@
-"""API.md "Staff": staff with MANAGE_USERS, and Apps with it, read members and adjust
-balances (SPEC §0 permission map, U3); everyone else gets PERMISSION_DENIED."""
+"""API.md "Staff": staff with MANAGE_USERS, and Apps with it, read members; with
+MANAGE_GIFT_CARD they adjust balances (SPEC §0 permission map, U3); everyone else
+gets PERMISSION_DENIED."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -40,6 +41,18 @@ def staff_token(staff_can_manage_users):
 @pytest.fixture
 def app_token(app_can_manage_users):
     _, token = app_can_manage_users.tokens.create(name="rewards back office")
+    return token
+
+
+@pytest.fixture
+def adjust_token(staff_can_adjust):
+    """Staff who may credit balances: MANAGE_GIFT_CARD (SPEC §0)."""
+    return create_access_token(staff_can_adjust)
+
+
+@pytest.fixture
+def app_adjust_token(app_can_adjust):
+    _, token = app_can_adjust.tokens.create(name="rewards back office")
     return token
 
 
@@ -97,8 +110,8 @@ def test_staff_with_manage_users_from_a_permission_group_reads_a_member(
 def test_staff_adjustment_is_written_with_actor_and_reason(
     active_rewards_plugin,
     rewards_api,
-    staff_can_manage_users,
-    staff_token,
+    staff_can_adjust,
+    adjust_token,
     customer_user,
     channel_USD,
     customer_balance,
@@ -107,7 +120,7 @@ def test_staff_adjustment_is_written_with_actor_and_reason(
     body = rewards_api.execute(
         ADJUST_MUTATION,
         _adjust(customer_user, channel_USD, "250", reason="Late delivery, ticket 42"),
-        token=staff_token,
+        token=adjust_token,
     )
 
     # then the mutation answers with the new entry and balance
@@ -128,7 +141,7 @@ def test_staff_adjustment_is_written_with_actor_and_reason(
     assert entry.available_after == Decimal(900)
     assert (entry.actor_type, entry.actor_id) == (
         "staff",
-        str(staff_can_manage_users.pk),
+        str(staff_can_adjust.pk),
     )
     assert entry.reason == "Late delivery, ticket 42"
     assert entry.lot.source == "adjustment"
@@ -140,7 +153,7 @@ def test_staff_adjustment_is_written_with_actor_and_reason(
 def test_adjusted_points_expire_after_the_dashboard_setting(
     plugin_configuration_row,
     rewards_api,
-    staff_token,
+    adjust_token,
     customer_user,
     channel_USD,
     program,
@@ -151,7 +164,7 @@ def test_adjusted_points_expire_after_the_dashboard_setting(
 
     # when staff add points without an explicit expiry
     body = rewards_api.execute(
-        ADJUST_MUTATION, _adjust(customer_user, channel_USD, "100"), token=staff_token
+        ADJUST_MUTATION, _adjust(customer_user, channel_USD, "100"), token=adjust_token
     )
 
     # then the new lot expires 10 days later (the SPEC default would be 60)
@@ -169,21 +182,21 @@ def test_adjusted_points_expire_after_the_dashboard_setting(
 def test_P4_staff_adjustment_is_an_audit_event_naming_the_staff_user(
     active_rewards_plugin,
     rewards_api,
-    staff_can_manage_users,
-    staff_token,
+    staff_can_adjust,
+    adjust_token,
     customer_user,
     channel_USD,
     customer_balance,
 ):
     # when staff add points with Saleor's own token
     body = rewards_api.execute(
-        ADJUST_MUTATION, _adjust(customer_user, channel_USD, "250"), token=staff_token
+        ADJUST_MUTATION, _adjust(customer_user, channel_USD, "250"), token=adjust_token
     )
 
     # then one audit event names that staff user and the balance before and after
     assert body["data"]["rewardsBalanceAdjust"]["errors"] == []
     (event,) = AuditEvent.objects.filter(type=AuditEventType.BALANCE_ADJUSTED)
-    assert (event.actor_type, event.actor_id) == ("staff", str(staff_can_manage_users.pk))
+    assert (event.actor_type, event.actor_id) == ("staff", str(staff_can_adjust.pk))
     assert event.subject_id == str(customer_balance["points"].id)
     assert (event.before["available"], event.after["available"]) == ("650", "900")
 
@@ -191,7 +204,7 @@ def test_P4_staff_adjustment_is_an_audit_event_naming_the_staff_user(
 def test_failed_adjustment_changes_nothing(
     active_rewards_plugin,
     rewards_api,
-    staff_token,
+    adjust_token,
     customer_user,
     channel_USD,
     customer_balance,
@@ -203,7 +216,7 @@ def test_failed_adjustment_changes_nothing(
     body = rewards_api.execute(
         ADJUST_MUTATION,
         _adjust(customer_user, channel_USD, "-25.00", kind="CASH"),
-        token=staff_token,
+        token=adjust_token,
     )
 
     # then the error says why, and nothing is written (U8: never below zero)
@@ -216,7 +229,7 @@ def test_failed_adjustment_changes_nothing(
 
 
 def test_adjusting_a_user_saleor_does_not_know_is_not_found(
-    active_rewards_plugin, rewards_api, staff_token, channel_USD, program
+    active_rewards_plugin, rewards_api, adjust_token, channel_USD, program
 ):
     # given a well-formed User id of nobody
     nobody = graphene.Node.to_global_id("User", 987654321)
@@ -232,14 +245,12 @@ def test_adjusting_a_user_saleor_does_not_know_is_not_found(
             "amount": "10",
             "reason": "Typo",
         },
-        token=staff_token,
+        token=adjust_token,
     )
 
     # then NOT_FOUND on userId, and no account is opened for a ghost
     result = body["data"]["rewardsBalanceAdjust"]
-    assert [(e["code"], e["field"]) for e in result["errors"]] == [
-        ("NOT_FOUND", "userId")
-    ]
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("NOT_FOUND", "userId")]
     assert ledger_row_counts() == before
 
 
@@ -268,8 +279,8 @@ def test_app_with_manage_users_reads_a_member(
 def test_app_adjustment_is_written_with_the_app_as_actor(
     active_rewards_plugin,
     rewards_api,
-    app_can_manage_users,
-    app_token,
+    app_can_adjust,
+    app_adjust_token,
     customer_user,
     channel_USD,
     customer_balance,
@@ -278,7 +289,7 @@ def test_app_adjustment_is_written_with_the_app_as_actor(
     body = rewards_api.execute(
         ADJUST_MUTATION,
         _adjust(customer_user, channel_USD, "5.50", kind="CASH", reason="Migration"),
-        token=app_token,
+        token=app_adjust_token,
     )
 
     # then the entry names the App
@@ -286,7 +297,7 @@ def test_app_adjustment_is_written_with_the_app_as_actor(
     assert result["errors"] == []
     assert result["member"]["cash"]["available"] == {"amount": 15.5, "currency": "USD"}
     entry = Entry.objects.get(account=customer_balance["cash"], type="adjust")
-    assert (entry.actor_type, entry.actor_id) == ("app", str(app_can_manage_users.pk))
+    assert (entry.actor_type, entry.actor_id) == ("app", str(app_can_adjust.pk))
     assert entry.amount == Decimal("5.50")
     assert entry.reason == "Migration"
 

@@ -15,7 +15,7 @@ from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.ledger import Kind, LotSource, LotStatus, credit, open_account
 from saleor_rewards.ledger.models import Lot, Program
 
-from .helpers import error_codes, settle_deferred_checks
+from .helpers import error_codes, grant, settle_deferred_checks
 
 PROGRAM_QUERY = """query($channel: String!) { rewardsProgram(channel: $channel) {
   channel currency enabled pointsPerUnit holdDays
@@ -45,8 +45,7 @@ def configured_plugin(plugin_configuration_row):
 
 @pytest.fixture
 def plugin_admin_token(staff_user, permission_manage_plugins):
-    staff_user.user_permissions.add(permission_manage_plugins)
-    return create_access_token(staff_user)
+    return create_access_token(grant(staff_user, permission_manage_plugins))
 
 
 @pytest.fixture
@@ -301,7 +300,7 @@ def _status(lot_id):
     return Lot.objects.get(id=lot_id).status
 
 
-def test_O1_activation_task_runs_against_saleors_database(due_lots):
+def test_O1_activation_task_runs_against_saleors_database(active_rewards_plugin, due_lots):
     from saleor_rewards.saleor_adapter.tasks.schedule import activate_due_credits_task
 
     # when Celery runs the task (eagerly in Saleor's tests, with writer checks on)
@@ -314,7 +313,7 @@ def test_O1_activation_task_runs_against_saleors_database(due_lots):
     assert _status(due_lots["no-date"]) == LotStatus.PENDING
 
 
-def test_O1_expiry_task_runs_against_saleors_database(due_lots):
+def test_O1_expiry_task_runs_against_saleors_database(active_rewards_plugin, due_lots):
     from saleor_rewards.saleor_adapter.tasks.schedule import expire_due_lots_task
 
     result = expire_due_lots_task.delay()

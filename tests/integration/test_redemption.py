@@ -162,7 +162,8 @@ def test_S1_someone_elses_checkout_is_refused(
 
     result = redeem(rewards_api, staff_user, checkout, points=100)
 
-    assert [e["code"] for e in result["errors"]] == ["PERMISSION_DENIED"]
+    # I3: "not yours" answers as "does not exist", so an id discloses nothing
+    assert [e["code"] for e in result["errors"]] == ["NOT_FOUND"]
     assert not GiftCard.objects.exists()
 
 

@@ -150,9 +150,7 @@ def test_T4_a_members_code_cannot_complete_someone_elses_order(
 
     # then Saleor refuses the order
     errors = response["data"]["checkoutComplete"]["errors"]
-    assert [(e["field"], e["code"]) for e in errors] == [
-        ("voucherCode", "VOUCHER_NOT_APPLICABLE")
-    ]
+    assert [(e["field"], e["code"]) for e in errors] == [("voucherCode", "VOUCHER_NOT_APPLICABLE")]
     assert response["data"]["checkoutComplete"]["order"] is None
 
 
@@ -213,7 +211,7 @@ def test_T4_unverified_customer_gets_no_discount(tiered_store, variant, customer
 
 
 def test_T2_staff_tier_change_moves_the_discount_of_open_checkouts(
-    tiered_store, variant, customer_user, rewards_api, staff_can_manage_users
+    tiered_store, variant, customer_user, rewards_api, staff_can_manage_discounts
 ):
     from saleor_rewards.programs.tiers.models import Tier
 
@@ -225,7 +223,7 @@ def test_T2_staff_tier_change_moves_the_discount_of_open_checkouts(
             """mutation($id: ID!) { rewardsTierUpdate(id: $id, input: {discountPercent: "3"})
                { errors { field code } } }""",
             {"id": gid("RewardsTier", regular.id)},
-            token=create_access_token(staff_can_manage_users),
+            token=create_access_token(staff_can_manage_discounts),
         )
 
     assert response["data"]["rewardsTierUpdate"]["errors"] == []

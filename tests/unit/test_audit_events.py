@@ -25,7 +25,12 @@ from saleor_rewards.graphql.context import (
     RewardsContext,
 )
 from tests.fakes import fake_shop
-from saleor_rewards.graphql.permissions import MANAGE_PLUGINS, MANAGE_USERS
+from saleor_rewards.graphql.permissions import (
+    MANAGE_DISCOUNTS,
+    MANAGE_GIFT_CARD,
+    MANAGE_PLUGINS,
+    MANAGE_USERS,
+)
 from saleor_rewards.ledger import SYSTEM, Actor, ActorType, Kind
 from saleor_rewards.ledger.errors import AlreadyExists, Conflict, InsufficientBalance
 from saleor_rewards.ledger.models import Entry, Program
@@ -46,8 +51,10 @@ from .helpers import T0
 
 pytestmark = pytest.mark.django_db
 
-STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS}))
-APP = Requestor(kind=RequestorKind.APP, app_id=9, permissions=frozenset({MANAGE_USERS}))
+# Staff and an App who read members, credit balances and edit tiers (SPEC §0).
+STAFF_PERMISSIONS = frozenset({MANAGE_USERS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS})
+STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=STAFF_PERMISSIONS)
+APP = Requestor(kind=RequestorKind.APP, app_id=9, permissions=STAFF_PERMISSIONS)
 SETTINGS = config.parse({})
 PLUGIN = {"points_per_unit": "150"}
 MIGRATION = importlib.import_module("saleor_rewards.migrations.0008_audit_events")

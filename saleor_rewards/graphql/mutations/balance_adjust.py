@@ -3,15 +3,23 @@ import graphene
 from ... import money
 from ...ledger.errors import InvalidInput, NotFound
 from ...ledger.models import Entry
-from ...programs.channel.members import Member, adjust_balance
-from ..permissions import MANAGE_USERS
+from ...programs.channel.members import adjust_balance
+from ..permissions import MANAGE_GIFT_CARD
 from ..ids import decode_int_id
-from ..types.member import RewardsBalanceKind, RewardsLedgerEntry, RewardsMember
+from ..types.member import (
+    MemberForStaff,
+    RewardsBalanceKind,
+    RewardsLedgerEntry,
+    RewardsMember,
+)
 from .base import RewardsMutation
 
 
 class RewardsBalanceAdjust(RewardsMutation):
-    """Staff: add to or take from a member's points or cash, with a reason (MANAGE_USERS)."""
+    """Staff / Apps: add to or take from a member's points or cash, with a reason
+    (MANAGE_GIFT_CARD). Nobody adjusts their own balance; one credit adds at most
+    the program's ``adjust_max_points`` (cash by its value in points); an
+    ``idempotencyKey`` sent again with other arguments is a CONFLICT."""
 
     class Arguments:
         user_id = graphene.ID(required=True, description="Saleor User id.")
@@ -36,20 +44,20 @@ class RewardsBalanceAdjust(RewardsMutation):
     def perform(cls, root, info, *, user_id, channel, kind, amount, reason,
                 expires_in_days=None, idempotency_key=None):  # fmt: skip
         context = info.context
-        context.requestor.require_perm(MANAGE_USERS)
+        program = context.staff_program(channel, MANAGE_GIFT_CARD)
         member_id = decode_int_id(user_id, "User", field="userId")
-        program = context.program(channel)
         if not context.shop.channels.member_exists(member_id):
             raise NotFound(f"User {user_id} does not exist.", field="userId")
+        settings = context.settings_for(program)
         if expires_in_days is None:
-            expires_in_days = context.settings_for(program)["expiry_days_adjustment"]
+            expires_in_days = settings["expiry_days_adjustment"]
         elif expires_in_days < 1:
             raise InvalidInput("expiresInDays must be at least 1.", field="expiresInDays")
-        member = Member(program, member_id)
+        member = MemberForStaff(program, member_id)
         key = money.client_key("adjust:", idempotency_key)
         posting = adjust_balance(
             member, kind, amount, reason=reason, actor=context.requestor.actor(),
-            key=key, expires_in_days=expires_in_days,
+            key=key, expires_in_days=expires_in_days, settings=settings,
         )  # fmt: skip
         entry = Entry.objects.select_related("account", "lot").get(id=posting.entry_id)
         return {"entry": entry, "member": member}

@@ -2,17 +2,21 @@ import graphene
 
 from ...ledger.errors import NotFound
 from ...programs.redemption import services as redemption
-from ..ids import decode_id
+from ..ids import decode_uuid_id
 from ..types.redemption import RewardsRedemption
 from .base import RewardsMutation
 
 
 def own_checkout(context, checkout_id: str):
-    """(member id, the checkout's facts) for a signed-in customer's Saleor checkout id."""
+    """(member id, the checkout's facts) for a signed-in customer's Saleor checkout id.
+
+    Someone else's checkout answers exactly as one that does not exist (I3): the
+    answer must not tell whether a token is in use.
+    """
     user_id = context.requestor.require_user()
-    token = decode_id(checkout_id, "Checkout", field="checkoutId")
+    token = decode_uuid_id(checkout_id, "Checkout", field="checkoutId")
     checkout = context.shop.checkouts.checkout(token)
-    if checkout is None:
+    if checkout is None or checkout.owner_id is None or checkout.owner_id != user_id:
         raise NotFound("There is no such checkout.", field="checkoutId")
     return user_id, checkout
 

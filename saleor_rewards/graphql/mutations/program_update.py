@@ -51,8 +51,7 @@ class RewardsProgramUpdate(RewardsMutation):
     @classmethod
     def perform(cls, root, info, *, channel, input):
         context = info.context
-        context.requestor.require_perm(MANAGE_PLUGINS)
-        program = context.program(channel)
+        program = context.staff_program(channel, MANAGE_PLUGINS)
         settings = update_program_settings(
             program, context.plugin_settings,
             values=[(item.name, item.value) for item in input.get("settings") or []],

@@ -9,7 +9,8 @@ from .base import RewardsMutation
 
 
 class RewardsReviewModerate(RewardsMutation):
-    """Staff or App (MANAGE_USERS): approve (awarding points) or reject a review."""
+    """Staff or App (MANAGE_USERS): approve (awarding points) or reject a review.
+    Nobody moderates their own review."""
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -26,6 +27,7 @@ class RewardsReviewModerate(RewardsMutation):
         review = Review.objects.select_related("program").filter(id=review_id).first()
         if review is None:
             raise NotFound(f"Review {id} does not exist.", field="id")
+        context.requestor.require_channel(review.program.channel_slug)
         review = moderate_review(
             review_id, action, settings=context.settings_for(review.program),
             note=note or "", actor=context.requestor.actor(),

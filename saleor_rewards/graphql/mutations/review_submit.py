@@ -3,7 +3,7 @@ import graphene
 from ...ledger.errors import NotFound
 from ...programs.channel.members import Member
 from ...programs.reviews.services import submit_review
-from ..ids import decode_id
+from ..ids import decode_uuid_id
 from ..types.reviews import RewardsReview
 from .base import RewardsMutation
 
@@ -24,7 +24,7 @@ class RewardsReviewSubmit(RewardsMutation):
     def perform(cls, root, info, *, order_line_id, text, photo_urls=None):
         context = info.context
         user_id = context.requestor.require_user()
-        line_id = decode_id(order_line_id, "OrderLine", field="orderLineId")
+        line_id = decode_uuid_id(order_line_id, "OrderLine", field="orderLineId")
         line = context.shop.order_lines.order_line(line_id)
         if line is None:
             raise NotFound("Order line not found among your orders.", field="orderLineId")

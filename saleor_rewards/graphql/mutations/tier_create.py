@@ -1,13 +1,13 @@
 import graphene
 
 from ...programs.tiers.editing import create_tier
-from ..permissions import MANAGE_USERS
+from ..permissions import MANAGE_DISCOUNTS
 from ..types.tiers import RewardsTier, RewardsTierInput, tier_input
 from .base import RewardsMutation
 
 
 class RewardsTierCreate(RewardsMutation):
-    """Staff (MANAGE_USERS): add a tier to a channel; members are re-levelled (T2)."""
+    """Staff (MANAGE_DISCOUNTS): add a tier to a channel; members are re-levelled (T2)."""
 
     class Arguments:
         channel = graphene.String(required=True, description="Channel slug.")
@@ -18,8 +18,7 @@ class RewardsTierCreate(RewardsMutation):
     @classmethod
     def perform(cls, root, info, *, channel, input):
         context = info.context
-        context.requestor.require_perm(MANAGE_USERS)
-        program = context.program(channel)
+        program = context.staff_program(channel, MANAGE_DISCOUNTS)
         tier = create_tier(
             program, tier_input(input), context.settings_for(program),
             actor=context.requestor.actor(),

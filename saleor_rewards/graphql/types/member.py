@@ -1,8 +1,10 @@
 """GraphQL object types of a member's rewards (API.md)."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import graphene
+from django.db.models import Case, F, TextField, Value, When
 from graphql_relay import to_global_id
 
 from ...ledger import Kind, expiring_soon, history
@@ -27,6 +29,25 @@ RewardsEntryType = graphene.Enum(
 
 # Saleor objects are named by Saleor's own global ids (API.md).
 _SALEOR_TYPES = {ReferenceType.ORDER: "Order", ReferenceType.CHECKOUT: "Checkout"}
+
+# What the member reads as the reason of a staff adjustment: the reason staff type
+# is for staff (a ticket, a note about the customer), never shown to the customer (I3).
+SHOP_ADJUSTMENT_REASON = "Adjusted by the shop"
+
+
+@dataclass
+class MemberForStaff(Member):
+    """A member as staff see them (``rewardsMember``): adjustments with their reason."""
+
+
+def _as_the_member_reads_them(entries):
+    return entries.annotate(
+        shown_reason=Case(
+            When(type=EntryType.ADJUST, then=Value(SHOP_ADJUSTMENT_REASON)),
+            default=F("reason"),
+            output_field=TextField(),
+        )
+    )
 
 
 class RewardsExpiringPoints(graphene.ObjectType):
@@ -147,7 +168,11 @@ class RewardsLedgerEntry(graphene.ObjectType):
     )
     expired = graphene.Float(required=True, description="Part of a return whose lots had expired.")
     expires_at = graphene.DateTime(description="Expiry of the points this credited.")
-    reason = graphene.String(required=True)
+    reason = graphene.String(
+        required=True,
+        description=f"Why. Staff see an adjustment's reason; the member reads "
+        f'"{SHOP_ADJUSTMENT_REASON}".',
+    )
     reference = graphene.Field(RewardsReference)
 
     @staticmethod
@@ -185,6 +210,10 @@ class RewardsLedgerEntry(graphene.ObjectType):
     @staticmethod
     def resolve_expired(root, info):
         return _number(root, root.expired)
+
+    @staticmethod
+    def resolve_reason(root, info):
+        return getattr(root, "shown_reason", root.reason)
 
     @staticmethod
     def resolve_expires_at(root, info):
@@ -268,6 +297,8 @@ class RewardsMember(graphene.ObjectType):
     @staticmethod
     def resolve_history(root: Member, info, first=None, after=None, kind=None):
         entries = history(root.accounts(kind)).select_related("account", "lot")
+        if not isinstance(root, MemberForStaff):
+            entries = _as_the_member_reads_them(entries)
         return connection_from_queryset(
             RewardsLedgerEntryConnection, entries, first=first, after=after
         )

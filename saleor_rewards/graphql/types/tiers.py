@@ -1,28 +1,23 @@
 """GraphQL types of membership tiers (T1-T3)."""
 
 import graphene
-from graphql_relay import from_global_id, to_global_id
+from graphql_relay import to_global_id
 
-from ...ledger.errors import InvalidInput, NotFound
+from ...ledger.errors import NotFound
 from ...programs.tiers import services as tiers
 from ...programs.channel.members import Member
 from ...programs.tiers.editing import TierInput
 from ...programs.tiers.models import Tier
 
 from ..dataloaders import TierMemberCounts
+from ..ids import decode_int_id
 from .money import RewardsMoney
 
 TIER_TYPE = "RewardsTier"
 
 
 def decode_tier_id(global_id: str) -> int:
-    try:
-        type_, raw = from_global_id(global_id)
-    except Exception:
-        type_, raw = None, ""
-    if type_ != TIER_TYPE or not str(raw).isdigit():
-        raise InvalidInput(f"{global_id!r} is not a RewardsTier id.", field="id")
-    return int(raw)
+    return decode_int_id(global_id, TIER_TYPE, field="id")
 
 
 def _money(amount, currency):

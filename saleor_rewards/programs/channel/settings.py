@@ -184,11 +184,16 @@ def _shape_errors(values: list[tuple[str, object]], reset: list[str]) -> dict:
     for name in [name for name, _ in values] + reset:
         if name not in config.BY_NAME:
             errors[name] = "is not a rewards setting"
+        elif name in config.GLOBAL_ONLY:
+            errors[name] = "is set in the plugin configuration only, not per channel"
     return errors
 
 
 def _overrides(stored: Mapping[str, object]) -> dict:
-    return {name: value for name, value in stored.items() if name in config.BY_NAME}
+    return {
+        name: value for name, value in stored.items()
+        if name in config.BY_NAME and name not in config.GLOBAL_ONLY
+    }  # fmt: skip
 
 
 def _change_from_event(event: AuditEvent) -> ProgramChange:

@@ -19,6 +19,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from ...ledger.constants import Kind
 from ...ledger.errors import InvalidInput
 from ...money import (
+    MAX_AMOUNT,
     currency_precision,
     fits,
     money_for_points,
@@ -42,6 +43,8 @@ def cash_amount(value, currency: str) -> Decimal:
         raise InvalidInput(f"cashAmount is not a number: {value!r}.", field="cashAmount")
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput("cashAmount must be greater than zero.", field="cashAmount")
+    if amount >= MAX_AMOUNT:
+        raise InvalidInput("cashAmount is too large.", field="cashAmount")
     if not fits(amount, currency):
         raise InvalidInput(
             f"cashAmount has more decimals than {currency} allows "

@@ -35,7 +35,7 @@ from .ports import Mailer, ReferralShop
 CODE_LENGTH = 8
 CODE_ATTEMPTS = 10
 
-# R2: invitation rate limits. A request names at most INVITES_PER_REQUEST distinct
+# R2: invitation rate limits. A request names at most INVITES_PER_REQUEST
 # addresses; a sponsor sends at most INVITES_PER_DAY invitations in any rolling
 # INVITE_WINDOW. Together with "once per address" this keeps the shop's mail
 # server from being used to spam.
@@ -317,7 +317,13 @@ def invite(sponsor: Person, emails: list[str], shop: ReferralShop, mailer: Maile
 
     Skipped, and reported: repeats in the request, the sponsor's own mailbox,
     addresses this sponsor invited before. Only the hash of each address is stored.
+    A request names at most ``INVITES_PER_REQUEST`` addresses, repeats included:
+    counted before any is read (I3), so a long list costs nothing.
     """
+    if len(emails) > INVITES_PER_REQUEST:
+        raise LimitExceeded(
+            f"Invite at most {INVITES_PER_REQUEST} addresses at a time.", field="emails"
+        )
     now = now or timezone.now()
     addresses = _clean_addresses(emails)
     result, fresh, seen = InviteResult(), {}, set()
@@ -331,10 +337,6 @@ def invite(sponsor: Person, emails: list[str], shop: ReferralShop, mailer: Maile
         else:
             fresh[digest] = address
         seen.add(digest)
-    if len(seen) > INVITES_PER_REQUEST:
-        raise LimitExceeded(
-            f"Invite at most {INVITES_PER_REQUEST} addresses at a time.", field="emails"
-        )
     with transaction.atomic():
         code = _locked_code(sponsor.member_id).code
         invites = ReferralInvite.objects.filter(sponsor_id=sponsor.member_id)

@@ -18,13 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ...events.events import review_approved_event, review_rejected_event
-from ...ledger import SYSTEM, Actor, LotSource, Reference, ReferenceType
+from ...ledger import SYSTEM, Actor, ActorType, LotSource, Reference, ReferenceType
 from ...ledger.errors import (
     AlreadyExists,
     Conflict,
     InvalidInput,
     NotEligible,
     NotFound,
+    PermissionDenied,
     ProgramDisabled,
 )
 from .. import locks
@@ -119,7 +120,10 @@ def submit_review(member: Member, line: OrderLineInfo, text: str,
 def moderate_review(review_id: int, action: str, *, settings: dict, note: str = "",
                     actor: Actor = SYSTEM,
                     now: datetime | None = None) -> Review:  # fmt: skip
-    """Approve (awarding points) or reject a pending review; a decision is final."""
+    """Approve (awarding points) or reject a pending review; a decision is final.
+
+    Nobody moderates their own review: approval credits points (I2).
+    """
     if action not in dict(ReviewAction.CHOICES):
         raise InvalidInput(f"Unknown action {action!r}.", field="action")
     now = now or timezone.now()
@@ -127,6 +131,8 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         review = locks.reviews().select_related("program").filter(id=review_id).first()
         if review is None:
             raise NotFound(f"Review {review_id} does not exist.", field="id")
+        if actor.type == ActorType.STAFF and actor.id == str(review.member_id):
+            raise PermissionDenied("Nobody moderates their own review.", field="id")
         if review.status != ReviewStatus.PENDING:
             raise Conflict(f"This review was {review.status} already.", field="id")
         if action == ReviewAction.APPROVE:
@@ -137,9 +143,7 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         review.note = note or ""
         review.moderated_by = f"{actor.type}:{actor.id}" if actor.id else actor.type
         review.decided_at = now
-        review.save(
-            update_fields=["status", "points", "note", "moderated_by", "decided_at"]
-        )
+        review.save(update_fields=["status", "points", "note", "moderated_by", "decided_at"])
         if review.status == ReviewStatus.APPROVED:
             review_approved_event(
                 review.program, review.id, points=review.points, note=review.note,

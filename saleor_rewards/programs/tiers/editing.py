@@ -16,6 +16,7 @@ from ...events.events import tier_created_event, tier_deleted_event, tier_update
 from ...ledger import SYSTEM, Actor
 from ...ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from ...ledger.models import Program
+from ...money import MAX_AMOUNT
 from .. import locks
 from . import services as tiers
 from .models import MemberTier, Tier
@@ -47,6 +48,8 @@ def _number(value, field: str, label: str, maximum: Decimal | None) -> Decimal:
         raise InvalidInput(f"{label} must not be negative.", field=field)
     if maximum is not None and number > maximum:
         raise InvalidInput(f"{label} must be at most {maximum}.", field=field)
+    if number >= MAX_AMOUNT:  # beyond the column, and beyond quantize (I3)
+        raise InvalidInput(f"{label} is too large.", field=field)
     if number != number.quantize(Decimal("0.001")):
         raise InvalidInput(f"{label} has at most 3 decimal places.", field=field)
     return number

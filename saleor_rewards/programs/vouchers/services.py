@@ -21,6 +21,7 @@ from ... import money
 from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, debit, open_account
 from ...ledger.errors import Conflict, ProgramDisabled
 from ...ledger.models import Program
+from .. import locks
 from ..redemption.cap import member_cap, voucher_min_spent
 from .models import VoucherConversion
 from .ports import NewVoucher, VoucherIssuer
@@ -34,11 +35,22 @@ def new_code() -> str:
     return CODE_PREFIX + money.new_code(_CODE_LENGTH)
 
 
-def _earlier(account, key: str, points: int) -> VoucherConversion | None:
-    conversion = VoucherConversion.objects.filter(account=account, idempotency_key=key).first()
-    if conversion is not None and conversion.points != points:
+def _earlier(program: Program, member_id: int, key: str, points: int) -> VoucherConversion | None:
+    """The member's conversion under ``key``, in any channel; CONFLICT when it was
+    for another channel or another number of points (I2)."""
+    conversion = (
+        VoucherConversion.objects.filter(
+            account__member_id=member_id, account__kind=Kind.POINTS, idempotency_key=key
+        )
+        .select_related("program")
+        .first()
+    )
+    if conversion is not None and (conversion.program_id, conversion.points) != (
+        program.id, points,
+    ):  # fmt: skip
         raise Conflict(
-            f"This idempotency key already converted {conversion.points} points, not {points}.",
+            f"This idempotency key already converted {conversion.points} points in "
+            f"{conversion.program.channel_slug}, not {points} in {program.channel_slug}.",
             field="idempotencyKey",
         )
     return conversion
@@ -62,9 +74,10 @@ def convert_to_voucher(
     hence their cap, T1); None keeps their stored tier.
 
     With an ``idempotency_key`` a repeated request (same member, same key) returns
-    the first conversion: the same code, no second debit. The account lock taken
-    by the debit serialises two requests with one key; the second sees the first
-    one's conversion once it holds the lock.
+    the first conversion: the same code, no second debit; the key sent again for
+    another channel or number of points is a CONFLICT. The key's lock serialises
+    two requests with one key; the second sees the first one's conversion once it
+    holds the lock.
     """
     if not settings["program_enabled"]:
         raise ProgramDisabled("The rewards program is switched off in this channel.")
@@ -72,19 +85,24 @@ def convert_to_voucher(
     amount = money.money_for_points(points, settings["points_per_unit"], program.currency)
     now = now or timezone.now()
     account = open_account(program, member_id, Kind.POINTS)
-    if earlier := _earlier(account, key, points):
+    if earlier := _earlier(program, member_id, key, points):
         return earlier
     cap = member_cap(program, member_id, settings, verified=verified)
     min_spent = voucher_min_spent(amount, cap, program.currency)
     conversion_id = uuid.uuid4()
     with transaction.atomic():
+        # The key's lock first: the same key sent for another channel at the same
+        # moment waits here, then sees this conversion (locks.py, 0).
+        locks.client_request("voucher", f"{member_id}:{key}")
+        if earlier := _earlier(program, member_id, key, points):
+            return earlier
         posting = debit(
             account, points, key=key, entry_type=EntryType.REDEEM,
             reference=Reference(ReferenceType.VOUCHER, str(conversion_id)),
             actor=actor, reason="Voucher code", now=now,
         )  # fmt: skip
         if posting.replayed:
-            return _earlier(account, key, points)
+            return _earlier(program, member_id, key, points)
         voucher = NewVoucher(
             conversion_id=str(conversion_id),
             code=new_code(),

@@ -12,6 +12,7 @@ from saleor.order.models import Order
 from ...programs import locks
 from ...programs.redemption import services as redemption
 from ...programs.redemption.models import Redemption, RedemptionStatus
+from ..settings import switched_off
 from ..shop import gift_cards
 from .orders import sync_order_now
 from .schedule import schedule_every
@@ -50,6 +51,8 @@ def release_stale(redemption_id: int) -> str:
 @app.task(name="saleor_rewards.release_stale_redemptions")
 def release_stale_redemptions_task() -> int:
     """S2: release holds of checkouts not completed within ``redemption_hold_hours``."""
+    if switched_off("release of stale redemptions"):
+        return 0
     released = 0
     with allow_writer():
         for redemption_id in redemption.stale_redemption_ids():

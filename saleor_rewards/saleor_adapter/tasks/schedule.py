@@ -19,6 +19,7 @@ from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ...ledger import activate_due_lots, expire_due_lots
+from ..settings import switched_off
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ EXPIRY_EVERY = timedelta(minutes=15)
 @app.task(name="saleor_rewards.activate_due_credits")
 def activate_due_credits_task() -> int:
     """Make pending lots whose hold is over spendable (L2); returns how many."""
+    if switched_off("activation of due credits"):
+        return 0
     with allow_writer():
         activated = activate_due_lots()
     logger.info("saleor-rewards: activated %s due lot(s).", activated)
@@ -38,6 +41,8 @@ def activate_due_credits_task() -> int:
 @app.task(name="saleor_rewards.expire_due_lots")
 def expire_due_lots_task() -> int:
     """Expire available lots past their expiry date (L4); returns how many."""
+    if switched_off("expiry of due lots"):
+        return 0
     with allow_writer():
         expired = expire_due_lots()
     logger.info("saleor-rewards: expired %s lot(s).", expired)

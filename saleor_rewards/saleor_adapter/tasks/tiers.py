@@ -16,7 +16,7 @@ from ...ledger.models import Program
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier
 from .schedule import schedule_every
-from ..settings import program_settings
+from ..settings import program_settings, switched_off
 from ..shop.tier_discounts import (
     apply_to_checkout,
     checkouts_holding_codes,
@@ -128,6 +128,8 @@ def recompute_all_tiers(progress=None) -> dict:
 @app.task(name="saleor_rewards.recompute_tiers")
 def recompute_tiers_task() -> dict:
     """Rolling windows and verification changes (T2, T3)."""
+    if switched_off("tier recompute"):
+        return {}
     totals = recompute_all_tiers()
     logger.info("saleor-rewards: tiers recomputed %s", totals)
     return totals

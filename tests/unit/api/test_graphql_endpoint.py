@@ -11,7 +11,7 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import ledger
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_USERS
+from saleor_rewards.graphql.permissions import MANAGE_GIFT_CARD, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Entry, Program
 
@@ -37,6 +37,9 @@ CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7, email="c@example.co
 OTHER_CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=8)
 STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS}))
 STAFF_NO_PERMS = Requestor(kind=RequestorKind.STAFF, user_id=2)
+# Crediting a balance creates value: MANAGE_GIFT_CARD (SPEC §0).
+ADJUSTER = Requestor(kind=RequestorKind.STAFF, user_id=1,
+                     permissions=frozenset({MANAGE_USERS, MANAGE_GIFT_CARD}))  # fmt: skip
 
 
 @pytest.fixture
@@ -93,9 +96,9 @@ def test_customer_cannot_read_another_member(program):
     assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
 
-def test_staff_with_manage_users_adjusts_points_with_a_reason(program):
+def test_staff_with_manage_gift_card_adjusts_points_with_a_reason(program):
     _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "POINTS",
-                            "amount": "500", "reason": "goodwill"}, STAFF)  # fmt: skip
+                            "amount": "500", "reason": "goodwill"}, ADJUSTER)  # fmt: skip
     result = body["data"]["rewardsBalanceAdjust"]
     assert result["errors"] == []
     assert result["entry"] == {"type": "ADJUST", "amount": 500, "balanceAfter": 500,
@@ -106,7 +109,7 @@ def test_staff_with_manage_users_adjusts_points_with_a_reason(program):
 
 def test_staff_adjusts_cash_in_the_channel_currency(program):
     _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "CASH",
-                            "amount": "12.50", "reason": "claim"}, STAFF)  # fmt: skip
+                            "amount": "12.50", "reason": "claim"}, ADJUSTER)  # fmt: skip
     member = body["data"]["rewardsBalanceAdjust"]["member"]
     assert member["cash"]["available"] == {"amount": 12.5, "currency": "EUR"}
 
@@ -114,8 +117,8 @@ def test_staff_adjusts_cash_in_the_channel_currency(program):
 def test_adjustment_replayed_with_its_key_applies_once(program):
     variables = {"user": user_id(7), "channel": "main", "kind": "POINTS",
                  "amount": "100", "reason": "retry-safe", "key": "ticket-42"}  # fmt: skip
-    call(ADJUST, variables, STAFF)
-    _, body = call(ADJUST, variables, STAFF)
+    call(ADJUST, variables, ADJUSTER)
+    _, body = call(ADJUST, variables, ADJUSTER)
     assert body["data"]["rewardsBalanceAdjust"]["member"]["points"]["available"] == 100
     assert Entry.objects.count() == 1
 
@@ -127,7 +130,7 @@ def test_each_mutation_of_a_request_shows_the_balance_after_it(program):
         amount: "100", reason: "one") { member { points { available } } }
       second: rewardsBalanceAdjust(userId: $user, channel: "main", kind: POINTS,
         amount: "50", reason: "two") { member { points { available } } } }"""
-    _, body = call(twice, {"user": user_id(7)}, STAFF)
+    _, body = call(twice, {"user": user_id(7)}, ADJUSTER)
     assert body["data"]["first"]["member"]["points"]["available"] == 100
     assert body["data"]["second"]["member"]["points"]["available"] == 150
 
@@ -149,14 +152,14 @@ def test_each_mutation_of_a_request_shows_the_balance_after_it(program):
 def test_bad_adjustments_are_refused_and_change_nothing(program, variables, code, field):
     base = {"user": user_id(7), "channel": "main", "kind": "POINTS", "amount": "5",
             "reason": "test"}  # fmt: skip
-    _, body = call(ADJUST, base | variables, STAFF)
+    _, body = call(ADJUST, base | variables, ADJUSTER)
     errors = body["data"]["rewardsBalanceAdjust"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [(code, field)]
     assert Entry.objects.count() == 0
 
 
-@pytest.mark.parametrize("requestor", [CUSTOMER, STAFF_NO_PERMS, Requestor()])
-def test_adjust_without_manage_users_is_denied(program, requestor):
+@pytest.mark.parametrize("requestor", [CUSTOMER, STAFF_NO_PERMS, STAFF, Requestor()])
+def test_adjust_without_manage_gift_card_is_denied(program, requestor):
     _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "POINTS",
                             "amount": "5", "reason": "x"}, requestor)  # fmt: skip
     errors = body["data"]["rewardsBalanceAdjust"]["errors"]

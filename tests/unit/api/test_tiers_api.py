@@ -11,7 +11,7 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import config
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_USERS
+from saleor_rewards.graphql.permissions import MANAGE_DISCOUNTS, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
@@ -24,7 +24,9 @@ from ...fakes import FakeChannels, fake_shop
 pytestmark = pytest.mark.django_db
 
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
-STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS}))
+# Reading tiers: MANAGE_USERS; editing discounts and caps: MANAGE_DISCOUNTS (SPEC §0).
+STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1,
+                  permissions=frozenset({MANAGE_USERS, MANAGE_DISCOUNTS}))  # fmt: skip
 STAFF_NO_PERMS = Requestor(kind=RequestorKind.STAFF, user_id=2)
 
 TIERS = """{ rewardsTiers(channel: "main") { name minConsumption { amount currency }
