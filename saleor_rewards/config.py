@@ -108,68 +108,139 @@ def _s(name, label, help, default, parse, **kw) -> Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    _s("program_enabled", "Program enabled", "Members earn and spend only while on.",
-       True, _bool, boolean=True),
-    _s("points_per_unit", "Points per currency unit",
-       "How many points are worth 1.00 of the channel's currency (U2).", 100,
-       _int(1, 1_000_000)),
-    _s("loyalty_earn_percent", "Loyalty earn percent",
-       "Percent of a paid order's product amount earned in points (L1).",
-       Decimal("2.5"), _percent),
-    _s("hold_days", "Days before points become available",
-       "Days after delivery before pending points can be spent (L2).", 0,
-       _int(0, 365)),
-    _s("auto_confirm_days", "Days after shipment until delivery counts as confirmed",
-       "Orders the customer does not confirm as delivered count as delivered this many "
-       "days after fulfilment; 0 = at fulfilment (L2).", 0, _int(0, 365)),
-    _s("expiry_days_loyalty", "Expiry of purchase points (days)",
-       "Days after points became available before they expire (L4).", 60,
-       _int(1, 3650)),
-    _s("expiry_days_referral", "Expiry of referral points (days)", "R8.", 60,
-       _int(1, 3650)),
+    _s(
+        "program_enabled",
+        "Program enabled",
+        "Members earn and spend only while on.",
+        True,
+        _bool,
+        boolean=True,
+    ),
+    _s(
+        "points_per_unit",
+        "Points per currency unit",
+        "How many points are worth 1.00 of the channel's currency (U2).",
+        100,
+        _int(1, 1_000_000),
+    ),
+    _s(
+        "loyalty_earn_percent",
+        "Loyalty earn percent",
+        "Percent of a paid order's product amount earned in points (L1).",
+        Decimal("2.5"),
+        _percent,
+    ),
+    _s(
+        "hold_days",
+        "Days before points become available",
+        "Days after delivery before pending points can be spent (L2).",
+        0,
+        _int(0, 365),
+    ),
+    _s(
+        "auto_confirm_days",
+        "Days after shipment until delivery counts as confirmed",
+        "Orders the customer does not confirm as delivered count as delivered this many "
+        "days after fulfilment; 0 = at fulfilment (L2).",
+        0,
+        _int(0, 365),
+    ),
+    _s(
+        "expiry_days_loyalty",
+        "Expiry of purchase points (days)",
+        "Days after points became available before they expire (L4).",
+        60,
+        _int(1, 3650),
+    ),
+    _s("expiry_days_referral", "Expiry of referral points (days)", "R8.", 60, _int(1, 3650)),
     _s("expiry_days_bonus", "Expiry of bonus points (days)", "B1.", 60, _int(1, 3650)),
-    _s("expiry_days_review", "Expiry of review points (days)", "B2.", 60,
-       _int(1, 3650)),
-    _s("expiry_days_adjustment", "Expiry of staff adjustments (days)",
-       "Default expiry of points added by staff.", 60, _int(1, 3650)),
-    _s("signup_bonus_points", "E-mail verification bonus (points)", "B1.", 100,
-       _int()),
+    _s("expiry_days_review", "Expiry of review points (days)", "B2.", 60, _int(1, 3650)),
+    _s(
+        "expiry_days_adjustment",
+        "Expiry of staff adjustments (days)",
+        "Default expiry of points added by staff.",
+        60,
+        _int(1, 3650),
+    ),
+    _s("signup_bonus_points", "E-mail verification bonus (points)", "B1.", 100, _int()),
     _s("review_points", "Review points", "For an approved review (B2).", 5, _int()),
-    _s("review_min_chars", "Review minimum length",
-       "Characters a review needs to earn points (B2).", 30, _int()),
-    _s("review_photo_points", "Review photo points", "With at least one photo (B2).",
-       5, _int()),
-    _s("daily_points_cap", "Daily activity points cap",
-       "Most activity points per member per day; 0 = no cap (B3).", 0, _int()),
-    _s("daily_cap_includes_purchases", "Daily cap includes purchase points", "B3.",
-       False, _bool, boolean=True),
-    _s("storefront_referral_url", "Storefront referral URL",
-       "Share URL with {code}, e.g. https://shop.example/?ref={code} (R1).", "",
-       _url_template),
+    _s(
+        "review_min_chars",
+        "Review minimum length",
+        "Characters a review needs to earn points (B2).",
+        30,
+        _int(),
+    ),
+    _s("review_photo_points", "Review photo points", "With at least one photo (B2).", 5, _int()),
+    _s(
+        "daily_points_cap",
+        "Daily activity points cap",
+        "Most activity points per member per day; 0 = no cap (B3).",
+        0,
+        _int(),
+    ),
+    _s(
+        "daily_cap_includes_purchases",
+        "Daily cap includes purchase points",
+        "B3.",
+        False,
+        _bool,
+        boolean=True,
+    ),
+    _s(
+        "storefront_referral_url",
+        "Storefront referral URL",
+        "Share URL with {code}, e.g. https://shop.example/?ref={code} (R1).",
+        "",
+        _url_template,
+    ),
     _s("referral_max_friends", "Friends per sponsor", "R4.", 20, _int(0, 100_000)),
-    _s("referral_reward_percent", "Referral reward percent",
-       "Percent of the friend's first order earned by the sponsor (R6).", Decimal(1),
-       _percent),
+    _s(
+        "referral_reward_percent",
+        "Referral reward percent",
+        "Percent of the friend's first order earned by the sponsor (R6).",
+        Decimal(1),
+        _percent,
+    ),
     _s("referral_reward_points", "Referral reward (fixed points)", "R6.", 0, _int()),
-    _s("referee_signup_bonus_points", "Friend's welcome bonus (points)", "R6.", 0,
-       _int()),
-    _s("max_redeem_percent", "Redemption cap (percent)",
-       "Most of a checkout's product subtotal payable with rewards (S1).",
-       Decimal(50), _percent),
-    _s("redemption_hold_hours", "Abandoned redemption release (hours)", "S2.", 24,
-       _int(1, 24 * 90)),
+    _s("referee_signup_bonus_points", "Friend's welcome bonus (points)", "R6.", 0, _int()),
+    _s(
+        "max_redeem_percent",
+        "Redemption cap (percent)",
+        "Most of a checkout's product subtotal payable with rewards (S1).",
+        Decimal(50),
+        _percent,
+    ),
+    _s(
+        "redemption_hold_hours", "Abandoned redemption release (hours)", "S2.", 24, _int(1, 24 * 90)
+    ),
     _s("voucher_valid_days", "Voucher validity (days)", "S5.", 90, _int(1, 3650)),
-    _s("tier_window_days", "Tier consumption window (days)",
-       "0 = lifetime consumption; else a rolling window (T2).", 0, _int(0, 3650)),
-    _s("adjust_max_points", "Most points per staff credit",
-       "Largest credit one staff adjustment may add, in points (cash by its value "
-       "in points); 0 = staff cannot credit at all, only correct down (I2).", 10_000,
-       _int(0, 10**12)),
-    _s("graphiql_enabled", "Serve GraphiQL",
-       "Open the GraphiQL explorer at the rewards API's URL in a browser; it is "
-       "always served while Django's DEBUG is on (I4).", False, _bool, boolean=True,
-       per_channel=False),
-)  # fmt: skip
+    _s(
+        "tier_window_days",
+        "Tier consumption window (days)",
+        "0 = lifetime consumption; else a rolling window (T2).",
+        0,
+        _int(0, 3650),
+    ),
+    _s(
+        "adjust_max_points",
+        "Most points per staff credit",
+        "Largest credit one staff adjustment may add, in points (cash by its value "
+        "in points); 0 = staff cannot credit at all, only correct down (I2).",
+        10_000,
+        _int(0, 10**12),
+    ),
+    _s(
+        "graphiql_enabled",
+        "Serve GraphiQL",
+        "Open the GraphiQL explorer at the rewards API's URL in a browser; it is "
+        "always served while Django's DEBUG is on (I4).",
+        False,
+        _bool,
+        boolean=True,
+        per_channel=False,
+    ),
+)
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 GLOBAL_ONLY = frozenset(setting.name for setting in SETTINGS if not setting.per_channel)
@@ -207,8 +278,9 @@ def resolve(global_values: Mapping[str, object], overrides: Mapping[str, object]
     # the "_changes" history that lived there until migration 0008; and a setting of
     # the plugin configuration only.
     channel_values = {
-        name: value for name, value in overrides.items()
+        name: value
+        for name, value in overrides.items()
         if name in BY_NAME and name not in GLOBAL_ONLY
-    }  # fmt: skip
+    }
     merged.update(parse(channel_values, partial=True))
     return merged

@@ -26,10 +26,20 @@ from .ledger.constants import MAX_KEY_LENGTH
 from .ledger.errors import InvalidInput
 
 __all__ = [
-    "CODE_ALPHABET", "MAX_AMOUNT", "MAX_CLIENT_KEY_LENGTH", "MAX_KEY_LENGTH", "client_key",
-    "currency_precision", "fits", "money_for_points", "new_code", "points_for_money",
-    "points_step", "quantize", "quantum",
-]  # fmt: skip
+    "CODE_ALPHABET",
+    "MAX_AMOUNT",
+    "MAX_CLIENT_KEY_LENGTH",
+    "MAX_KEY_LENGTH",
+    "client_key",
+    "currency_precision",
+    "fits",
+    "money_for_points",
+    "new_code",
+    "points_for_money",
+    "points_step",
+    "quantize",
+    "quantum",
+]
 
 # Codes people read aloud and type (referral codes, member codes, gift cards,
 # vouchers): no 0/O, 1/I. 32 symbols, so each character is 5 random bits.

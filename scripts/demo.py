@@ -157,9 +157,15 @@ ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   tier { name discountPercent progress { spent { amount } nextTier remaining { amount } } }
   history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
 
-ADDRESS = {"firstName": "Fay", "lastName": "Lee", "streetAddress1": "1 Main St",
-           "city": "NEW YORK", "postalCode": "10001", "country": "US",
-           "countryArea": "NY"}  # fmt: skip
+ADDRESS = {
+    "firstName": "Fay",
+    "lastName": "Lee",
+    "streetAddress1": "1 Main St",
+    "city": "NEW YORK",
+    "postalCode": "10001",
+    "country": "US",
+    "countryArea": "NY",
+}
 
 
 # --- What SPEC's arithmetic says ----------------------------------------------------------
@@ -208,13 +214,22 @@ class Expected:
         self.available = [lot for lot in self.available if lot.expires > day]
 
     def figures(self) -> tuple[int, int, int]:
-        return (sum(lot.points for lot in self.available),
-                sum(points for points, _ in self.pending), self.held)  # fmt: skip
+        return (
+            sum(lot.points for lot in self.available),
+            sum(points for points, _ in self.pending),
+            self.held,
+        )
 
 
 # T1's default levels: (name, consumption from, automatic discount %); verified members.
-TIERS = [("Regular", 0, "0.5"), ("VIP-D", 200, "1"), ("VIP-C", 800, "2"),
-         ("VIP-B", 1500, "3"), ("VIP-A", 3000, "4"), ("Top-VIP", 5000, "5")]  # fmt: skip
+TIERS = [
+    ("Regular", 0, "0.5"),
+    ("VIP-D", 200, "1"),
+    ("VIP-C", 800, "2"),
+    ("VIP-B", 1500, "3"),
+    ("VIP-A", 3000, "4"),
+    ("Top-VIP", 5000, "5"),
+]
 
 
 def tier_for(consumption: Decimal) -> tuple[str, Decimal]:
@@ -248,8 +263,10 @@ def _entry(node: dict) -> str:
     amount = int(node["amount"])
     change = f"{amount:+d}" if amount else ""
     reason = node["reason"] or NO_REASON.get(node["type"], "")
-    return (f"  {node['type'].lower():<9}{change:>6}  available after "
-            f"{int(node['balanceAfter']):>4}  {reason}")  # fmt: skip
+    return (
+        f"  {node['type'].lower():<9}{change:>6}  available after "
+        f"{int(node['balanceAfter']):>4}  {reason}"
+    )
 
 
 class Story:
@@ -284,11 +301,13 @@ class Story:
             ok = got == want
             self.failures += not ok
             tier = me["tier"]
-            print(f"  {name:<8}{got[0]:>10}{got[1]:>9}{got[2]:>6}  "
-                  f"{want[0]:>5} / {want[1]:<4}/ {want[2]:<4}"
-                  f"{'ok' if ok else 'DIFFERS'}   tier {tier['name']} "
-                  f"({tier['discountPercent']:g} % off), spent "
-                  f"{tier['progress']['spent']['amount']:.2f}")  # fmt: skip
+            print(
+                f"  {name:<8}{got[0]:>10}{got[1]:>9}{got[2]:>6}  "
+                f"{want[0]:>5} / {want[1]:<4}/ {want[2]:<4}"
+                f"{'ok' if ok else 'DIFFERS'}   tier {tier['name']} "
+                f"({tier['discountPercent']:g} % off), spent "
+                f"{tier['progress']['spent']['amount']:.2f}"
+            )
             history = me["history"]
             added = history["totalCount"] - self.seen.get(name, 0)
             self.seen[name] = history["totalCount"]
@@ -299,8 +318,12 @@ class Story:
         """A checkout of ``quantity`` coffees with shipping chosen: (id, total)."""
         token = self.tokens[name]
         variant = srv.global_id("ProductVariant", self.variant_id)
-        checkout = {"channel": CHANNEL, "lines": [{"variantId": variant, "quantity": quantity}],
-                    "shippingAddress": ADDRESS, "billingAddress": ADDRESS}  # fmt: skip
+        checkout = {
+            "channel": CHANNEL,
+            "lines": [{"variantId": variant, "quantity": quantity}],
+            "shippingAddress": ADDRESS,
+            "billingAddress": ADDRESS,
+        }
         created = self.saleor.graphql(CHECKOUT, {"input": checkout}, token)["checkoutCreate"]
         checkout_id = created["checkout"]["id"]
         method = created["checkout"]["shippingMethods"][0]["id"]
@@ -312,16 +335,24 @@ class Story:
                 DELIVERY, {"id": checkout_id, "method": method}, self.tokens[name]
             )["checkoutDeliveryMethodUpdate"]
         else:
-            data = self.saleor.graphql(CHECKOUT_TOTAL, {"id": checkout_id},
-                                       self.tokens[name])  # fmt: skip
+            data = self.saleor.graphql(CHECKOUT_TOTAL, {"id": checkout_id}, self.tokens[name])
         return Decimal(str(data["checkout"]["totalPrice"]["gross"]["amount"]))
 
     def pay(self, name: str, checkout_id: str, amount: Decimal) -> dict:
         """The dummy gateway charges ``amount``; Saleor completes the checkout."""
         token = self.tokens[name]
-        self.saleor.graphql(PAY, {"id": checkout_id, "input": {
-            "gateway": "mirumee.payments.dummy", "token": "charged",
-            "amount": str(amount)}}, token)  # fmt: skip
+        self.saleor.graphql(
+            PAY,
+            {
+                "id": checkout_id,
+                "input": {
+                    "gateway": "mirumee.payments.dummy",
+                    "token": "charged",
+                    "amount": str(amount),
+                },
+            },
+            token,
+        )
         return self.saleor.graphql(COMPLETE, {"id": checkout_id}, token)["checkoutComplete"][
             "order"
         ]
@@ -329,27 +360,48 @@ class Story:
     def fulfil(self, order_id: str) -> None:
         lines = self.saleor.graphql(ORDER, {"id": order_id}, self.staff)["order"]["lines"]
         warehouse = srv.global_id("Warehouse", self.warehouse_id)
-        self.saleor.graphql(FULFIL, {"order": order_id, "input": {
-            "notifyCustomer": False, "lines": [
-                {"orderLineId": line["id"], "stocks": [{"quantity": line["quantity"],
-                                                        "warehouse": warehouse}]}
-                for line in lines]}}, self.staff)  # fmt: skip
+        self.saleor.graphql(
+            FULFIL,
+            {
+                "order": order_id,
+                "input": {
+                    "notifyCustomer": False,
+                    "lines": [
+                        {
+                            "orderLineId": line["id"],
+                            "stocks": [{"quantity": line["quantity"], "warehouse": warehouse}],
+                        }
+                        for line in lines
+                    ],
+                },
+            },
+            self.staff,
+        )
 
     def register(self, name: str, metadata=None) -> None:
         email = self.emails[name]
-        self.saleor.graphql(REGISTER, {"input": {
-            "email": email, "password": PASSWORD, "channel": CHANNEL,
-            "redirectUrl": "http://localhost/confirm", "metadata": metadata or []}})  # fmt: skip
+        self.saleor.graphql(
+            REGISTER,
+            {
+                "input": {
+                    "email": email,
+                    "password": PASSWORD,
+                    "channel": CHANNEL,
+                    "redirectUrl": "http://localhost/confirm",
+                    "metadata": metadata or [],
+                }
+            },
+        )
 
     def confirm(self, name: str, day: int) -> None:
         email = self.emails[name]
-        out = srv.admin(self.env, "shell", "-c", TOKEN_FOR.replace("{email}", email),
-                        capture=True)  # fmt: skip
+        out = srv.admin(self.env, "shell", "-c", TOKEN_FOR.replace("{email}", email), capture=True)
         token = next(line[6:] for line in out.splitlines() if line.startswith("TOKEN "))
         self.saleor.graphql(CONFIRM, {"email": email, "token": token})
         self.sign_in(name, email)
-        self.expected[name].credit(int(SETTINGS["signup_bonus_points"]), day,
-                                   int(SETTINGS["expiry_days_bonus"]))  # fmt: skip
+        self.expected[name].credit(
+            int(SETTINGS["signup_bonus_points"]), day, int(SETTINGS["expiry_days_bonus"])
+        )
 
     def expire(self, now: datetime, day: int) -> None:
         srv.admin(self.env, "rewards_expire", "--now", now.isoformat(), capture=True)
@@ -364,12 +416,23 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     )["tokenCreate"]["token"]
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
     channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
-    saleor.graphql(PLUGIN_UPDATE, {"id": "saleor_rewards", "channel": None, "input": {
-        "active": True,
-        "configuration": [{"name": k, "value": v} for k, v in SETTINGS.items()]}},
-        staff)  # fmt: skip
-    saleor.graphql(PLUGIN_UPDATE, {"id": "mirumee.payments.dummy", "channel": channel_id,
-                                   "input": {"active": True}}, staff)  # fmt: skip
+    saleor.graphql(
+        PLUGIN_UPDATE,
+        {
+            "id": "saleor_rewards",
+            "channel": None,
+            "input": {
+                "active": True,
+                "configuration": [{"name": k, "value": v} for k, v in SETTINGS.items()],
+            },
+        },
+        staff,
+    )
+    saleor.graphql(
+        PLUGIN_UPDATE,
+        {"id": "mirumee.payments.dummy", "channel": channel_id, "input": {"active": True}},
+        staff,
+    )
     print(
         "Merchant: rewards plugin and the dummy payment gateway switched on "
         "(pluginUpdate); settings:",
@@ -404,9 +467,11 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     referral = percent_points(basis, SETTINGS["referral_reward_percent"])
     story.expected["Fay"].credit_pending(loyalty, int(SETTINGS["expiry_days_loyalty"]))
     story.expected["Sam"].credit_pending(referral, int(SETTINGS["expiry_days_referral"]))
-    story.report(f"Fay pays {total} ({QUANTITY} x {PRICE} less her Regular tier's 0.5 % + "
-                 f"{SHIPPING} shipping), charge {order['chargeStatus']}: 2.5 % of {basis} "
-                 f"pending for Fay, 1 % for Sam (L1, R6, T4)")  # fmt: skip
+    story.report(
+        f"Fay pays {total} ({QUANTITY} x {PRICE} less her Regular tier's 0.5 % + "
+        f"{SHIPPING} shipping), charge {order['chargeStatus']}: 2.5 % of {basis} "
+        f"pending for Fay, 1 % for Sam (L1, R6, T4)"
+    )
 
     story.fulfil(order["id"])
     for member in story.expected.values():
@@ -415,8 +480,14 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
 
     fulfilled = saleor.graphql(ORDER, {"id": order["id"]}, staff)["order"]["fulfillments"]
     line_id = fulfilled[0]["lines"][0]["id"]
-    saleor.graphql(REFUND_LINES, {"order": order["id"], "input": {
-        "fulfillmentLines": [{"fulfillmentLineId": line_id, "quantity": 1}]}}, staff)  # fmt: skip
+    saleor.graphql(
+        REFUND_LINES,
+        {
+            "order": order["id"],
+            "input": {"fulfillmentLines": [{"fulfillmentLineId": line_id, "quantity": 1}]},
+        },
+        staff,
+    )
     refunded = basis / QUANTITY  # one of the three coffees, at its discounted price
     story.expected["Fay"].revoke(loyalty - kept(loyalty, basis, refunded))
     story.expected["Sam"].revoke(referral - kept(referral, basis, refunded))
@@ -450,10 +521,13 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.expected["Fay"].capture()
     story.expected["Fay"].credit_pending(
         percent_points(second_basis, SETTINGS["loyalty_earn_percent"]),
-        int(SETTINGS["expiry_days_loyalty"]))  # fmt: skip
-    story.report(f"Fay completes it, paying {to_pay} by card: the held points are spent; "
-                 f"she earns 2.5 % of {second_basis} (not of the {value} paid with points); "
-                 f"Sam earns nothing on a second order (S1, L1, R6)")  # fmt: skip
+        int(SETTINGS["expiry_days_loyalty"]),
+    )
+    story.report(
+        f"Fay completes it, paying {to_pay} by card: the held points are spent; "
+        f"she earns 2.5 % of {second_basis} (not of the {value} paid with points); "
+        f"Sam earns nothing on a second order (S1, L1, R6)"
+    )
     consumption += second_basis
     tier, percent = tier_for(consumption)
     print(f"  With {consumption:.2f} of consumption Fay is now {tier} (T3)")
@@ -465,9 +539,11 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
 
     checkout_id, total = story.checkout("Fay", 1)
     want = after_tier_discount(PRICE, consumption) + SHIPPING
-    print(f"\n  Fay's next checkout (1 coffee): Saleor says {total}, SPEC says {want} "
-          f"({PRICE} less {percent} % for {tier}, + {SHIPPING} shipping) "
-          f"{'ok' if total == want else 'DIFFERS'} (T4)")  # fmt: skip
+    print(
+        f"\n  Fay's next checkout (1 coffee): Saleor says {total}, SPEC says {want} "
+        f"({PRICE} less {percent} % for {tier}, + {SHIPPING} shipping) "
+        f"{'ok' if total == want else 'DIFFERS'} (T4)"
+    )
     story.failures += total != want
 
     story.expire(started + timedelta(days=45), 45)
@@ -505,8 +581,11 @@ def fresh_database(env: dict, rebuild: bool) -> None:
 
 def saleor_version() -> tuple[str, str]:
     """(Saleor's version, "") when this Python imports Saleor 3.23; else ("", why not)."""
-    done = subprocess.run([sys.executable, "-c", "import saleor; print(saleor.__version__)"],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "import saleor; print(saleor.__version__)"],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no error message"])[-1]
         return "", f"{sys.executable} cannot import Saleor: {last}"
@@ -540,20 +619,26 @@ def run(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rebuild", action="store_true",
-                        help="migrate the template database from scratch")  # fmt: skip
+    parser.add_argument(
+        "--rebuild", action="store_true", help="migrate the template database from scratch"
+    )
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--log", default=LOG, help=f"Saleor's own output (default {LOG})")
     args = parser.parse_args()
     version, problem = saleor_version()
     if problem:
-        print(f"The demo cannot run: it plays its story against Saleor 3.23, and {problem}.\n"
-              f"Install Saleor into this Python ({sys.executable}), then run it again:\n"
-              f"  {sys.executable} -m pip install '{SALEOR_SPEC}'", file=sys.stderr)  # fmt: skip
+        print(
+            f"The demo cannot run: it plays its story against Saleor 3.23, and {problem}.\n"
+            f"Install Saleor into this Python ({sys.executable}), then run it again:\n"
+            f"  {sys.executable} -m pip install '{SALEOR_SPEC}'",
+            file=sys.stderr,
+        )
         return 2
     log = os.path.relpath(args.log) if args.log.startswith(os.getcwd()) else args.log
-    print(f"Saleor {version} with saleor-rewards. Saleor's own output (uvicorn, its JSON "
-          f"logs, Celery's task logs) goes to {log}")  # fmt: skip
+    print(
+        f"Saleor {version} with saleor-rewards. Saleor's own output (uvicorn, its JSON "
+        f"logs, Celery's task logs) goes to {log}"
+    )
     with srv.logging_to(args.log) as log_file:
         try:
             return run(args)

@@ -78,10 +78,14 @@ def main() -> int:
     srv.step(f"Starting Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
     with srv.Saleor(env, args.port) as saleor:
         srv.step("Customer signs in with Saleor's tokenCreate")
-        login = srv.post(f"{saleor.base}/graphql/", {
-            "query": "mutation($e: String!, $p: String!) { tokenCreate(email: $e, "
-                     "password: $p) { token errors { message } } }",
-            "variables": {"e": EMAIL, "p": PASSWORD}})  # fmt: skip
+        login = srv.post(
+            f"{saleor.base}/graphql/",
+            {
+                "query": "mutation($e: String!, $p: String!) { tokenCreate(email: $e, "
+                "password: $p) { token errors { message } } }",
+                "variables": {"e": EMAIL, "p": PASSWORD},
+            },
+        )
         token = login["data"]["tokenCreate"]["token"]
         if not token:
             print("FAIL:", login)
@@ -89,9 +93,11 @@ def main() -> int:
         print("got a JWT of", len(token), "characters")
 
         endpoint = f"{saleor.base}/plugins/global/saleor_rewards/graphql/"
-        query = {"query": 'query { rewardsMe(channel: "e2e") { userId '
-                          "points { available pending held } "
-                          "history(first: 5) { totalCount } } }"}  # fmt: skip
+        query = {
+            "query": 'query { rewardsMe(channel: "e2e") { userId '
+            "points { available pending held } "
+            "history(first: 5) { totalCount } } }"
+        }
         srv.step(f"POST {endpoint} rewardsMe with the customer's JWT")
         answer = srv.post(endpoint, query, token)
         print(json.dumps(answer, indent=2))

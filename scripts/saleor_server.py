@@ -51,8 +51,7 @@ def step(text: str) -> None:
 def saleor_env(database: str, **extra) -> dict:
     """Environment for Saleor's production settings on ``database``."""
     key_file = os.path.join(tempfile.mkdtemp(), "jwt.pem")
-    subprocess.run(["openssl", "genrsa", "-out", key_file, "2048"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(["openssl", "genrsa", "-out", key_file, "2048"], check=True, capture_output=True)
     with open(key_file) as key:
         private_key = key.read()
     return dict(
@@ -81,16 +80,23 @@ def admin(env: dict, *args: str, capture: bool = False) -> str:
     else:
         stdout = stderr = subprocess.PIPE if capture else None
     done = subprocess.run(
-        [sys.executable, "-m", "django", *args], env=env, check=True,
-        stdout=stdout, stderr=stderr, text=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "django", *args],
+        env=env,
+        check=True,
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+    )
     return done.stdout if capture else ""
 
 
 def database_exists(name: str) -> bool:
-    out = subprocess.run(["psql", *PSQL, "-Atc",
-                          f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["psql", *PSQL, "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return out.strip() == "1"
 
 
@@ -133,10 +139,22 @@ class Saleor:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host",
-             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, stdout=LOG, stderr=LOG,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "saleor.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            stdout=LOG,
+            stderr=LOG,
+        )
         for _ in range(240):
             try:
                 post(f"{self.base}/graphql/", {"query": "{ shop { name } }"})
@@ -155,13 +173,19 @@ class Saleor:
 
     def graphql(self, query: str, variables: dict | None = None, token=None) -> dict:
         """Saleor's own API; raises on GraphQL errors or mutation errors."""
-        return _checked(post(f"{self.base}/graphql/",
-                             {"query": query, "variables": variables or {}}, token))  # fmt: skip
+        return _checked(
+            post(f"{self.base}/graphql/", {"query": query, "variables": variables or {}}, token)
+        )
 
     def rewards(self, query: str, variables: dict | None = None, token=None) -> dict:
         """The plugin's endpoint; raises on errors."""
-        return _checked(post(f"{self.base}/plugins/global/saleor_rewards/graphql/",
-                             {"query": query, "variables": variables or {}}, token))  # fmt: skip
+        return _checked(
+            post(
+                f"{self.base}/plugins/global/saleor_rewards/graphql/",
+                {"query": query, "variables": variables or {}},
+                token,
+            )
+        )
 
 
 def _checked(answer: dict) -> dict:

@@ -21,10 +21,13 @@ from saleor_rewards.programs.vouchers.ports import NewVoucher
 # Currencies whose smallest unit is not a hundredth (ISO 4217 minor units); the
 # Saleor adapter asks Saleor's own source (babel) instead.
 ISO_4217_EXPONENTS = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "  # noqa: SIM905
-                    "XPF".split(), 0),
+    **dict.fromkeys(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "  # noqa: SIM905
+        "XPF".split(),
+        0,
+    ),
     **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),  # noqa: SIM905
-}  # fmt: skip
+}
 
 
 @dataclass

@@ -31,15 +31,15 @@ GOAL = 0.5  # ledger ops/s must reach at least this fraction of pgbench's tps
 # hold, no debit to return, too little balance) the client posts the operation
 # that creates it instead, so the measured mix stays close to these weights.
 MIX = {
-    "credit": 22,          # earn, available at once, with an expiry (a new lot)
+    "credit": 22,  # earn, available at once, with an expiry (a new lot)
     "credit_pending": 10,  # earn, pending (e.g. until the return window closes)
-    "activate": 10,        # pending lot -> available, its expiry clock starts
-    "debit": 22,           # redeem, soonest-expiring lots first, over several lots
-    "hold": 14,            # checkout reserves balance (first phase)
-    "capture": 12,         # order placed: hold captured (1 in 4 partially)
-    "release": 4,          # checkout abandoned: hold goes back to its lots
-    "return_debit": 6,     # order refunded: (part of) a debit back to its lots
-}  # fmt: skip
+    "activate": 10,  # pending lot -> available, its expiry clock starts
+    "debit": 22,  # redeem, soonest-expiring lots first, over several lots
+    "hold": 14,  # checkout reserves balance (first phase)
+    "capture": 12,  # order placed: hold captured (1 in 4 partially)
+    "release": 4,  # checkout abandoned: hold goes back to its lots
+    "return_debit": 6,  # order refunded: (part of) a debit back to its lots
+}
 EXPIRY_DAYS = (30, 60, 90, 180, 365, None)
 SOURCES = ("loyalty", "bonus", "referral", "review")
 MIN_SPEND = 60  # below this tracked balance a debit or hold becomes a credit

@@ -186,15 +186,15 @@ def main(argv=None) -> int:
     if setup["reused"]:
         print(f"setup: reusing the accounts of channel {setup['channel']}", flush=True)
     else:
-        print(f"setup: {setup['seconds']:.1f} s ({setup['calls_per_s']:.0f} calls/s)",
-              flush=True)  # fmt: skip
+        print(f"setup: {setup['seconds']:.1f} s ({setup['calls_per_s']:.0f} calls/s)", flush=True)
 
     # What autovacuum would long have done in a live ledger: the timed phase must not
     # run on the planner statistics of a table that was empty a minute ago.
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE rewards_account, rewards_lot, rewards_entry, "
-                       "rewards_allocation, rewards_hold")  # fmt: skip
+        cursor.execute(
+            "ANALYZE rewards_account, rewards_lot, rewards_entry, rewards_allocation, rewards_hold"
+        )
     setup["analyze_seconds"] = time.perf_counter() - started
     functions_before = function_stats() if args.track_functions else None
     connection.close()

@@ -90,10 +90,19 @@ class _Client:
         if op in ("credit", "credit_pending"):
             amount, days = rng.randint(5, 120), rng.choice(EXPIRY_DAYS)
             source, pending = rng.choice(SOURCES), op == "credit_pending"
-            return op, lambda: ledger.credit(
-                acc, amount, key=key, source=source, pending=pending,
-                expires_in_days=days, reference=ref,
-            ), 0  # fmt: skip
+            return (
+                op,
+                lambda: ledger.credit(
+                    acc,
+                    amount,
+                    key=key,
+                    source=source,
+                    pending=pending,
+                    expires_in_days=days,
+                    reference=ref,
+                ),
+                0,
+            )
         if op == "activate":
             lot_id = self.pending.popleft()
             return op, lambda: ledger.activate(lot_id), 0
@@ -104,9 +113,11 @@ class _Client:
             amount = min(self.available[acc], rng.randint(30, 200))
             expires = datetime.now(UTC) + timedelta(minutes=15)
             checkout = ledger.Reference("CHECKOUT", ref.id)
-            return op, lambda: ledger.hold(
-                acc, amount, key=key, reference=checkout, expires_at=expires
-            ), 0  # fmt: skip
+            return (
+                op,
+                lambda: ledger.hold(acc, amount, key=key, reference=checkout, expires_at=expires),
+                0,
+            )
         if op == "capture":
             hold_id, held = self.holds.popleft()
             part = rng.randint(1, held - 1) if held > 1 and rng.random() < 0.25 else None
@@ -219,10 +230,13 @@ def client_process(widx, url, run_id, accounts, opts, barrier, queue):
             except Exception:  # older server: the counters lag a little
                 pass
             report = {name: dict(value) for name, value in r.items()} | {
-                "worker": widx, "round": round_no, "elapsed": elapsed,
+                "worker": widx,
+                "round": round_no,
+                "elapsed": elapsed,
                 "synchronous_commit": sync_commit,
-                "client_cpu_s": client_cpu, "backend_cpu_s": backend_cpu,
-            }  # fmt: skip
+                "client_cpu_s": client_cpu,
+                "backend_cpu_s": backend_cpu,
+            }
             if round_no == opts["rounds"] - 1:
                 if stats:
                     report["statements"] = {k: tuple(v) for k, v in stats.by_statement.items()}

@@ -43,9 +43,13 @@ def admin_conn(url: str):
 
     p = url_parts(url)
     return psycopg.connect(
-        host=p["host"], port=p["port"], user=p["user"], password=p["password"],
-        dbname="postgres", autocommit=True,
-    )  # fmt: skip
+        host=p["host"],
+        port=p["port"],
+        user=p["user"],
+        password=p["password"],
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def ensure_database(url: str, name: str, *, fresh: bool = False) -> bool:
@@ -127,8 +131,9 @@ class Sampler:
                     if self.watch_db:
                         pids = conn.execute(
                             "SELECT pid FROM pg_stat_activity WHERE datname = %s "
-                            "AND backend_type = 'client backend'", [self.watch_db],
-                        ).fetchall()  # fmt: skip
+                            "AND backend_type = 'client backend'",
+                            [self.watch_db],
+                        ).fetchall()
                         for (pid,) in pids:
                             cpu = proc_cpu(pid)
                             if cpu is not None:
@@ -138,7 +143,7 @@ class Sampler:
                         "AND backend_type = 'client backend' "
                         "AND pid <> pg_backend_pid() AND datname <> ALL(%s)",
                         [self.own_dbs],
-                    ).fetchone()[0]  # fmt: skip
+                    ).fetchone()[0]
                     now = self._cpu()
                     busy = None
                     if last and now and now[0] > last[0]:

@@ -34,9 +34,16 @@ class PgBench:
 
     def run(self) -> dict:
         cmd = [
-            self.exe, "-c", str(self.clients), "-j", str(self.clients),
-            "-T", str(self.seconds), *self.conn, self.db,
-        ]  # fmt: skip
+            self.exe,
+            "-c",
+            str(self.clients),
+            "-j",
+            str(self.clients),
+            "-T",
+            str(self.seconds),
+            *self.conn,
+            self.db,
+        ]
         before = db_stats(self.url, self.db)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         with Sampler(self.url, self.own_dbs, watch_db=self.db) as load:

@@ -84,11 +84,15 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
     """``--rounds`` times: the ledger's timed phase, then pgbench's."""
     dbname = url_parts(url)["dbname"]
     opts = {
-        "seconds": args.seconds, "ops": args.ops, "seed": args.seed,
-        "rounds": args.rounds, "sql_stats": args.sql_stats,
-        "track_functions": args.track_functions, "profile": args.profile,
+        "seconds": args.seconds,
+        "ops": args.ops,
+        "seed": args.seed,
+        "rounds": args.rounds,
+        "sql_stats": args.sql_stats,
+        "track_functions": args.track_functions,
+        "profile": args.profile,
         "db_options": args.db_options,
-    }  # fmt: skip
+    }
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(args.clients + 1)
     queue = ctx.Queue()
@@ -131,11 +135,20 @@ def run_phases(args, url: str, run_id: str, accounts: list) -> dict:
             checkpoint(url)
             pgb = pgbench.run()
         ratio = led["ops_per_s"] / pgb["tps"] if pgb else None
-        rounds.append({"round": round_no + 1, "checkpoint_before": checkpointed,
-                       "ledger": led, "pgbench": pgb, "ratio": ratio})  # fmt: skip
-        print(f"round {round_no + 1}/{args.rounds}: ledger {led['ops_per_s']:.1f} ops/s"
-              + (f", pgbench {pgb['tps']:.1f} tps, ratio {ratio:.3f}" if pgb else ""),
-              flush=True)  # fmt: skip
+        rounds.append(
+            {
+                "round": round_no + 1,
+                "checkpoint_before": checkpointed,
+                "ledger": led,
+                "pgbench": pgb,
+                "ratio": ratio,
+            }
+        )
+        print(
+            f"round {round_no + 1}/{args.rounds}: ledger {led['ops_per_s']:.1f} ops/s"
+            + (f", pgbench {pgb['tps']:.1f} tps, ratio {ratio:.3f}" if pgb else ""),
+            flush=True,
+        )
     for p in procs:
         p.join()
 
@@ -223,12 +236,16 @@ def _git_revision() -> str | None:
     try:
         head = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         changed = subprocess.run(
             ["git", "-C", str(REPO), "status", "--porcelain", "--", "saleor_rewards"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+changes" if changed else "")
@@ -242,9 +259,16 @@ def environment(url: str) -> dict:
     settings = {}
     with connection.cursor() as cursor:
         for name in (
-            "server_version", "synchronous_commit", "fsync", "wal_sync_method",
-            "full_page_writes", "shared_buffers", "max_wal_size", "commit_delay", "jit",
-        ):  # fmt: skip
+            "server_version",
+            "synchronous_commit",
+            "fsync",
+            "wal_sync_method",
+            "full_page_writes",
+            "shared_buffers",
+            "max_wal_size",
+            "commit_delay",
+            "jit",
+        ):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
         cursor.execute(

@@ -26,17 +26,21 @@ def _seed_chunk(job: tuple) -> list[tuple[int, int, int]]:
         expiries = rng.sample(EXPIRY_DAYS, min(lots_per_member, len(EXPIRY_DAYS)))
         for i in range(lots_per_member):
             posting = ledger.credit(
-                account.id, rng.randint(40, 150), key=f"seed:{run_id}:{member}:{i}",
-                source=rng.choice(SOURCES), expires_in_days=expiries[i % len(expiries)],
+                account.id,
+                rng.randint(40, 150),
+                key=f"seed:{run_id}:{member}:{i}",
+                source=rng.choice(SOURCES),
+                expires_in_days=expiries[i % len(expiries)],
                 reference=ledger.Reference("ORDER", f"seed-{member}-{i}"),
-            )  # fmt: skip
+            )
             available = int(posting.available)
         # Some history: one redemption, so that allocations exist before the run.
         posting = ledger.debit(
-            account.id, rng.randint(20, min(80, available)),
+            account.id,
+            rng.randint(20, min(80, available)),
             key=f"seed:{run_id}:{member}:d",
             reference=ledger.Reference("ORDER", f"seed-{member}-d"),
-        )  # fmt: skip
+        )
         out.append((member, account.id, int(posting.available)))
     return out
 
@@ -71,8 +75,11 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
                     "channel": program.channel_slug,
                     "reused": True,
                     "accounts": [(i, int(a)) for i, a in accounts],
-                    "seconds": 0.0, "calls": 0, "calls_per_s": 0.0, "workers": 0,
-                }  # fmt: skip
+                    "seconds": 0.0,
+                    "calls": 0,
+                    "calls_per_s": 0.0,
+                    "workers": 0,
+                }
     program = Program.objects.create(
         channel_slug=f"bench-{run_id}", currency="USD", settings={"bench": shape}
     )
@@ -80,10 +87,15 @@ def setup_ledger(args, url: str, run_id: str) -> dict:
     members = list(range(1, args.members + 1))
     chunk = 250
     jobs = [
-        (program.id, run_id, members[i : i + chunk], args.lots_per_member,
-         args.seed * 1_000_003 + i)
+        (
+            program.id,
+            run_id,
+            members[i : i + chunk],
+            args.lots_per_member,
+            args.seed * 1_000_003 + i,
+        )
         for i in range(0, len(members), chunk)
-    ]  # fmt: skip
+    ]
     workers = max(1, min(args.setup_workers, len(jobs)))
     started = time.perf_counter()
     ctx = mp.get_context("spawn")

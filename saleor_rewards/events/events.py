@@ -18,70 +18,134 @@ from ..ledger.models import Account, Entry, Program
 from .models import AuditEvent, AuditEventType, AuditSubject
 
 
-def _event(type, program, subject_type, subject_id, before, after, actor: Actor,
-           at: datetime | None) -> AuditEvent:  # fmt: skip
+def _event(
+    type, program, subject_type, subject_id, before, after, actor: Actor, at: datetime | None
+) -> AuditEvent:
     return AuditEvent.objects.create(
-        created_at=at or timezone.now(), actor_type=actor.type, actor_id=actor.id or "",
-        type=type, program=program, subject_type=subject_type,
-        subject_id=str(subject_id), before=before, after=after,
-    )  # fmt: skip
+        created_at=at or timezone.now(),
+        actor_type=actor.type,
+        actor_id=actor.id or "",
+        type=type,
+        program=program,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        before=before,
+        after=after,
+    )
 
 
 def program_settings_changed_event(
-    program: Program, before: Mapping[str, Mapping], after: Mapping[str, Mapping], *,
-    actor: Actor, at: datetime | None = None,
-) -> AuditEvent:  # fmt: skip
+    program: Program,
+    before: Mapping[str, Mapping],
+    after: Mapping[str, Mapping],
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
     """Per changed setting, ``{"value": text, "overridden": bool}`` before and after."""
     return _event(
-        AuditEventType.PROGRAM_SETTINGS_CHANGED, program, AuditSubject.PROGRAM,
-        program.id, dict(before), dict(after), actor, at,
-    )  # fmt: skip
+        AuditEventType.PROGRAM_SETTINGS_CHANGED,
+        program,
+        AuditSubject.PROGRAM,
+        program.id,
+        dict(before),
+        dict(after),
+        actor,
+        at,
+    )
 
 
-def tier_created_event(program: Program, tier_id: int, tier: Mapping, *,
-                       actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def tier_created_event(
+    program: Program, tier_id: int, tier: Mapping, *, actor: Actor, at: datetime | None = None
+) -> AuditEvent:
     return _event(
-        AuditEventType.TIER_CREATED, program, AuditSubject.TIER, tier_id, None,
-        dict(tier), actor, at,
-    )  # fmt: skip
+        AuditEventType.TIER_CREATED,
+        program,
+        AuditSubject.TIER,
+        tier_id,
+        None,
+        dict(tier),
+        actor,
+        at,
+    )
 
 
-def tier_updated_event(program: Program, tier_id: int, before: Mapping, after: Mapping,
-                       *, actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def tier_updated_event(
+    program: Program,
+    tier_id: int,
+    before: Mapping,
+    after: Mapping,
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
     """The fields that changed, before and after."""
     return _event(
-        AuditEventType.TIER_UPDATED, program, AuditSubject.TIER, tier_id, dict(before),
-        dict(after), actor, at,
-    )  # fmt: skip
+        AuditEventType.TIER_UPDATED,
+        program,
+        AuditSubject.TIER,
+        tier_id,
+        dict(before),
+        dict(after),
+        actor,
+        at,
+    )
 
 
-def tier_deleted_event(program: Program, tier_id: int, tier: Mapping, *,
-                       actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def tier_deleted_event(
+    program: Program, tier_id: int, tier: Mapping, *, actor: Actor, at: datetime | None = None
+) -> AuditEvent:
     return _event(
-        AuditEventType.TIER_DELETED, program, AuditSubject.TIER, tier_id, dict(tier),
-        None, actor, at,
-    )  # fmt: skip
+        AuditEventType.TIER_DELETED,
+        program,
+        AuditSubject.TIER,
+        tier_id,
+        dict(tier),
+        None,
+        actor,
+        at,
+    )
 
 
-def review_approved_event(program: Program, review_id: int, *, points: int, note: str,
-                          actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def review_approved_event(
+    program: Program,
+    review_id: int,
+    *,
+    points: int,
+    note: str,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
     return _event(
-        AuditEventType.REVIEW_APPROVED, program, AuditSubject.REVIEW, review_id,
-        {"status": "pending"}, {"status": "approved", "points": points, "note": note},
-        actor, at,
-    )  # fmt: skip
+        AuditEventType.REVIEW_APPROVED,
+        program,
+        AuditSubject.REVIEW,
+        review_id,
+        {"status": "pending"},
+        {"status": "approved", "points": points, "note": note},
+        actor,
+        at,
+    )
 
 
-def review_rejected_event(program: Program, review_id: int, *, note: str,
-                          actor: Actor, at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def review_rejected_event(
+    program: Program, review_id: int, *, note: str, actor: Actor, at: datetime | None = None
+) -> AuditEvent:
     return _event(
-        AuditEventType.REVIEW_REJECTED, program, AuditSubject.REVIEW, review_id,
-        {"status": "pending"}, {"status": "rejected", "note": note}, actor, at,
-    )  # fmt: skip
+        AuditEventType.REVIEW_REJECTED,
+        program,
+        AuditSubject.REVIEW,
+        review_id,
+        {"status": "pending"},
+        {"status": "rejected", "note": note},
+        actor,
+        at,
+    )
 
 
-def balance_adjusted_event(account: Account, posting: Posting, *, actor: Actor,
-                           at: datetime | None = None) -> AuditEvent:  # fmt: skip
+def balance_adjusted_event(
+    account: Account, posting: Posting, *, actor: Actor, at: datetime | None = None
+) -> AuditEvent:
     """The account's balances before and after one staff adjustment (U3).
 
     The reason stays on the ledger entry (``entry_id``) only: it is free text that
@@ -95,12 +159,20 @@ def balance_adjusted_event(account: Account, posting: Posting, *, actor: Actor,
     before = tuple(value - change for value, change in zip(after, delta, strict=True))
     paid = {"debt_paid": _plain(posting.settled)} if posting.settled else {}
     return _event(
-        AuditEventType.BALANCE_ADJUSTED, account.program, AuditSubject.ACCOUNT,
-        account.id, _balances(account, before),
-        {**_balances(account, after), "amount": _plain(posting.amount),
-         "entry_id": posting.entry_id, **paid},
-        actor, at,
-    )  # fmt: skip
+        AuditEventType.BALANCE_ADJUSTED,
+        account.program,
+        AuditSubject.ACCOUNT,
+        account.id,
+        _balances(account, before),
+        {
+            **_balances(account, after),
+            "amount": _plain(posting.amount),
+            "entry_id": posting.entry_id,
+            **paid,
+        },
+        actor,
+        at,
+    )
 
 
 def _plain(value) -> str:
@@ -110,5 +182,10 @@ def _plain(value) -> str:
 def _balances(account: Account, values) -> dict:
     # Exact and without the columns' trailing zeros: 150 points, not 150.000.
     available, pending, held = (format(value.normalize(), "f") for value in values)
-    return {"kind": account.kind, "currency": account.currency,
-            "available": available, "pending": pending, "held": held}  # fmt: skip
+    return {
+        "kind": account.kind,
+        "currency": account.currency,
+        "available": available,
+        "pending": pending,
+        "held": held,
+    }

@@ -93,8 +93,7 @@ def _longest_list_value(document: ast.Document) -> int:
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, ast.Node):
-            stack.extend(getattr(node, slot) for slot in node.__slots__
-                         if slot != "loc")  # fmt: skip
+            stack.extend(getattr(node, slot) for slot in node.__slots__ if slot != "loc")
     return longest
 
 

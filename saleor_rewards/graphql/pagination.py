@@ -28,7 +28,7 @@ def _decode(cursor: str) -> int:
             raise ValueError
         return int(value)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The 'after' cursor is not valid.", field="after")
+        raise InvalidInput("The 'after' cursor is not valid.", field="after") from None
 
 
 def connection_from_queryset(connection_type, queryset, *, first=None, after=None):
@@ -44,9 +44,7 @@ def connection_from_queryset(connection_type, queryset, *, first=None, after=Non
     rows = list(page[: first + 1])
     has_next = len(rows) > first
     rows = rows[:first]
-    edges = [
-        connection_type.Edge(node=row, cursor=_cursor(row.id)) for row in rows
-    ]
+    edges = [connection_type.Edge(node=row, cursor=_cursor(row.id)) for row in rows]
     return connection_type(
         edges=edges,
         total_count=total,

@@ -87,8 +87,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     @_domain_errors_as_graphql
-    def resolve_rewards_reviews(root, info, status=None, channel=None, first=None,
-                                after=None):  # fmt: skip
+    def resolve_rewards_reviews(root, info, status=None, channel=None, first=None, after=None):
         context = info.context
         context.requestor.require_perm(MANAGE_USERS)
         reviews = Review.objects.all()

@@ -63,8 +63,11 @@ def _format(error) -> dict:
     elif original is not None:
         # Unexpected failures are logged, not leaked to the caller.
         logger.error("rewards GraphQL resolver failed", exc_info=original)
-        return {"message": "Internal server error.", "path": getattr(error, "path", None),
-                "extensions": {"code": "INTERNAL_ERROR"}}  # fmt: skip
+        return {
+            "message": "Internal server error.",
+            "path": getattr(error, "path", None),
+            "extensions": {"code": "INTERNAL_ERROR"},
+        }
     return format_error(error)
 
 

@@ -112,9 +112,13 @@ def activate_due_lots(
     twice: an activated lot is no longer pending.
     """
     return run_in_batches(
-        _DUE_ACCOUNTS_SQL, _ACTIVATE_SQL, now or timezone.now(),
-        batch_size=batch_size, progress=progress, then=settle_after_activation,
-    )  # fmt: skip
+        _DUE_ACCOUNTS_SQL,
+        _ACTIVATE_SQL,
+        now or timezone.now(),
+        batch_size=batch_size,
+        progress=progress,
+        then=settle_after_activation,
+    )
 
 
 def due_for_activation(now: datetime | None = None) -> tuple[int, int, Decimal]:

@@ -145,7 +145,8 @@ def audit() -> tuple[dict[str, int], list[Drift]]:
             " (SELECT COUNT(*) FROM rewards_entry),"
             " (SELECT COUNT(*) FROM rewards_hold)"
         )
-        counts = dict(zip(("accounts", "lots", "entries", "holds"), cursor.fetchone()))
+        names = ("accounts", "lots", "entries", "holds")
+        counts = dict(zip(names, cursor.fetchone(), strict=True))
         cursor.execute(
             "SELECT a.id, a.member_id, p.channel_slug, a.kind FROM rewards_account a "
             "JOIN rewards_program p ON p.id = a.program_id"

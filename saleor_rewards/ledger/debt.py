@@ -57,11 +57,19 @@ def settle(
     if paid <= 0:
         return ZERO
     post(
-        cursor, account, EntryType.DEBT_SETTLED, now=now,
-        key=f"entry:{original_id}:settle", d_available=-paid, d_debt=-paid,
-        moves=moves, original_id=original_id, reference=reference, actor=actor,
+        cursor,
+        account,
+        EntryType.DEBT_SETTLED,
+        now=now,
+        key=f"entry:{original_id}:settle",
+        d_available=-paid,
+        d_debt=-paid,
+        moves=moves,
+        original_id=original_id,
+        reference=reference,
+        actor=actor,
         reason=REASON,
-    )  # fmt: skip
+    )
     return paid
 
 
@@ -80,5 +88,4 @@ def settle_after_activation(cursor, account_ids, now: datetime) -> None:
             [account_id],
         )
         entry_id, ref_type, ref_id = cursor.fetchone()
-        settle(cursor, account, now, original_id=entry_id,
-               reference=Reference(ref_type, ref_id))  # fmt: skip
+        settle(cursor, account, now, original_id=entry_id, reference=Reference(ref_type, ref_id))

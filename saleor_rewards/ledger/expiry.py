@@ -69,9 +69,12 @@ def expire_due_lots(
     after each batch with the running totals.
     """
     return run_in_batches(
-        _DUE_ACCOUNTS_SQL, _EXPIRE_SQL, now or timezone.now(),
-        batch_size=batch_size, progress=progress,
-    )  # fmt: skip
+        _DUE_ACCOUNTS_SQL,
+        _EXPIRE_SQL,
+        now or timezone.now(),
+        batch_size=batch_size,
+        progress=progress,
+    )
 
 
 _DUE_LOTS = (

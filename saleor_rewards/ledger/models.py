@@ -86,9 +86,7 @@ class Account(models.Model):
                 | (Q(kind=Kind.POINTS) & Q(currency__isnull=True)),
                 name="rewards_account_currency_for_cash",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=Kind.ALL), name="rewards_account_kind"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.ALL), name="rewards_account_kind"),
         ]
 
     def __str__(self):
@@ -119,8 +117,7 @@ class Lot(models.Model):
                 name="rewards_lot_remaining_in_range",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[LotStatus.EXPIRED, LotStatus.VOID])
-                | Q(remaining=0),
+                condition=~Q(status__in=[LotStatus.EXPIRED, LotStatus.VOID]) | Q(remaining=0),
                 name="rewards_lot_closed_is_empty",
             ),
             models.CheckConstraint(
@@ -155,9 +152,7 @@ class Hold(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
     amount = _amount_field()
-    status = models.CharField(
-        max_length=16, choices=HoldStatus.CHOICES, default=HoldStatus.OPEN
-    )
+    status = models.CharField(max_length=16, choices=HoldStatus.CHOICES, default=HoldStatus.OPEN)
     captured = _amount_field(default=ZERO)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -197,9 +192,7 @@ class Entry(models.Model):
     """One append-only line of an account's history (U3)."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="entries"
-    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     created_at = models.DateTimeField(default=timezone.now)
     type = models.CharField(max_length=16, choices=EntryType.CHOICES)
     # Headline signed amount as the member reads it (+earned, -spent).
@@ -283,16 +276,12 @@ class Allocation(models.Model):
     """Which lot paid for a debit (negative) or got an amount back (positive)."""
 
     id = models.BigAutoField(primary_key=True)
-    entry = models.ForeignKey(
-        Entry, on_delete=models.PROTECT, related_name="allocations"
-    )
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="allocations")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="allocations")
     amount = _amount_field()
 
     class Meta:
         db_table = "rewards_allocation"
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(amount=0), name="rewards_allocation_not_zero"
-            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="rewards_allocation_not_zero"),
         ]

@@ -112,8 +112,9 @@ class _OwnerOf(NamedTuple):
 Write = Callable[[object, LockedAccount], Posting | None]
 
 
-def _once(account: Account | int | _OwnerOf, key: str, entry_type: str,
-          write: Write) -> Posting | None:  # fmt: skip
+def _once(
+    account: Account | int | _OwnerOf, key: str, entry_type: str, write: Write
+) -> Posting | None:
     """The prologue of every keyed operation, then ``write(cursor, account)``.
 
     Checks the key; in one transaction locks the account (the operation's only
@@ -174,9 +175,17 @@ def credit(
             deltas = {"d_available": value}
         lot.update(source=source, amount=value, expires_in_days=expires_in_days)
         posting = post(
-            cursor, acc, entry_type, now=now, key=key, new_lot=lot,
-            reference=reference, actor=actor, reason=reason, **deltas,
-        )  # fmt: skip
+            cursor,
+            acc,
+            entry_type,
+            now=now,
+            key=key,
+            new_lot=lot,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+            **deltas,
+        )
         return posting if pending else _settled(cursor, acc, posting, now, reference)
 
     return _once(account, key, entry_type, write)
@@ -218,10 +227,16 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
         )
         reference = Reference(ref_type, ref_id)
         posting = post(
-            cursor, acc, EntryType.ACTIVATE, now=now, key=key,
-            d_pending=-remaining, d_available=remaining, lot_id=lot_id,
+            cursor,
+            acc,
+            EntryType.ACTIVATE,
+            now=now,
+            key=key,
+            d_pending=-remaining,
+            d_available=remaining,
+            lot_id=lot_id,
             reference=reference,
-        )  # fmt: skip
+        )
         return _settled(cursor, acc, posting, now, reference)
 
     return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.ACTIVATE, write)
@@ -250,15 +265,31 @@ def _take_available(
             )
         if entry_type == EntryType.HOLD:
             return post(
-                cursor, acc, entry_type, now=now, key=key, moves=moves,
-                d_available=-value, d_held=value,
+                cursor,
+                acc,
+                entry_type,
+                now=now,
+                key=key,
+                moves=moves,
+                d_available=-value,
+                d_held=value,
                 new_hold={"amount": value, "expires_at": hold_expires_at},
-                reference=reference, actor=actor, reason=reason,
-            )  # fmt: skip
+                reference=reference,
+                actor=actor,
+                reason=reason,
+            )
         return post(
-            cursor, acc, entry_type, now=now, key=key, moves=moves,
-            d_available=-value, reference=reference, actor=actor, reason=reason,
-        )  # fmt: skip
+            cursor,
+            acc,
+            entry_type,
+            now=now,
+            key=key,
+            moves=moves,
+            d_available=-value,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+        )
 
     return _once(account, key, entry_type, write)
 
@@ -278,9 +309,15 @@ def debit(
     if entry_type not in EntryType.DEBITS:
         raise InvalidInput(f"{entry_type!r} is not a debit entry type.", field="type")
     return _take_available(
-        entry_type, account, amount, key=key, reference=reference, actor=actor,
-        reason=reason, now=now,
-    )  # fmt: skip
+        entry_type,
+        account,
+        amount,
+        key=key,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )
 
 
 def hold(
@@ -296,9 +333,16 @@ def hold(
 ) -> Posting:
     """Reserve available balance (first phase); ``posting.hold_id`` names the hold."""
     return _take_available(
-        EntryType.HOLD, account, amount, key=key, reference=reference, actor=actor,
-        reason=reason, now=now, hold_expires_at=expires_at,
-    )  # fmt: skip
+        EntryType.HOLD,
+        account,
+        amount,
+        key=key,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+        now=now,
+        hold_expires_at=expires_at,
+    )
 
 
 def _lock_hold(cursor, hold_id: int):
@@ -324,11 +368,21 @@ def _closing_entry(cursor, hold_id: int, entry_type: str) -> Posting | None:
 def _release_rest(cursor, acc, hold_id, hold_entry_id, rest, now, reference, actor, reason):
     moves, returned, expired = give_back(cursor, hold_entry_id, rest, now)
     posting = post(
-        cursor, acc, EntryType.RELEASE, now=now, key=f"hold:{hold_id}:release",
-        d_held=-rest, d_available=returned, expired=expired, moves=moves,
-        hold_id=hold_id, original_id=hold_entry_id, reference=reference,
-        actor=actor, reason=reason,
-    )  # fmt: skip
+        cursor,
+        acc,
+        EntryType.RELEASE,
+        now=now,
+        key=f"hold:{hold_id}:release",
+        d_held=-rest,
+        d_available=returned,
+        expired=expired,
+        moves=moves,
+        hold_id=hold_id,
+        original_id=hold_entry_id,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+    )
     return _settled(cursor, acc, posting, now, reference)
 
 
@@ -365,15 +419,30 @@ def capture(
             [amount, now, hold_id],
         )
         captured = post(
-            cursor, acc, EntryType.CAPTURE, now=now, key=f"hold:{hold_id}:capture",
-            d_held=-amount, hold_id=hold_id, original_id=hold_entry,
-            reference=reference, actor=actor, reason=reason,
-        )  # fmt: skip
+            cursor,
+            acc,
+            EntryType.CAPTURE,
+            now=now,
+            key=f"hold:{hold_id}:capture",
+            d_held=-amount,
+            hold_id=hold_id,
+            original_id=hold_entry,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+        )
         if amount < held:
             _release_rest(
-                cursor, acc, hold_id, hold_entry, held - amount, now, reference,
-                actor, reason,
-            )  # fmt: skip
+                cursor,
+                acc,
+                hold_id,
+                hold_entry,
+                held - amount,
+                now,
+                reference,
+                actor,
+                reason,
+            )
         return captured
 
 
@@ -402,9 +471,16 @@ def release(
             [now, hold_id],
         )
         return _release_rest(
-            cursor, acc, hold_id, hold_entry, held, now, Reference(ref_type, ref_id),
-            actor, reason,
-        )  # fmt: skip
+            cursor,
+            acc,
+            hold_id,
+            hold_entry,
+            held,
+            now,
+            Reference(ref_type, ref_id),
+            actor,
+            reason,
+        )
 
 
 _RETURNABLE = (EntryType.REDEEM, EntryType.WITHDRAW, EntryType.ADJUST, EntryType.HOLD)
@@ -447,10 +523,19 @@ def return_debit(
         moves, returned, expired = give_back(cursor, entry_id, value, now)
         ref = reference or Reference(ref_type, ref_id)
         posting = post(
-            cursor, acc, EntryType.RETURN, now=now, key=key, d_available=returned,
-            expired=expired, moves=moves, original_id=entry_id, reference=ref,
-            actor=actor, reason=reason,
-        )  # fmt: skip
+            cursor,
+            acc,
+            EntryType.RETURN,
+            now=now,
+            key=key,
+            d_available=returned,
+            expired=expired,
+            moves=moves,
+            original_id=entry_id,
+            reference=ref,
+            actor=actor,
+            reason=reason,
+        )
         return _settled(cursor, acc, posting, now, ref)
 
     owner = _OwnerOf("rewards_entry", entry_id, "Entry")
@@ -480,10 +565,19 @@ def revoke(
         value = parse_amount(amount, acc.kind)
         moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
         return post(
-            cursor, acc, EntryType.REVOKE, now=now, key=key, moves=moves,
-            d_available=-(value - short), unrecovered=short, d_debt=short,
-            reference=reference, actor=actor, reason=reason,
-        )  # fmt: skip
+            cursor,
+            acc,
+            EntryType.REVOKE,
+            now=now,
+            key=key,
+            moves=moves,
+            d_available=-(value - short),
+            unrecovered=short,
+            d_debt=short,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+        )
 
     return _once(account, key, EntryType.REVOKE, write)
 
@@ -517,12 +611,19 @@ def void(
         value = remaining if amount is None else parse_amount(amount, acc.kind)
         take = min(value, remaining)
         posting = post(
-            cursor, acc, EntryType.VOID, now=now, key=key,
-            moves=[(lot_id, -take)] if take else [], d_pending=-take,
-            unrecovered=value - take, lot_id=lot_id,
-            reference=reference or Reference(ref_type, ref_id), actor=actor,
+            cursor,
+            acc,
+            EntryType.VOID,
+            now=now,
+            key=key,
+            moves=[(lot_id, -take)] if take else [],
+            d_pending=-take,
+            unrecovered=value - take,
+            lot_id=lot_id,
+            reference=reference or Reference(ref_type, ref_id),
+            actor=actor,
             reason=reason,
-        )  # fmt: skip
+        )
         if take == remaining:
             # After the posting emptied it: a void lot must be empty (CHECK).
             cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
@@ -549,18 +650,31 @@ def adjust(
     try:
         signed = Decimal(amount)
     except ArithmeticError:
-        raise InvalidInput(f"amount is not a number: {amount!r}.", field="amount")
+        raise InvalidInput(f"amount is not a number: {amount!r}.", field="amount") from None
     if signed == 0 or not signed.is_finite():
         raise InvalidInput("An adjustment cannot be zero.", field="amount")
     # reference_id holds 128 characters; keys may have 255.
     reference = Reference("ADJUSTMENT", key[:128])
     if signed > 0:
         return credit(
-            account, signed, key=key, source=LotSource.ADJUSTMENT,
-            entry_type=EntryType.ADJUST, expires_in_days=expires_in_days,
-            reference=reference, actor=actor, reason=reason, now=now,
-        )  # fmt: skip
+            account,
+            signed,
+            key=key,
+            source=LotSource.ADJUSTMENT,
+            entry_type=EntryType.ADJUST,
+            expires_in_days=expires_in_days,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
     return debit(
-        account, -signed, key=key, entry_type=EntryType.ADJUST, reference=reference,
-        actor=actor, reason=reason, now=now,
-    )  # fmt: skip
+        account,
+        -signed,
+        key=key,
+        entry_type=EntryType.ADJUST,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )

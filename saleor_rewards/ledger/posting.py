@@ -79,7 +79,7 @@ def parse_amount(value, kind: str, *, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(value)
     except ArithmeticError:
-        raise InvalidInput(f"{field} is not a number: {value!r}.", field=field)
+        raise InvalidInput(f"{field} is not a number: {value!r}.", field=field) from None
     if not amount.is_finite():
         raise InvalidInput(f"{field} must be finite.", field=field)
     if amount <= 0:
@@ -123,8 +123,20 @@ _ENTRY_COLUMNS = (
 
 
 def _posting_from_row(account_id, row, replayed) -> Posting:
-    (entry_id, type_, amount, available, pending, held, unrec, expired, lot, hold,
-     debt, settled) = row  # fmt: skip
+    (
+        entry_id,
+        type_,
+        amount,
+        available,
+        pending,
+        held,
+        unrec,
+        expired,
+        lot,
+        hold,
+        debt,
+        settled,
+    ) = row
     return Posting(
         entry_id=entry_id,
         account_id=account_id,

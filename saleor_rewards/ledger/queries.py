@@ -33,10 +33,15 @@ def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
     # The caller's object may predate later postings: read the columns afresh.
     account.refresh_from_db(fields=["available", "pending", "held", "debt"])
     # Lots past expiry that the job has not swept yet are no longer spendable.
-    overdue = Lot.objects.filter(
-        account=account, status=LotStatus.AVAILABLE, remaining__gt=0,
-        expires_at__lte=now,
-    ).aggregate(total=Sum("remaining"))["total"] or ZERO  # fmt: skip
+    overdue = (
+        Lot.objects.filter(
+            account=account,
+            status=LotStatus.AVAILABLE,
+            remaining__gt=0,
+            expires_at__lte=now,
+        ).aggregate(total=Sum("remaining"))["total"]
+        or ZERO
+    )
     return Balance(
         kind=account.kind,
         currency=account.currency,
@@ -56,13 +61,16 @@ def expiring_soon(
     now = now or timezone.now()
     rows = (
         Lot.objects.filter(
-            account=account, status=LotStatus.AVAILABLE, remaining__gt=0,
-            expires_at__gt=now, expires_at__lte=now + timedelta(days=days),
+            account=account,
+            status=LotStatus.AVAILABLE,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=days),
         )
         .values("expires_at")
         .annotate(total=Sum("remaining"))
         .order_by("expires_at")
-    )  # fmt: skip
+    )
     return [(row["total"], row["expires_at"]) for row in rows]
 
 

@@ -25,16 +25,20 @@ class JobCommand(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=2000,
+            "--batch-size",
+            type=int,
+            default=2000,
             help="Accounts per transaction (default 2000).",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--now", help="Run as if it were this ISO 8601 time (default: now).",
-        )  # fmt: skip
+            "--now",
+            help="Run as if it were this ISO 8601 time (default: now).",
+        )
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="Only report what would change; write nothing.",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, batch_size, now, dry_run, **options):
         if batch_size < 1:
@@ -47,9 +51,7 @@ class JobCommand(BaseCommand):
                 f"{amount.normalize():f} in total, due at {now.isoformat()}."
             )
             return
-        self.stdout.write(
-            f"Lots due at {now.isoformat()}, {batch_size} account(s) per batch."
-        )
+        self.stdout.write(f"Lots due at {now.isoformat()}, {batch_size} account(s) per batch.")
         started = time.monotonic()
         batches = accounts_done = 0
 

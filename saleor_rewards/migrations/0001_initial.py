@@ -8,243 +8,535 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('kind', models.CharField(choices=[('points', 'Points'), ('cash', 'Cash')], max_length=16)),
-                ('currency', models.CharField(blank=True, max_length=3, null=True)),
-                ('available', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('pending', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('held', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('unrecovered', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("points", "Points"), ("cash", "Cash")], max_length=16
+                    ),
+                ),
+                ("currency", models.CharField(blank=True, max_length=3, null=True)),
+                (
+                    "available",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "pending",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "held",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "unrecovered",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'db_table': 'rewards_account',
+                "db_table": "rewards_account",
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_slug', models.SlugField(max_length=255, unique=True)),
-                ('currency', models.CharField(max_length=3)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel_slug", models.SlugField(max_length=255, unique=True)),
+                ("currency", models.CharField(max_length=3)),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'db_table': 'rewards_program',
+                "db_table": "rewards_program",
             },
         ),
         migrations.CreateModel(
-            name='Hold',
+            name="Hold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('captured', 'Captured'), ('released', 'Released')], default='open', max_length=16)),
-                ('captured', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('reference_type', models.CharField(blank=True, default='', max_length=32)),
-                ('reference_id', models.CharField(blank=True, default='', max_length=128)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds', to='saleor_rewards.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("captured", "Captured"),
+                            ("released", "Released"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "captured",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("reference_type", models.CharField(blank=True, default="", max_length=32)),
+                ("reference_id", models.CharField(blank=True, default="", max_length=128)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holds",
+                        to="saleor_rewards.account",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_hold',
+                "db_table": "rewards_hold",
             },
         ),
         migrations.CreateModel(
-            name='Lot',
+            name="Lot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('loyalty', 'Loyalty'), ('referral', 'Referral'), ('bonus', 'Bonus'), ('review', 'Review'), ('adjustment', 'Adjustment'), ('affiliate', 'Affiliate commission'), ('claim', 'Claim compensation'), ('return', 'Return')], max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('available', 'Available'), ('expired', 'Expired'), ('void', 'Void')], max_length=16)),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('remaining', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('available_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_in_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('reference_type', models.CharField(blank=True, default='', max_length=32)),
-                ('reference_id', models.CharField(blank=True, default='', max_length=128)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='saleor_rewards.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("loyalty", "Loyalty"),
+                            ("referral", "Referral"),
+                            ("bonus", "Bonus"),
+                            ("review", "Review"),
+                            ("adjustment", "Adjustment"),
+                            ("affiliate", "Affiliate commission"),
+                            ("claim", "Claim compensation"),
+                            ("return", "Return"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("available", "Available"),
+                            ("expired", "Expired"),
+                            ("void", "Void"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("remaining", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("available_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_in_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("reference_type", models.CharField(blank=True, default="", max_length=32)),
+                ("reference_id", models.CharField(blank=True, default="", max_length=128)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lots",
+                        to="saleor_rewards.account",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_lot',
+                "db_table": "rewards_lot",
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('type', models.CharField(choices=[('earn', 'Earn'), ('compensate', 'Compensate'), ('adjust', 'Adjust'), ('activate', 'Activate'), ('redeem', 'Redeem'), ('withdraw', 'Withdraw'), ('hold', 'Hold'), ('capture', 'Capture'), ('release', 'Release'), ('return', 'Return'), ('void', 'Void'), ('revoke', 'Revoke'), ('expire', 'Expire')], max_length=16)),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('available_delta', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('pending_delta', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('held_delta', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('available_after', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('pending_after', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('held_after', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('unrecovered', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('expired', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('reference_type', models.CharField(blank=True, default='', max_length=32)),
-                ('reference_id', models.CharField(blank=True, default='', max_length=128)),
-                ('actor_type', models.CharField(choices=[('system', 'System'), ('customer', 'Customer'), ('staff', 'Staff'), ('app', 'App')], default='system', max_length=16)),
-                ('actor_id', models.CharField(blank=True, default='', max_length=128)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='saleor_rewards.account')),
-                ('original', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.entry')),
-                ('hold', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='saleor_rewards.hold')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='saleor_rewards.lot')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("earn", "Earn"),
+                            ("compensate", "Compensate"),
+                            ("adjust", "Adjust"),
+                            ("activate", "Activate"),
+                            ("redeem", "Redeem"),
+                            ("withdraw", "Withdraw"),
+                            ("hold", "Hold"),
+                            ("capture", "Capture"),
+                            ("release", "Release"),
+                            ("return", "Return"),
+                            ("void", "Void"),
+                            ("revoke", "Revoke"),
+                            ("expire", "Expire"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                (
+                    "available_delta",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "pending_delta",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "held_delta",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("available_after", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("pending_after", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("held_after", models.DecimalField(decimal_places=3, max_digits=20)),
+                (
+                    "unrecovered",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "expired",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("idempotency_key", models.CharField(blank=True, max_length=255, null=True)),
+                ("reference_type", models.CharField(blank=True, default="", max_length=32)),
+                ("reference_id", models.CharField(blank=True, default="", max_length=128)),
+                (
+                    "actor_type",
+                    models.CharField(
+                        choices=[
+                            ("system", "System"),
+                            ("customer", "Customer"),
+                            ("staff", "Staff"),
+                            ("app", "App"),
+                        ],
+                        default="system",
+                        max_length=16,
+                    ),
+                ),
+                ("actor_id", models.CharField(blank=True, default="", max_length=128)),
+                ("reason", models.TextField(blank=True, default="")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="saleor_rewards.account",
+                    ),
+                ),
+                (
+                    "original",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.entry",
+                    ),
+                ),
+                (
+                    "hold",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="saleor_rewards.hold",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="saleor_rewards.lot",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_entry',
+                "db_table": "rewards_entry",
             },
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='saleor_rewards.entry')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='saleor_rewards.lot')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="saleor_rewards.entry",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="saleor_rewards.lot",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_allocation',
+                "db_table": "rewards_allocation",
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program'),
+            model_name="account",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="saleor_rewards.program",
+            ),
         ),
         migrations.AddIndex(
-            model_name='hold',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['expires_at'], name='rewards_hold_stale'),
+            model_name="hold",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["expires_at"],
+                name="rewards_hold_stale",
+            ),
         ),
         migrations.AddIndex(
-            model_name='hold',
-            index=models.Index(fields=['reference_type', 'reference_id'], name='rewards_hol_referen_bf66e0_idx'),
+            model_name="hold",
+            index=models.Index(
+                fields=["reference_type", "reference_id"], name="rewards_hol_referen_bf66e0_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='rewards_hold_amount'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="rewards_hold_amount"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('captured__gte', 0), ('captured__lte', models.F('amount'))), name='rewards_hold_captured_in_range'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("captured__gte", 0), ("captured__lte", models.F("amount"))),
+                name="rewards_hold_captured_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'open'), ('closed_at__isnull', True)), models.Q(models.Q(('status', 'open'), _negated=True), ('closed_at__isnull', False)), _connector='OR'), name='rewards_hold_closed_at'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "open"), ("closed_at__isnull", True)),
+                    models.Q(
+                        models.Q(("status", "open"), _negated=True), ("closed_at__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="rewards_hold_closed_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'open'), _negated=True), ('captured', 0), _connector='OR'), name='rewards_hold_open_not_captured'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "open"), _negated=True), ("captured", 0), _connector="OR"
+                ),
+                name="rewards_hold_open_not_captured",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lot',
-            index=models.Index(condition=models.Q(('remaining__gt', 0), ('status', 'available')), fields=['account', 'expires_at', 'id'], name='rewards_lot_fefo'),
+            model_name="lot",
+            index=models.Index(
+                condition=models.Q(("remaining__gt", 0), ("status", "available")),
+                fields=["account", "expires_at", "id"],
+                name="rewards_lot_fefo",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lot',
-            index=models.Index(condition=models.Q(('remaining__gt', 0), ('status', 'available')), fields=['expires_at'], name='rewards_lot_due'),
+            model_name="lot",
+            index=models.Index(
+                condition=models.Q(("remaining__gt", 0), ("status", "available")),
+                fields=["expires_at"],
+                name="rewards_lot_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lot',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['account'], name='rewards_lot_pending'),
+            model_name="lot",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["account"],
+                name="rewards_lot_pending",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lot',
-            index=models.Index(fields=['reference_type', 'reference_id'], name='rewards_lot_referen_6b1443_idx'),
+            model_name="lot",
+            index=models.Index(
+                fields=["reference_type", "reference_id"], name="rewards_lot_referen_6b1443_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='rewards_lot_amount'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="rewards_lot_amount"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('remaining__gte', 0), ('remaining__lte', models.F('amount'))), name='rewards_lot_remaining_in_range'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("remaining__gte", 0), ("remaining__lte", models.F("amount"))),
+                name="rewards_lot_remaining_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['expired', 'void']), _negated=True), ('remaining', 0), _connector='OR'), name='rewards_lot_closed_is_empty'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["expired", "void"]), _negated=True),
+                    ("remaining", 0),
+                    _connector="OR",
+                ),
+                name="rewards_lot_closed_is_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'pending'), _negated=True), ('expires_at__isnull', True), _connector='OR'), name='rewards_lot_pending_has_no_expiry'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "pending"), _negated=True),
+                    ("expires_at__isnull", True),
+                    _connector="OR",
+                ),
+                name="rewards_lot_pending_has_no_expiry",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', '-id'], name='rewards_entry_history'),
+            model_name="entry",
+            index=models.Index(fields=["account", "-id"], name="rewards_entry_history"),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['reference_type', 'reference_id'], name='rewards_ent_referen_c1539c_idx'),
+            model_name="entry",
+            index=models.Index(
+                fields=["reference_type", "reference_id"], name="rewards_ent_referen_c1539c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['original'], name='rewards_entry_original'),
+            model_name="entry",
+            index=models.Index(fields=["original"], name="rewards_entry_original"),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(fields=('account', 'idempotency_key'), name='rewards_entry_idempotency'),
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                fields=("account", "idempotency_key"), name="rewards_entry_idempotency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(condition=models.Q(('type', 'capture')), fields=('hold',), name='rewards_entry_hold_captured_once'),
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("type", "capture")),
+                fields=("hold",),
+                name="rewards_entry_hold_captured_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(condition=models.Q(('type', 'release')), fields=('hold',), name='rewards_entry_hold_released_once'),
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("type", "release")),
+                fields=("hold",),
+                name="rewards_entry_hold_released_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('available_after__gte', 0), ('pending_after__gte', 0), ('held_after__gte', 0)), name='rewards_entry_after_not_negative'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("available_after__gte", 0), ("pending_after__gte", 0), ("held_after__gte", 0)
+                ),
+                name="rewards_entry_after_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('available_delta', 0), _negated=True), models.Q(('pending_delta', 0), _negated=True), models.Q(('held_delta', 0), _negated=True), ('unrecovered__gt', 0), ('expired__gt', 0), _connector='OR'), name='rewards_entry_not_empty'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("available_delta", 0), _negated=True),
+                    models.Q(("pending_delta", 0), _negated=True),
+                    models.Q(("held_delta", 0), _negated=True),
+                    ("unrecovered__gt", 0),
+                    ("expired__gt", 0),
+                    _connector="OR",
+                ),
+                name="rewards_entry_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('unrecovered__gte', 0), ('expired__gte', 0)), name='rewards_entry_rests_not_negative'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unrecovered__gte", 0), ("expired__gte", 0)),
+                name="rewards_entry_rests_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='rewards_allocation_not_zero'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="rewards_allocation_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('program', 'member_id', 'kind'), name='rewards_account_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("program", "member_id", "kind"), name="rewards_account_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('available__gte', 0), ('pending__gte', 0), ('held__gte', 0)), name='rewards_account_not_negative'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("available__gte", 0), ("pending__gte", 0), ("held__gte", 0)),
+                name="rewards_account_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('unrecovered__gte', 0)), name='rewards_account_unrecovered'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unrecovered__gte", 0)), name="rewards_account_unrecovered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'cash'), ('currency__isnull', False)), models.Q(('kind', 'points'), ('currency__isnull', True)), _connector='OR'), name='rewards_account_currency_for_cash'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "cash"), ("currency__isnull", False)),
+                    models.Q(("kind", "points"), ("currency__isnull", True)),
+                    _connector="OR",
+                ),
+                name="rewards_account_currency_for_cash",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ('points', 'cash'))), name='rewards_account_kind'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ("points", "cash"))), name="rewards_account_kind"
+            ),
         ),
     ]

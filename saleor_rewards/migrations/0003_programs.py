@@ -8,99 +8,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('saleor_rewards', '0002_ledger_invariants'),
+        ("saleor_rewards", "0002_ledger_invariants"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferralCode',
+            name="ReferralCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_id', models.BigIntegerField(null=True, unique=True)),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True, unique=True)),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'db_table': 'rewards_referral_code',
+                "db_table": "rewards_referral_code",
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sponsor_id', models.BigIntegerField(null=True)),
-                ('friend_id', models.BigIntegerField(null=True, unique=True)),
-                ('source', models.CharField(choices=[('registration', 'Registration'), ('claim', 'Claim')], max_length=16)),
-                ('rewarded_order_id', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sponsor_id", models.BigIntegerField(null=True)),
+                ("friend_id", models.BigIntegerField(null=True, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("registration", "Registration"), ("claim", "Claim")],
+                        max_length=16,
+                    ),
+                ),
+                ("rewarded_order_id", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'db_table': 'rewards_referral',
-                'indexes': [models.Index(fields=['sponsor_id'], name='rewards_referral_sponsor')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('sponsor_id', models.F('friend_id')), _negated=True), name='rewards_referral_not_self')],
+                "db_table": "rewards_referral",
+                "indexes": [models.Index(fields=["sponsor_id"], name="rewards_referral_sponsor")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("sponsor_id", models.F("friend_id")), _negated=True),
+                        name="rewards_referral_not_self",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReferralInvite',
+            name="ReferralInvite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sponsor_id', models.BigIntegerField(null=True)),
-                ('email_hash', models.CharField(max_length=64)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sponsor_id", models.BigIntegerField(null=True)),
+                ("email_hash", models.CharField(max_length=64)),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'db_table': 'rewards_referral_invite',
-                'indexes': [models.Index(fields=['sponsor_id', 'sent_at'], name='rewards_invite_sent')],
-                'constraints': [models.UniqueConstraint(fields=('sponsor_id', 'email_hash'), name='rewards_referral_invite_unique')],
+                "db_table": "rewards_referral_invite",
+                "indexes": [
+                    models.Index(fields=["sponsor_id", "sent_at"], name="rewards_invite_sent")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("sponsor_id", "email_hash"), name="rewards_referral_invite_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrderAward',
+            name="OrderAward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('loyalty', 'Loyalty'), ('referral', 'Referral')], max_length=16)),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('basis', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('percent', models.DecimalField(decimal_places=3, max_digits=7)),
-                ('points', models.BigIntegerField()),
-                ('refunded_basis', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('taken_back', models.BigIntegerField(default=0)),
-                ('reversed', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('lot', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.lot')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_id", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("loyalty", "Loyalty"), ("referral", "Referral")], max_length=16
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True)),
+                ("basis", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("percent", models.DecimalField(decimal_places=3, max_digits=7)),
+                ("points", models.BigIntegerField()),
+                (
+                    "refunded_basis",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("taken_back", models.BigIntegerField(default=0)),
+                ("reversed", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.lot",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_order_award',
-                'constraints': [models.UniqueConstraint(fields=('program', 'order_id', 'kind'), name='rewards_order_award_unique'), models.CheckConstraint(condition=models.Q(('points__gte', 0), ('taken_back__gte', 0), ('taken_back__lte', models.F('points'))), name='rewards_order_award_taken_back'), models.CheckConstraint(condition=models.Q(('basis__gte', 0), ('refunded_basis__gte', 0), ('refunded_basis__lte', models.F('basis'))), name='rewards_order_award_basis')],
+                "db_table": "rewards_order_award",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "order_id", "kind"), name="rewards_order_award_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("points__gte", 0),
+                            ("taken_back__gte", 0),
+                            ("taken_back__lte", models.F("points")),
+                        ),
+                        name="rewards_order_award_taken_back",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("basis__gte", 0),
+                            ("refunded_basis__gte", 0),
+                            ("refunded_basis__lte", models.F("basis")),
+                        ),
+                        name="rewards_order_award_basis",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('order_id', models.CharField(max_length=64)),
-                ('order_line_id', models.CharField(max_length=64, unique=True)),
-                ('product_id', models.CharField(blank=True, default='', max_length=64)),
-                ('text', models.TextField()),
-                ('photo_urls', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=16)),
-                ('points', models.BigIntegerField(default=0)),
-                ('moderated_by', models.CharField(blank=True, default='', max_length=64)),
-                ('note', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True)),
+                ("order_id", models.CharField(max_length=64)),
+                ("order_line_id", models.CharField(max_length=64, unique=True)),
+                ("product_id", models.CharField(blank=True, default="", max_length=64)),
+                ("text", models.TextField()),
+                ("photo_urls", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("points", models.BigIntegerField(default=0)),
+                ("moderated_by", models.CharField(blank=True, default="", max_length=64)),
+                ("note", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_review',
-                'indexes': [models.Index(fields=['status', 'id'], name='rewards_review_status'), models.Index(fields=['member_id'], name='rewards_review_member')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected'])), name='rewards_review_status_valid'), models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='rewards_review_points')],
+                "db_table": "rewards_review",
+                "indexes": [
+                    models.Index(fields=["status", "id"], name="rewards_review_status"),
+                    models.Index(fields=["member_id"], name="rewards_review_member"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "approved", "rejected"])),
+                        name="rewards_review_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("points__gte", 0)), name="rewards_review_points"
+                    ),
+                ],
             },
         ),
     ]

@@ -6,32 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('saleor_rewards', '0003_programs'),
+        ("saleor_rewards", "0003_programs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VoucherConversion',
+            name="VoucherConversion",
             fields=[
-                ('id', models.UUIDField(primary_key=True, serialize=False)),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('idempotency_key', models.CharField(max_length=255)),
-                ('points', models.BigIntegerField()),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('currency', models.CharField(max_length=3)),
-                ('voucher_id', models.CharField(max_length=64)),
-                ('code', models.CharField(max_length=255, unique=True)),
-                ('valid_until', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.account')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.entry')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                ("id", models.UUIDField(primary_key=True, serialize=False)),
+                ("member_id", models.BigIntegerField(null=True)),
+                ("idempotency_key", models.CharField(max_length=255)),
+                ("points", models.BigIntegerField()),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("currency", models.CharField(max_length=3)),
+                ("voucher_id", models.CharField(max_length=64)),
+                ("code", models.CharField(max_length=255, unique=True)),
+                ("valid_until", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.account",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.entry",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_voucher_conversion',
-                'constraints': [models.UniqueConstraint(fields=('account', 'idempotency_key'), name='rewards_voucher_conversion_key'), models.CheckConstraint(condition=models.Q(('points__gt', 0), ('amount__gt', 0)), name='rewards_voucher_conversion_positive')],
+                "db_table": "rewards_voucher_conversion",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account", "idempotency_key"), name="rewards_voucher_conversion_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("points__gt", 0), ("amount__gt", 0)),
+                        name="rewards_voucher_conversion_positive",
+                    ),
+                ],
             },
         ),
     ]

@@ -8,39 +8,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('saleor_rewards', '0004_voucher_conversions'),
+        ("saleor_rewards", "0004_voucher_conversions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Redemption',
+            name="Redemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('checkout_token', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('points', 'Points'), ('cash', 'Cash')], max_length=16)),
-                ('units', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=20)),
-                ('currency', models.CharField(max_length=3)),
-                ('gift_card_id', models.BigIntegerField(null=True)),
-                ('gift_card_code', models.CharField(blank=True, default='', max_length=16)),
-                ('status', models.CharField(choices=[('held', 'Held'), ('released', 'Released'), ('captured', 'Captured'), ('returned', 'Returned')], default='held', max_length=16)),
-                ('order_id', models.CharField(blank=True, default='', max_length=64)),
-                ('used_amount', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('captured', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('returned', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hold', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.hold')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True)),
+                ("checkout_token", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("points", "Points"), ("cash", "Cash")], max_length=16
+                    ),
+                ),
+                ("units", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=20)),
+                ("currency", models.CharField(max_length=3)),
+                ("gift_card_id", models.BigIntegerField(null=True)),
+                ("gift_card_code", models.CharField(blank=True, default="", max_length=16)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("held", "Held"),
+                            ("released", "Released"),
+                            ("captured", "Captured"),
+                            ("returned", "Returned"),
+                        ],
+                        default="held",
+                        max_length=16,
+                    ),
+                ),
+                ("order_id", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "used_amount",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "captured",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "returned",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "hold",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.hold",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_redemption',
-                'indexes': [models.Index(fields=['order_id'], name='rewards_redemption_order'), models.Index(fields=['status', 'id'], name='rewards_redemption_status')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'held')), fields=('checkout_token',), name='rewards_redemption_one_open_per_checkout'), models.CheckConstraint(condition=models.Q(('status__in', ['held', 'released', 'captured', 'returned'])), name='rewards_redemption_status_valid'), models.CheckConstraint(condition=models.Q(('units__gt', 0), ('amount__gt', 0)), name='rewards_redemption_positive'), models.CheckConstraint(condition=models.Q(('captured__gte', 0), ('captured__lte', models.F('units')), ('returned__gte', 0), ('returned__lte', models.F('captured')), ('used_amount__gte', 0), ('used_amount__lte', models.F('amount'))), name='rewards_redemption_amounts')],
+                "db_table": "rewards_redemption",
+                "indexes": [
+                    models.Index(fields=["order_id"], name="rewards_redemption_order"),
+                    models.Index(fields=["status", "id"], name="rewards_redemption_status"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "held")),
+                        fields=("checkout_token",),
+                        name="rewards_redemption_one_open_per_checkout",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["held", "released", "captured", "returned"])
+                        ),
+                        name="rewards_redemption_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("units__gt", 0), ("amount__gt", 0)),
+                        name="rewards_redemption_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("captured__gte", 0),
+                            ("captured__lte", models.F("units")),
+                            ("returned__gte", 0),
+                            ("returned__lte", models.F("captured")),
+                            ("used_amount__gte", 0),
+                            ("used_amount__lte", models.F("amount")),
+                        ),
+                        name="rewards_redemption_amounts",
+                    ),
+                ],
             },
         ),
     ]

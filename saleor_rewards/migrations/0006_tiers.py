@@ -8,91 +8,165 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('saleor_rewards', '0005_redemptions'),
+        ("saleor_rewards", "0005_redemptions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tier',
+            name="Tier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('min_consumption', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('discount_percent', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=6)),
-                ('max_redeem_percent', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True)),
-                ('earn_multiplier', models.DecimalField(decimal_places=3, default=1, max_digits=7)),
-                ('position', models.IntegerField(default=0)),
-                ('for_unverified', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                (
+                    "min_consumption",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                (
+                    "discount_percent",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=6),
+                ),
+                (
+                    "max_redeem_percent",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True),
+                ),
+                ("earn_multiplier", models.DecimalField(decimal_places=3, default=1, max_digits=7)),
+                ("position", models.IntegerField(default=0)),
+                ("for_unverified", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_tier',
-                'ordering': ['program', '-for_unverified', 'min_consumption', 'position', 'id'],
+                "db_table": "rewards_tier",
+                "ordering": ["program", "-for_unverified", "min_consumption", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MemberTier',
+            name="MemberTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_id', models.BigIntegerField(null=True)),
-                ('consumption', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=20)),
-                ('verified', models.BooleanField(default=True)),
-                ('discount_code', models.CharField(blank=True, default='', max_length=64)),
-                ('since', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
-                ('tier', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.tier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(null=True)),
+                (
+                    "consumption",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=20),
+                ),
+                ("verified", models.BooleanField(default=True)),
+                ("discount_code", models.CharField(blank=True, default="", max_length=64)),
+                ("since", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.tier",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_member_tier',
+                "db_table": "rewards_member_tier",
             },
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.UniqueConstraint(fields=('program', 'name'), name='rewards_tier_name_unique'),
+            model_name="tier",
+            constraint=models.UniqueConstraint(
+                fields=("program", "name"), name="rewards_tier_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.UniqueConstraint(condition=models.Q(('for_unverified', True)), fields=('program',), name='rewards_tier_one_unverified'),
+            model_name="tier",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("for_unverified", True)),
+                fields=("program",),
+                name="rewards_tier_one_unverified",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('min_consumption__gte', 0)), name='rewards_tier_min_consumption'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_consumption__gte", 0)), name="rewards_tier_min_consumption"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100)), name='rewards_tier_discount_percent'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gte", 0), ("discount_percent__lte", 100)),
+                name="rewards_tier_discount_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('max_redeem_percent__isnull', True), models.Q(('max_redeem_percent__gte', 0), ('max_redeem_percent__lte', 100)), _connector='OR'), name='rewards_tier_max_redeem_percent'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_redeem_percent__isnull", True),
+                    models.Q(("max_redeem_percent__gte", 0), ("max_redeem_percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="rewards_tier_max_redeem_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('earn_multiplier__gte', 0), ('earn_multiplier__lte', 100)), name='rewards_tier_earn_multiplier'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("earn_multiplier__gte", 0), ("earn_multiplier__lte", 100)),
+                name="rewards_tier_earn_multiplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='rewards_tier_name_not_empty'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="rewards_tier_name_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membertier',
-            index=models.Index(fields=['tier'], name='rewards_member_tier_tier'),
+            model_name="membertier",
+            index=models.Index(fields=["tier"], name="rewards_member_tier_tier"),
         ),
         migrations.AddConstraint(
-            model_name='membertier',
-            constraint=models.UniqueConstraint(fields=('program', 'member_id'), name='rewards_member_tier_unique'),
+            model_name="membertier",
+            constraint=models.UniqueConstraint(
+                fields=("program", "member_id"), name="rewards_member_tier_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membertier',
-            constraint=models.UniqueConstraint(condition=models.Q(('discount_code', ''), _negated=True), fields=('discount_code',), name='rewards_member_tier_code_unique'),
+            model_name="membertier",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("discount_code", ""), _negated=True),
+                fields=("discount_code",),
+                name="rewards_member_tier_code_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membertier',
-            constraint=models.CheckConstraint(condition=models.Q(('consumption__gte', 0)), name='rewards_member_tier_consumption'),
+            model_name="membertier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("consumption__gte", 0)), name="rewards_member_tier_consumption"
+            ),
         ),
     ]

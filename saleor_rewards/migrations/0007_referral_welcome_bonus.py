@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('saleor_rewards', '0006_tiers'),
+        ("saleor_rewards", "0006_tiers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='orderaward',
-            name='kind',
-            field=models.CharField(choices=[('loyalty', 'Loyalty'), ('referral', 'Referral'), ('welcome', 'Welcome')], max_length=16),
+            model_name="orderaward",
+            name="kind",
+            field=models.CharField(
+                choices=[("loyalty", "Loyalty"), ("referral", "Referral"), ("welcome", "Welcome")],
+                max_length=16,
+            ),
         ),
     ]

@@ -90,9 +90,7 @@ def restore_settings_history(apps, schema_editor):
     Program = apps.get_model("saleor_rewards", "Program")
     AuditEvent = apps.get_model("saleor_rewards", "AuditEvent")
     events = AuditEvent.objects.filter(type=SETTINGS_CHANGED, program__isnull=False)
-    for program in Program.objects.filter(
-        id__in=events.values("program_id")
-    ).order_by("id"):
+    for program in Program.objects.filter(id__in=events.values("program_id")).order_by("id"):
         history = [
             {
                 "at": event.created_at.isoformat(),
@@ -116,28 +114,132 @@ def restore_settings_history(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [("saleor_rewards", "0007_referral_welcome_bonus")]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_type', models.CharField(choices=[('system', 'System'), ('customer', 'Customer'), ('staff', 'Staff'), ('app', 'App')], max_length=16)),
-                ('actor_id', models.CharField(blank=True, default='', max_length=128)),
-                ('type', models.CharField(choices=[('program_settings_changed', "A channel's program settings were changed"), ('tier_created', 'A tier was created'), ('tier_updated', 'A tier was changed'), ('tier_deleted', 'A tier was deleted'), ('review_approved', 'A review was approved'), ('review_rejected', 'A review was rejected'), ('balance_adjusted', "A member's balance was adjusted by staff")], max_length=64)),
-                ('subject_type', models.CharField(choices=[('program', 'Program'), ('tier', 'Tier'), ('review', 'Review'), ('account', 'Account')], max_length=32)),
-                ('subject_id', models.CharField(max_length=128)),
-                ('before', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('after', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='saleor_rewards.program')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor_type",
+                    models.CharField(
+                        choices=[
+                            ("system", "System"),
+                            ("customer", "Customer"),
+                            ("staff", "Staff"),
+                            ("app", "App"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("actor_id", models.CharField(blank=True, default="", max_length=128)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "program_settings_changed",
+                                "A channel's program settings were changed",
+                            ),
+                            ("tier_created", "A tier was created"),
+                            ("tier_updated", "A tier was changed"),
+                            ("tier_deleted", "A tier was deleted"),
+                            ("review_approved", "A review was approved"),
+                            ("review_rejected", "A review was rejected"),
+                            ("balance_adjusted", "A member's balance was adjusted by staff"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[
+                            ("program", "Program"),
+                            ("tier", "Tier"),
+                            ("review", "Review"),
+                            ("account", "Account"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("subject_id", models.CharField(max_length=128)),
+                (
+                    "before",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                    ),
+                ),
+                (
+                    "after",
+                    models.JSONField(
+                        blank=True,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        null=True,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="saleor_rewards.program",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'rewards_audit_event',
-                'indexes': [models.Index(fields=['program', 'type', '-id'], name='rewards_audit_event_history'), models.Index(fields=['subject_type', 'subject_id'], name='rewards_audit_event_subject')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('type__in', ('program_settings_changed', 'tier_created', 'tier_updated', 'tier_deleted', 'review_approved', 'review_rejected', 'balance_adjusted'))), name='rewards_audit_event_type'), models.CheckConstraint(condition=models.Q(('actor_type__in', ['system', 'customer', 'staff', 'app'])), name='rewards_audit_event_actor_type'), models.CheckConstraint(condition=models.Q(('subject_type__in', ('program', 'tier', 'review', 'account'))), name='rewards_audit_event_subject_type'), models.CheckConstraint(condition=models.Q(('before__isnull', False), ('after__isnull', False), _connector='OR'), name='rewards_audit_event_not_empty')],
+                "db_table": "rewards_audit_event",
+                "indexes": [
+                    models.Index(
+                        fields=["program", "type", "-id"], name="rewards_audit_event_history"
+                    ),
+                    models.Index(
+                        fields=["subject_type", "subject_id"], name="rewards_audit_event_subject"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "type__in",
+                                (
+                                    "program_settings_changed",
+                                    "tier_created",
+                                    "tier_updated",
+                                    "tier_deleted",
+                                    "review_approved",
+                                    "review_rejected",
+                                    "balance_adjusted",
+                                ),
+                            )
+                        ),
+                        name="rewards_audit_event_type",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("actor_type__in", ["system", "customer", "staff", "app"])
+                        ),
+                        name="rewards_audit_event_actor_type",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("subject_type__in", ("program", "tier", "review", "account"))
+                        ),
+                        name="rewards_audit_event_subject_type",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("before__isnull", False), ("after__isnull", False), _connector="OR"
+                        ),
+                        name="rewards_audit_event_not_empty",
+                    ),
+                ],
             },
         ),
         migrations.RunSQL(FORWARD, BACKWARD),

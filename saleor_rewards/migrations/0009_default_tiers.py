@@ -26,10 +26,16 @@ def create_default_tiers(apps, schema_editor):
     with_tiers = Tier.objects.values("program_id")
     for program in Program.objects.exclude(id__in=with_tiers).order_by("id"):
         Tier.objects.bulk_create(
-            Tier(program=program, name=name, min_consumption=minimum,
-                 discount_percent=discount, for_unverified=unverified, position=position)
+            Tier(
+                program=program,
+                name=name,
+                min_consumption=minimum,
+                discount_percent=discount,
+                for_unverified=unverified,
+                position=position,
+            )
             for position, (name, minimum, discount, unverified) in enumerate(DEFAULT_TIERS)
-        )  # fmt: skip
+        )
 
 
 class Migration(migrations.Migration):

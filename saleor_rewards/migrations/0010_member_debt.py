@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.db import migrations, models
 
-
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION rewards_forbid_ledger_rewrite() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -148,8 +147,11 @@ def _functions_of_0002(apps, schema_editor):
     import re
 
     forward = importlib.import_module("saleor_rewards.migrations.0002_ledger_invariants").FORWARD
-    for name in ("rewards_forbid_ledger_rewrite", "rewards_check_entry_chain",
-                 "rewards_check_account"):  # fmt: skip
+    for name in (
+        "rewards_forbid_ledger_rewrite",
+        "rewards_check_entry_chain",
+        "rewards_check_account",
+    ):
         match = re.search(rf"CREATE FUNCTION {name}\(.*?END \$\$;", forward, flags=re.DOTALL)
         # params=None: the functions' messages use % placeholders of their own.
         schema_editor.execute(

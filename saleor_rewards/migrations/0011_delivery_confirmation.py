@@ -63,6 +63,6 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={"db_table": "rewards_delivery_confirmation"},
-        ),  # fmt: skip
+        ),
         migrations.RunSQL(FORWARD, BACKWARD),
     ]

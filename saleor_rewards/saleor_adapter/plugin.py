@@ -155,8 +155,11 @@ class RewardsPlugin(BasePlugin):
             create_missing_programs()
         except Exception:  # noqa: BLE001 - switching the plugin on must not fail on it
             logger.exception("saleor-rewards could not create the missing programs")
-        _after_commit("the referral codes of", lambda _: create_missing_referral_codes.delay(),
-                      "the existing customers")  # fmt: skip
+        _after_commit(
+            "the referral codes of",
+            lambda _: create_missing_referral_codes.delay(),
+            "the existing customers",
+        )
 
     def settings(self) -> dict:
         return {item["name"]: item.get("value") for item in self.configuration}
@@ -279,8 +282,7 @@ class RewardsPlugin(BasePlugin):
 
     def _tier_discount_later(self, checkout, previous_value):
         if self.active:
-            _after_commit("the tier discount of checkout", enqueue_tier_discount,
-                          checkout.token)  # fmt: skip
+            _after_commit("the tier discount of checkout", enqueue_tier_discount, checkout.token)
         return previous_value
 
     def checkout_created(self, checkout, previous_value=None, **kwargs):
@@ -293,8 +295,7 @@ class RewardsPlugin(BasePlugin):
             # Paying with points (S1): a redemption that no longer fits the changed
             # checkout is lowered to its cap, after the tier discount settled.
             self._tier_discount_later(checkout, previous_value)
-            _after_commit("the redemption cap of checkout", enqueue_fit_to_cap,
-                          checkout.token)  # fmt: skip
+            _after_commit("the redemption cap of checkout", enqueue_fit_to_cap, checkout.token)
         return previous_value
 
     # --- Paying with points (S6) ------------------------------------------------
@@ -306,26 +307,26 @@ class RewardsPlugin(BasePlugin):
 
     def _foreign_cards_off_later(self, checkout):
         if self.active:
-            _after_commit("the foreign rewards cards of checkout", take_off_foreign_cards,
-                          checkout.token)  # fmt: skip
+            _after_commit(
+                "the foreign rewards cards of checkout", take_off_foreign_cards, checkout.token
+            )
 
     def checkout_fully_authorized(self, checkout, previous_value=None, **kwargs):
         self._foreign_cards_off_later(checkout)
         return previous_value
 
-    def preprocess_order_creation(self, checkout_info, lines=None, previous_value=None,
-                                  **kwargs):  # fmt: skip
+    def preprocess_order_creation(self, checkout_info, lines=None, previous_value=None, **kwargs):
         if not self.active:
             return previous_value
         # T4: a member's tier code; S6: a rewards card of another checkout (before the
         # cap, which counts the cards on the checkout); S1: the rewards gift cards pay
         # at most the member's cap of the checkout's products as it is completed,
         # whatever changed since the points were applied.
-        for refuse, what in ((refuse_foreign_tier_code, "tier discount code"),
-                             (lambda checkout: _refuse_foreign_card(checkout_info),
-                              "rewards gift cards"),
-                             (lambda checkout: refuse_above_cap(checkout_info, lines),
-                              "redemption cap")):  # fmt: skip
+        for refuse, what in (
+            (refuse_foreign_tier_code, "tier discount code"),
+            (lambda checkout: _refuse_foreign_card(checkout_info), "rewards gift cards"),
+            (lambda checkout: refuse_above_cap(checkout_info, lines), "redemption cap"),
+        ):
             try:
                 refuse(checkout_info.checkout)
             except ValidationError:

@@ -49,9 +49,12 @@ def plugin_settings() -> dict:
     stored = _stored()
     if stored is not None:
         values.update(
-            {item["name"]: item.get("value") for item in stored.configuration
-             if item.get("name") in config.BY_NAME}
-        )  # fmt: skip
+            {
+                item["name"]: item.get("value")
+                for item in stored.configuration
+                if item.get("name") in config.BY_NAME
+            }
+        )
     if stored is None or not stored.active:
         values["program_enabled"] = False
     return values

@@ -74,7 +74,7 @@ def ledger_row_counts() -> dict[str, int]:
     tables = ("rewards_account", "rewards_lot", "rewards_entry", "rewards_hold")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables))
-        return dict(zip(tables, cursor.fetchone()))
+        return dict(zip(tables, cursor.fetchone(), strict=False))
 
 
 def forged_access_token(user, *, expires_in=timedelta(minutes=5)) -> str:

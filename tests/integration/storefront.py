@@ -311,11 +311,13 @@ class Storefront:
         _data(
             self.staff.post_graphql(
                 FULFILLMENT_CANCEL,
-                {"id": fulfilment_id,
-                 "input": {"warehouseId": gid("Warehouse", self.warehouse.pk)}},
+                {
+                    "id": fulfilment_id,
+                    "input": {"warehouseId": gid("Warehouse", self.warehouse.pk)},
+                },
             ),
             "orderFulfillmentCancel",
-        )  # fmt: skip
+        )
 
     def cancel(self, order_id) -> None:
         _data(self.staff.post_graphql(ORDER_CANCEL, {"id": order_id}), "orderCancel")
@@ -356,11 +358,15 @@ class Storefront:
         _data(
             self.app.post_graphql(
                 TRANSACTION_EVENT_REPORT,
-                {"id": self.money_transaction(order_id), "type": event_type,
-                 "amount": str(amount), "psp": psp or f"{event_type.lower()}-{amount}"},
+                {
+                    "id": self.money_transaction(order_id),
+                    "type": event_type,
+                    "amount": str(amount),
+                    "psp": psp or f"{event_type.lower()}-{amount}",
+                },
             ),
             "transactionEventReport",
-        )  # fmt: skip
+        )
 
     def refund_transaction(self, order_id, amount) -> None:
         """The payment App reports money refunded on the order's transaction."""
@@ -371,12 +377,18 @@ class Storefront:
         _data(
             self.app.post_graphql(
                 TRANSACTION_UPDATE,
-                {"id": self.money_transaction(order_id),
-                 "transaction": {"amountCharged": {"amount": str(amount),
-                                                   "currency": self.channel.currency_code}}},
+                {
+                    "id": self.money_transaction(order_id),
+                    "transaction": {
+                        "amountCharged": {
+                            "amount": str(amount),
+                            "currency": self.channel.currency_code,
+                        }
+                    },
+                },
             ),
             "transactionUpdate",
-        )  # fmt: skip
+        )
 
     def refund_granted(self, order_id, quantities, *, shipping=False) -> None:
         """Transactions API: staff grant a refund of lines (Saleor computes the amount),
@@ -393,14 +405,20 @@ class Storefront:
         granted = _data(
             self.staff.post_graphql(
                 GRANT_REFUND,
-                {"id": order_id,
-                 "input": {"transactionId": transaction_id,
-                           "grantRefundForShipping": shipping,
-                           "lines": [{"id": line_id, "quantity": quantity}
-                                     for line_id, quantity in quantities.items()]}},
+                {
+                    "id": order_id,
+                    "input": {
+                        "transactionId": transaction_id,
+                        "grantRefundForShipping": shipping,
+                        "lines": [
+                            {"id": line_id, "quantity": quantity}
+                            for line_id, quantity in quantities.items()
+                        ],
+                    },
+                },
             ),
             "orderGrantRefundCreate",
-        )["grantedRefund"]  # fmt: skip
+        )["grantedRefund"]
         psp = f"grant-{granted['id'][-6:]}"
 
         def app_accepts(manager, action, channel_slug):
@@ -408,10 +426,9 @@ class Storefront:
             action.event.save(update_fields=["psp_reference"])
 
         with (
-            mock.patch.object(PluginsManager, "is_event_active_for_any_plugin",
-                              return_value=True),
+            mock.patch.object(PluginsManager, "is_event_active_for_any_plugin", return_value=True),
             mock.patch.object(PluginsManager, "transaction_refund_requested", app_accepts),
-        ):  # fmt: skip
+        ):
             _data(
                 self.app.post_graphql(
                     REFUND_GRANTED, {"grant": granted["id"], "id": transaction_id}

@@ -91,9 +91,7 @@ def confirm_account(api_client, user, site_settings):
     site_settings.account_confirm_merge_mode = AccountConfirmMode.MERGE_DISABLED
     site_settings.save(update_fields=["account_confirm_merge_mode"])
     token = account_confirm_token_generator.make_token(user)
-    response = api_client.post_graphql(
-        CONFIRM_ACCOUNT, {"email": user.email, "token": token}
-    )
+    response = api_client.post_graphql(CONFIRM_ACCOUNT, {"email": user.email, "token": token})
     assert response.json()["data"]["confirmAccount"]["errors"] == []
 
 
@@ -101,9 +99,13 @@ def confirm_account(api_client, user, site_settings):
 
 
 def test_B1_confirm_account_awards_the_bonus_once_even_when_the_hook_fires_twice(
-    plugin_configuration_row, api_client, customer_user, channel_USD, site_settings,
+    plugin_configuration_row,
+    api_client,
+    customer_user,
+    channel_USD,
+    site_settings,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     plugin_configuration_row(active=True, signup_bonus_points="100")
     customer_user.is_confirmed = False
     customer_user.save(update_fields=["is_confirmed"])
@@ -122,9 +124,11 @@ def test_B1_confirm_account_awards_the_bonus_once_even_when_the_hook_fires_twice
 
 
 def test_B1_inactive_plugin_awards_no_bonus(
-    plugin_configuration_row, customer_user, channel_USD,
+    plugin_configuration_row,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     plugin_configuration_row(active=False)
     with django_capture_on_commit_callbacks(execute=True):
         get_plugins_manager(allow_replica=False).account_confirmed(customer_user)
@@ -132,9 +136,13 @@ def test_B1_inactive_plugin_awards_no_bonus(
 
 
 def test_B1_a_queue_failure_is_logged_not_raised(
-    active_rewards_plugin, customer_user, channel_USD, monkeypatch, caplog,
+    active_rewards_plugin,
+    customer_user,
+    channel_USD,
+    monkeypatch,
+    caplog,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     def broken_queue(*args):
         raise ConnectionError("broker down")
 
@@ -171,7 +179,10 @@ def test_B2_staff_with_manage_users_approves_and_the_member_earns(
     assert points_of(customer_user, channel_USD) == 5
     lot = Lot.objects.get()
     assert (lot.source, lot.reference_type, lot.reference_id) == (
-        LotSource.REVIEW, "REVIEW", str(Review.objects.get().pk))  # fmt: skip
+        LotSource.REVIEW,
+        "REVIEW",
+        str(Review.objects.get().pk),
+    )
 
 
 def test_B2_app_with_manage_users_approves(
@@ -184,9 +195,7 @@ def test_B2_app_with_manage_users_approves(
     assert Review.objects.get().moderated_by.startswith("app:")
 
 
-def test_B2_staff_lists_pending_reviews(
-    active_rewards_plugin, submit, rewards_api, staff_token
-):
+def test_B2_staff_lists_pending_reviews(active_rewards_plugin, submit, rewards_api, staff_token):
     review_id = submit()["review"]["id"]
     body = rewards_api.execute(REVIEWS, {"status": "PENDING"}, token=staff_token)
     assert body["data"]["rewardsReviews"]["edges"] == [
@@ -203,9 +212,7 @@ def test_B2_rejection_awards_nothing(
     assert not Lot.objects.exists()
 
 
-def test_B2_a_decided_review_cannot_be_decided_again(
-    active_rewards_plugin, submit, moderate
-):
+def test_B2_a_decided_review_cannot_be_decided_again(active_rewards_plugin, submit, moderate):
     review_id = submit()["review"]["id"]
     moderate(review_id, "REJECT")
     result = moderate(review_id, "APPROVE")
@@ -229,9 +236,7 @@ def test_B2_too_short_text_with_a_photo_earns_the_photo_points(
     assert points_of(customer_user, channel_USD) == 5
 
 
-def test_B2_someone_elses_line_is_not_found(
-    active_rewards_plugin, submit, customer_user2
-):
+def test_B2_someone_elses_line_is_not_found(active_rewards_plugin, submit, customer_user2):
     result = submit(token=create_access_token(customer_user2))
     assert [e["code"] for e in result["errors"]] == ["NOT_FOUND"]
     assert not Review.objects.exists()
@@ -241,13 +246,9 @@ def test_B2_unfulfilled_line_is_not_eligible(
     active_rewards_plugin, rewards_api, customer_token, order_with_lines
 ):
     line = order_with_lines.lines.first()
-    body = rewards_api.execute(
-        SUBMIT, {"line": line_id(line), "text": TEXT}, token=customer_token
-    )
+    body = rewards_api.execute(SUBMIT, {"line": line_id(line), "text": TEXT}, token=customer_token)
     result = body["data"]["rewardsReviewSubmit"]
-    assert [(e["code"], e["field"]) for e in result["errors"]] == [
-        ("NOT_ELIGIBLE", "orderLineId")
-    ]
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("NOT_ELIGIBLE", "orderLineId")]
     assert not Review.objects.exists()
 
 
@@ -262,9 +263,7 @@ def test_B2_member_reads_own_reviews(
     active_rewards_plugin, submit, moderate, rewards_api, customer_token, channel_USD
 ):
     moderate(submit()["review"]["id"], "APPROVE")
-    body = rewards_api.execute(
-        MY_REVIEWS, {"channel": channel_USD.slug}, token=customer_token
-    )
+    body = rewards_api.execute(MY_REVIEWS, {"channel": channel_USD.slug}, token=customer_token)
     me = body["data"]["rewardsMe"]
     assert me["points"]["available"] == 5
     assert me["reviews"]["edges"] == [{"node": {"status": "APPROVED", "points": 5}}]
@@ -274,9 +273,13 @@ def test_B2_member_reads_own_reviews(
 
 
 def test_B3_review_is_cut_to_what_the_bonus_left_of_the_daily_cap(
-    plugin_configuration_row, submit, moderate, customer_user, channel_USD,
+    plugin_configuration_row,
+    submit,
+    moderate,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     plugin_configuration_row(
         active=True, daily_points_cap="8", signup_bonus_points="5", review_points="5"
     )

@@ -122,12 +122,22 @@ def test_I3_a_user_id_that_does_not_decode_is_invalid(
 @pytest.mark.parametrize(
     ("query", "variables", "name", "field"),
     [
-        pytest.param(REDEEM, {"id": gid("Checkout", "not-a-token"), "points": 100},
-                     "rewardsCheckoutRedeem", "checkoutId", id="checkout"),
-        pytest.param(REVIEW, {"line": gid("OrderLine", "12")}, "rewardsReviewSubmit",
-                     "orderLineId", id="order-line"),
+        pytest.param(
+            REDEEM,
+            {"id": gid("Checkout", "not-a-token"), "points": 100},
+            "rewardsCheckoutRedeem",
+            "checkoutId",
+            id="checkout",
+        ),
+        pytest.param(
+            REVIEW,
+            {"line": gid("OrderLine", "12")},
+            "rewardsReviewSubmit",
+            "orderLineId",
+            id="order-line",
+        ),
     ],
-)  # fmt: skip
+)
 def test_I3_a_saleor_id_that_does_not_decode_is_invalid(
     query, variables, name, field, rewards_api, customer_token
 ):
@@ -150,10 +160,11 @@ def test_I3_someone_elses_checkout_answers_like_a_missing_one(
     before = ledger_row_counts()
 
     answers = [
-        rewards_api.execute(REDEEM, {"id": gid("Checkout", token), "points": 100},
-                            token=customer_token)["data"]["rewardsCheckoutRedeem"]["errors"]
+        rewards_api.execute(
+            REDEEM, {"id": gid("Checkout", token), "points": 100}, token=customer_token
+        )["data"]["rewardsCheckoutRedeem"]["errors"]
         for token in (theirs.token, uuid.uuid4())
-    ]  # fmt: skip
+    ]
 
     # then both answers are the same NOT_FOUND: the id discloses nothing
     assert answers[0] == answers[1]
@@ -162,8 +173,9 @@ def test_I3_someone_elses_checkout_answers_like_a_missing_one(
 
 
 @pytest.mark.parametrize("cash", ["1e30", "100000000000000000", "-1e30"])
-def test_I3_a_huge_cash_amount_is_invalid(cash, store, member, rewards_api, customer_token,
-                                          variant):  # fmt: skip
+def test_I3_a_huge_cash_amount_is_invalid(
+    cash, store, member, rewards_api, customer_token, variant
+):
     checkout = store.checkout([(variant, 2)])
     before = ledger_row_counts()
 
@@ -210,8 +222,9 @@ def test_I3_many_aliases_are_refused_before_execution(
     active_rewards_plugin, rewards_api, customer_token, member
 ):
     # given one request asking for the member 50 times under different names
-    fields = " ".join(f'a{n}: rewardsMe(channel: "main") {{ points {{ available }} }}'
-                      for n in range(50))  # fmt: skip
+    fields = " ".join(
+        f'a{n}: rewardsMe(channel: "main") {{ points {{ available }} }}' for n in range(50)
+    )
 
     with mock.patch("saleor_rewards.graphql.schema.Member", side_effect=AssertionError("executed")):
         response = rewards_api.post(f"{{ {fields} }}", token=customer_token)
@@ -233,8 +246,7 @@ def test_I3_deep_queries_are_refused(active_rewards_plugin, rewards_api):
     assert error_codes(response.json()) == ["LIMIT_EXCEEDED"]
 
 
-def test_I3_costly_queries_are_refused(active_rewards_plugin, rewards_api, customer_token,
-                                       member):  # fmt: skip
+def test_I3_costly_queries_are_refused(active_rewards_plugin, rewards_api, customer_token, member):
     # given ten pages of 100 history entries in one request (each alias is allowed)
     pages = " ".join(
         f"h{n}: history(first: 100) {{ edges {{ node {{ amount reason type kind id }} }} }}"
@@ -304,8 +316,10 @@ def test_I3_a_customer_never_sees_the_reason_staff_wrote(
     assert note not in str(mine)
     newest = mine["data"]["rewardsMe"]["history"]["edges"][0]["node"]
     assert (newest["type"], newest["amount"], newest["reason"]) == (
-        "ADJUST", 250, "Adjusted by the shop",
-    )  # fmt: skip
+        "ADJUST",
+        250,
+        "Adjusted by the shop",
+    )
 
     # while staff see what was written
     theirs = rewards_api.execute(

@@ -112,11 +112,17 @@ def legacy_payment(store, checkout_id, amount) -> None:
     _data(
         store.customer.post_graphql(
             PAYMENT_CREATE,
-            {"id": checkout_id, "input": {"gateway": "mirumee.payments.dummy",
-                                          "token": "fully_charged", "amount": str(amount)}},
+            {
+                "id": checkout_id,
+                "input": {
+                    "gateway": "mirumee.payments.dummy",
+                    "token": "fully_charged",
+                    "amount": str(amount),
+                },
+            },
         ),
         "checkoutPaymentCreate",
-    )  # fmt: skip
+    )
 
 
 def complete(store, checkout_id) -> dict:
@@ -172,9 +178,10 @@ def hooks_missed(monkeypatch):
     (they run after Saleor's commit: say the card arrived in between, or the hook
     failed), so completion is the last line."""
     monkeypatch.setattr(
-        "saleor_rewards.saleor_adapter.plugin.take_off_foreign_cards", lambda token: False,
+        "saleor_rewards.saleor_adapter.plugin.take_off_foreign_cards",
+        lambda token: False,
         raising=False,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("flow", ["legacy", "transactions"])
@@ -268,17 +275,26 @@ def refusal_missed(monkeypatch):
     and the order (the window Saleor's completion leaves)."""
     for refusal in ("refuse_foreign_rewards_card", "take_off_foreign_cards"):
         monkeypatch.setattr(
-            f"saleor_rewards.saleor_adapter.plugin.{refusal}", lambda checkout: None,
+            f"saleor_rewards.saleor_adapter.plugin.{refusal}",
+            lambda checkout: None,
             raising=False,
-        )  # fmt: skip
+        )
 
 
 @pytest.mark.parametrize("hooks", ["hooks ran", "queue outage"])
 @pytest.mark.parametrize("route", ["promo code", "gateway"])
 def test_S6_points_whose_card_paid_another_checkout_do_not_come_back_on_remove(
-    store, channel_USD, rewards_api, wallet, customer_user, variant, refusal_missed,
-    monkeypatch, route, hooks,
-):  # fmt: skip
+    store,
+    channel_USD,
+    rewards_api,
+    wallet,
+    customer_user,
+    variant,
+    refusal_missed,
+    monkeypatch,
+    route,
+    hooks,
+):
     # given 1,000 points (10.00) on checkout A, whose card paid checkout B's order
     if route == "gateway":
         channel_USD.allow_legacy_gift_card_use = False
@@ -447,11 +463,13 @@ def test_S6_rewards_audit_reports_a_card_that_paid_more_than_its_points(
     # when Saleor's records say the card paid 3.00 more on an order (a restore, a
     # hand edit, a path the plugin missed)
     event = GiftCardEvent.objects.create(
-        gift_card=card, order=Order.objects.get(checkout_token=other_token(other)),
+        gift_card=card,
+        order=Order.objects.get(checkout_token=other_token(other)),
         type=GiftCardEvents.USED_IN_ORDER,
-        parameters={"balance": {"currency": "USD", "old_current_balance": 3.0,
-                                "current_balance": 0.0}},
-    )  # fmt: skip
+        parameters={
+            "balance": {"currency": "USD", "old_current_balance": 3.0, "current_balance": 0.0}
+        },
+    )
 
     # then the audit fails naming the card and what it paid against the points
     report = audit_report()

@@ -97,8 +97,9 @@ def taking_off(release, checkout_id, token, redemption_id):
 
 
 @pytest.fixture
-def race_store(store, customer_user, staff_api_client, app_api_client, channel_USD, warehouse,
-               product, program):  # fmt: skip
+def race_store(
+    store, customer_user, staff_api_client, app_api_client, channel_USD, warehouse, product, program
+):
     """The store with plenty of stock and points for many orders."""
     Stock.objects.filter(product_variant__product=product).update(quantity=100_000)
     account = open_account(program, customer_user.pk, Kind.POINTS)

@@ -151,9 +151,10 @@ def test_L3_U8_points_held_on_a_checkout_become_debt_netted_when_the_hold_is_rel
     assert view["points"] == {"available": 0, "pending": 0, "held": 80}
     assert view["debt"]["points"] == 80
     staff = rewards_api.execute(
-        STAFF_DEBT_QUERY, {"userId": user_global_id(customer_user), "channel": "main"},
+        STAFF_DEBT_QUERY,
+        {"userId": user_global_id(customer_user), "channel": "main"},
         token=create_access_token(staff_can_manage_users),
-    )  # fmt: skip
+    )
     assert staff["data"]["rewardsMember"]["debt"]["points"] == 80
 
     # when the customer removes the points from the checkout

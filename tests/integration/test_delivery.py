@@ -104,8 +104,9 @@ def test_L2_fulfilment_leaves_points_pending_until_the_customer_confirms_deliver
     assert [t for t, _ in entries(customer_user)] == ["earn", "activate"]
     confirmation = DeliveryConfirmation.objects.get()
     assert (confirmation.order_id, confirmation.member_id) == (
-        str(Order.objects.get().pk), customer_user.pk,
-    )  # fmt: skip
+        str(Order.objects.get().pk),
+        customer_user.pk,
+    )
 
 
 def test_L2_without_confirmation_the_activation_job_makes_points_available_after_auto_confirm_days(
@@ -279,9 +280,11 @@ def test_L2_auto_confirm_days_is_a_per_channel_setting(
 
     # given the channel, not the plugin, waits 3 days after shipment
     update_program_settings(
-        channels.program(channel_USD.slug), {}, values=[("auto_confirm_days", "3")],
+        channels.program(channel_USD.slug),
+        {},
+        values=[("auto_confirm_days", "3")],
         actor=SYSTEM,
-    )  # fmt: skip
+    )
     order = run(store, store.pay_legacy, store.checkout([(product.variants.get(), 2)]))
 
     run(store, store.fulfil, order["id"])

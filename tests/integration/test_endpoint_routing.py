@@ -63,9 +63,7 @@ def test_endpoint_is_not_found_when_saleor_does_not_load_the_plugin(
         f"/plugins/global/{PLUGIN_ID}/admin/",
     ],
 )
-def test_other_paths_under_the_plugin_are_not_found(
-    path, active_rewards_plugin, rewards_api
-):
+def test_other_paths_under_the_plugin_are_not_found(path, active_rewards_plugin, rewards_api):
     # when a path other than graphql/ is called on the active plugin
     response = rewards_api.post(SIMPLE_QUERY, path=path)
 

@@ -80,7 +80,11 @@ def taxed_channel(channel_USD, default_tax_class):
 
 
 def test_L1_basis_is_discounted_net_products_without_shipping_or_gift_cards(
-    store, taxed_channel, product, shippable_gift_card_product, voucher_specific_product_type,
+    store,
+    taxed_channel,
+    product,
+    shippable_gift_card_product,
+    voucher_specific_product_type,
     customer_user,
 ):
     # given 3 x 10.00 with a 10 % product voucher, a 100.00 gift card, shipping
@@ -166,11 +170,16 @@ def test_L2_hold_days_keep_points_pending_until_the_activation_job(
     from django.core.management import call_command
 
     out = __import__("io").StringIO()
-    call_command("rewards_activate", "--now", (timezone.now() + timedelta(days=6)).isoformat(),
-                 stdout=out)  # fmt: skip
+    call_command(
+        "rewards_activate", "--now", (timezone.now() + timedelta(days=6)).isoformat(), stdout=out
+    )
     assert points(customer_user) == {"available": 0, "pending": 50}
-    call_command("rewards_activate", "--now", (lot.available_at + timedelta(minutes=1)).isoformat(),
-                 stdout=out)  # fmt: skip
+    call_command(
+        "rewards_activate",
+        "--now",
+        (lot.available_at + timedelta(minutes=1)).isoformat(),
+        stdout=out,
+    )
     assert points(customer_user) == {"available": 50, "pending": 0}
 
 

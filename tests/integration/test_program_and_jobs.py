@@ -80,13 +80,17 @@ def test_staff_with_manage_plugins_reads_the_channels_program(
     # then it shows the plugin configuration's values, all inherited
     program = body["data"]["rewardsProgram"]
     assert (program["channel"], program["currency"], program["enabled"]) == (
-        channel_USD.slug, "USD", True,
-    )  # fmt: skip
+        channel_USD.slug,
+        "USD",
+        True,
+    )
     assert (program["pointsPerUnit"], program["holdDays"]) == (150, 3)
     assert _setting(program, "points_per_unit") == {
-        "name": "points_per_unit", "value": "150", "overridden": False,
+        "name": "points_per_unit",
+        "value": "150",
+        "overridden": False,
         "pluginValue": "150",
-    }  # fmt: skip
+    }
 
 
 def test_staff_without_manage_plugins_cannot_read_the_program(
@@ -104,8 +108,12 @@ def test_staff_overrides_a_setting_for_the_channel_and_it_is_audited(
     configured_plugin, rewards_api, plugin_admin_token, staff_user, channel_USD
 ):
     # when staff overrides points per unit in channel "main"
-    result = _update(rewards_api, plugin_admin_token, channel_USD,
-                     settings=[{"name": "points_per_unit", "value": "200"}])  # fmt: skip
+    result = _update(
+        rewards_api,
+        plugin_admin_token,
+        channel_USD,
+        settings=[{"name": "points_per_unit", "value": "200"}],
+    )
 
     # then the channel uses it, stores it as text, and the change names who did it
     assert result["errors"] == []
@@ -127,8 +135,12 @@ def test_reset_returns_the_channel_to_the_plugin_configuration(
     configured_plugin, rewards_api, plugin_admin_token, channel_USD
 ):
     # given the channel overrides hold_days
-    _update(rewards_api, plugin_admin_token, channel_USD,
-            settings=[{"name": "hold_days", "value": "10"}])  # fmt: skip
+    _update(
+        rewards_api,
+        plugin_admin_token,
+        channel_USD,
+        settings=[{"name": "hold_days", "value": "10"}],
+    )
 
     # when it is reset
     result = _update(rewards_api, plugin_admin_token, channel_USD, reset=["hold_days"])
@@ -144,16 +156,22 @@ def test_reset_returns_the_channel_to_the_plugin_configuration(
 def test_bad_settings_are_refused_field_by_field_and_nothing_changes(
     configured_plugin, rewards_api, plugin_admin_token, channel_USD
 ):
-    result = _update(rewards_api, plugin_admin_token, channel_USD, settings=[
-        {"name": "points_per_unit", "value": "0"},
-        {"name": "no_such_setting", "value": "30"},
-        {"name": "review_points", "value": "8"},
-    ])  # fmt: skip
+    result = _update(
+        rewards_api,
+        plugin_admin_token,
+        channel_USD,
+        settings=[
+            {"name": "points_per_unit", "value": "0"},
+            {"name": "no_such_setting", "value": "30"},
+            {"name": "review_points", "value": "8"},
+        ],
+    )
 
     assert result["program"] is None
     assert sorted((e["field"], e["code"]) for e in result["errors"]) == [
-        ("no_such_setting", "INVALID"), ("points_per_unit", "INVALID"),
-    ]  # fmt: skip
+        ("no_such_setting", "INVALID"),
+        ("points_per_unit", "INVALID"),
+    ]
     # (the program row the request created on first use went too)
     assert _stored(channel_USD) == {}
 
@@ -161,8 +179,12 @@ def test_bad_settings_are_refused_field_by_field_and_nothing_changes(
 def test_staff_without_manage_plugins_cannot_change_the_program(
     configured_plugin, rewards_api, user_manager_token, channel_USD
 ):
-    result = _update(rewards_api, user_manager_token, channel_USD,
-                     settings=[{"name": "points_per_unit", "value": "1"}])  # fmt: skip
+    result = _update(
+        rewards_api,
+        user_manager_token,
+        channel_USD,
+        settings=[{"name": "points_per_unit", "value": "1"}],
+    )
 
     assert [e["code"] for e in result["errors"]] == ["PERMISSION_DENIED"]
     assert _stored(channel_USD) == {}
@@ -174,8 +196,9 @@ def test_an_app_with_manage_plugins_changes_the_program(
     app.permissions.add(permission_manage_plugins)
     _, token = app.tokens.create(name="loyalty admin")
 
-    result = _update(rewards_api, token, channel_USD,
-                     settings=[{"name": "hold_days", "value": "7"}])  # fmt: skip
+    result = _update(
+        rewards_api, token, channel_USD, settings=[{"name": "hold_days", "value": "7"}]
+    )
 
     assert (result["errors"], result["program"]["holdDays"]) == ([], 7)
     program = Program.objects.get(channel_slug=channel_USD.slug)
@@ -200,8 +223,9 @@ def fresh_beat_process(rewards_plugin, monkeypatch):
     beat_modules = ("schedule", "redemption", "tiers")
     monkeypatch.delitem(sys.modules, "saleor_rewards.tasks", raising=False)
     for module in beat_modules:
-        monkeypatch.delitem(sys.modules, f"saleor_rewards.saleor_adapter.tasks.{module}",
-                            raising=False)  # fmt: skip
+        monkeypatch.delitem(
+            sys.modules, f"saleor_rewards.saleor_adapter.tasks.{module}", raising=False
+        )
         monkeypatch.delattr(adapter, module, raising=False)
     for name in ENTRIES:
         monkeypatch.delitem(app.conf.beat_schedule, name, raising=False)
@@ -227,14 +251,14 @@ def test_O1_beat_schedules_activation_hourly_and_expiry_every_15_minutes(
     activation = schedule["saleor-rewards-activate-due-credits"]
     expiry = schedule["saleor-rewards-expire-due-lots"]
     assert (activation.task, activation.schedule.run_every) == (
-        ACTIVATE_TASK, timedelta(hours=1),
-    )  # fmt: skip
+        ACTIVATE_TASK,
+        timedelta(hours=1),
+    )
     assert (expiry.task, expiry.schedule.run_every) == (EXPIRE_TASK, timedelta(minutes=15))
     assert {ACTIVATE_TASK, EXPIRE_TASK} <= set(app.tasks)
 
 
-def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_process,
-                                                              monkeypatch):  # fmt: skip
+def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_process, monkeypatch):
     # given the scheduler Saleor's beat runs with (pyproject: --scheduler
     # saleor.schedulers.schedulers.DatabaseScheduler)
     import django_celery_beat.schedulers
@@ -243,8 +267,7 @@ def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_proces
 
     # (between ticks it recycles old connections; inside this test's transaction
     # that would close the test's own connection)
-    monkeypatch.setattr(django_celery_beat.schedulers, "close_old_connections",
-                        lambda: None)  # fmt: skip
+    monkeypatch.setattr(django_celery_beat.schedulers, "close_old_connections", lambda: None)
 
     # when beat starts
     scheduler = _beat_scheduler(fresh_beat_process, DatabaseScheduler)
@@ -261,8 +284,7 @@ def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_proces
     assert set(ENTRIES) <= set(scheduler.schedule)
 
 
-def test_O1_a_merchants_own_entry_of_the_same_name_wins(fresh_beat_process,
-                                                       monkeypatch):  # fmt: skip
+def test_O1_a_merchants_own_entry_of_the_same_name_wins(fresh_beat_process, monkeypatch):
     # given CELERY_BEAT_SCHEDULE in Saleor's settings has an entry of our name
     app = fresh_beat_process
     mine = {"task": ACTIVATE_TASK, "schedule": timedelta(minutes=5)}
@@ -281,17 +303,30 @@ def due_lots(program, customer_user):
     now = timezone.now()
     points = open_account(program, customer_user.pk, Kind.POINTS)
     lots = {
-        name: credit(points, amount, key=name, source=LotSource.LOYALTY, pending=True,
-                     available_at=when, expires_in_days=30, now=now).lot_id
+        name: credit(
+            points,
+            amount,
+            key=name,
+            source=LotSource.LOYALTY,
+            pending=True,
+            available_at=when,
+            expires_in_days=30,
+            now=now,
+        ).lot_id
         for name, amount, when in (
             ("due", 100, now - timedelta(hours=1)),
             ("on-hold", 20, now + timedelta(days=2)),
             ("no-date", 5, None),
         )
-    }  # fmt: skip
-    lots["expired"] = credit(points, 40, key="old", source=LotSource.BONUS,
-                             expires_in_days=1, now=now - timedelta(days=1, minutes=1)
-                             ).lot_id  # fmt: skip
+    }
+    lots["expired"] = credit(
+        points,
+        40,
+        key="old",
+        source=LotSource.BONUS,
+        expires_in_days=1,
+        now=now - timedelta(days=1, minutes=1),
+    ).lot_id
     settle_deferred_checks()
     return lots
 

@@ -49,12 +49,17 @@ def _tier_names(slug):
 
 
 def test_U1_a_channel_saleor_creates_gets_its_program_in_its_currency_with_tiers(
-    active_rewards_plugin, rewards_api, staff_api_client, permission_manage_channels,
-    customer_user, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_api_client,
+    permission_manage_channels,
+    customer_user,
+    django_capture_on_commit_callbacks,
+):
     # when staff create a PLN channel in Saleor while the plugin is on
-    _create_channel(staff_api_client, permission_manage_channels,
-                    django_capture_on_commit_callbacks)  # fmt: skip
+    _create_channel(
+        staff_api_client, permission_manage_channels, django_capture_on_commit_callbacks
+    )
 
     # then it has its program, in PLN, with the default tiers (T1)
     assert Program.objects.get(channel_slug="pl").currency == "PLN"
@@ -79,13 +84,18 @@ def test_U1_a_failure_to_create_the_program_is_logged_not_raised(
 
 
 def test_U1_a_channel_made_while_the_plugin_was_off_gets_its_program_when_it_is_on(
-    plugin_configuration_row, staff_api_client_can_manage_plugins,
-    permission_manage_channels, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    plugin_configuration_row,
+    staff_api_client_can_manage_plugins,
+    permission_manage_channels,
+    django_capture_on_commit_callbacks,
+):
     # given a channel Saleor created while the plugin was installed but off
     plugin_configuration_row(active=False)
-    _create_channel(staff_api_client_can_manage_plugins, permission_manage_channels,
-                    django_capture_on_commit_callbacks)  # fmt: skip
+    _create_channel(
+        staff_api_client_can_manage_plugins,
+        permission_manage_channels,
+        django_capture_on_commit_callbacks,
+    )
     assert not Program.objects.filter(channel_slug="pl").exists()
 
     # when the merchant switches the plugin on in the Dashboard
@@ -101,9 +111,12 @@ def test_U1_a_channel_made_while_the_plugin_was_off_gets_its_program_when_it_is_
 
 
 def test_R1_switching_the_plugin_on_gives_existing_customers_their_codes(
-    rewards_plugin, staff_api_client_can_manage_plugins, customer_user, channel_USD,
+    rewards_plugin,
+    staff_api_client_can_manage_plugins,
+    customer_user,
+    channel_USD,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     # given a customer who registered before the plugin was switched on
     assert not ReferralCode.objects.filter(member_id=customer_user.pk).exists()
 
@@ -120,9 +133,14 @@ def test_R1_switching_the_plugin_on_gives_existing_customers_their_codes(
 
 
 def test_R1_a_customer_saleor_creates_gets_a_code_before_anyone_reads_it(
-    active_rewards_plugin, rewards_api, api_client, settings, channel_USD, site_settings,
+    active_rewards_plugin,
+    rewards_api,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     # when someone registers through Saleor while the plugin is on
     with django_capture_on_commit_callbacks(execute=True):
         user = _register(api_client, settings, channel_USD, "ann@example.com", {})
@@ -150,8 +168,7 @@ def test_reads_never_write_a_program_tiers_or_a_code(
     # then the channel without a program is not found, and nothing was created
     assert error_codes(in_pln) == ["NOT_FOUND"]
     assert not Program.objects.filter(channel_slug=channel_PLN.slug).exists()
-    assert in_usd["data"]["rewardsMe"]["referral"] == {"code": None, "url": None,
-                                                       "shareLinks": []}  # fmt: skip
+    assert in_usd["data"]["rewardsMe"]["referral"] == {"code": None, "url": None, "shareLinks": []}
     assert not ReferralCode.objects.exists()
 
 

@@ -89,9 +89,10 @@ def variant(product):
 
 def redeem(rewards_api, user, checkout_id, points=None, cash=None):
     body = rewards_api.execute(
-        REDEEM, {"id": checkout_id, "points": points, "cash": cash},
+        REDEEM,
+        {"id": checkout_id, "points": points, "cash": cash},
         token=create_access_token(user),
-    )  # fmt: skip
+    )
     assert "errors" not in body, body
     return body["data"]["rewardsCheckoutRedeem"]
 
@@ -351,11 +352,19 @@ def test_S1_cards_and_holds_agree_across_checkouts_and_orders(
     refunded = store.checkout([(variant, 2)])
     redeem(rewards_api, customer_user, refunded, points=100)
     order = run(store, store.pay_legacy, refunded)
-    run(store, store.refund_lines_legacy, order["id"],
-        {store.order(order["id"])["lines"][0]["id"]: 2}, shipping=True)  # fmt: skip
+    run(
+        store,
+        store.refund_lines_legacy,
+        order["id"],
+        {store.order(order["id"])["lines"][0]["id"]: 2},
+        shipping=True,
+    )
 
     assert Redemption.objects.count() == 5
     assert set(Redemption.objects.values_list("status", flat=True)) == {
-        "released", "captured", "held", "returned",
-    }  # fmt: skip
+        "released",
+        "captured",
+        "held",
+        "returned",
+    }
     assert redemption_disagreements() == []

@@ -99,13 +99,18 @@ def charge_by_app(store, checkout_id, amount):
     _data(
         store.app.post_graphql(
             TRANSACTION_CREATE,
-            {"id": checkout_id,
-             "transaction": {"name": "Credit card", "pspReference": f"psp-{amount}",
-                             "availableActions": ["REFUND"],
-                             "amountCharged": {"amount": str(amount), "currency": "USD"}}},
+            {
+                "id": checkout_id,
+                "transaction": {
+                    "name": "Credit card",
+                    "pspReference": f"psp-{amount}",
+                    "availableActions": ["REFUND"],
+                    "amountCharged": {"amount": str(amount), "currency": "USD"},
+                },
+            },
         ),
         "transactionCreate",
-    )  # fmt: skip
+    )
 
 
 def complete(store, checkout_id, flow) -> list[dict]:
@@ -116,8 +121,11 @@ def complete(store, checkout_id, flow) -> list[dict]:
     if flow == "paid":
         pass
     elif flow == "legacy":
-        payment = {"gateway": "mirumee.payments.dummy", "token": "fully_charged",
-                   "amount": str(left)}  # fmt: skip
+        payment = {
+            "gateway": "mirumee.payments.dummy",
+            "token": "fully_charged",
+            "amount": str(left),
+        }
         _data(
             store.customer.post_graphql(PAYMENT_CREATE, {"id": checkout_id, "input": payment}),
             "checkoutPaymentCreate",

@@ -63,9 +63,7 @@ def test_R7_first_order_cancelled_then_the_second_order_rewards(
     ]
 
 
-def test_R7_partial_refund_takes_back_the_sponsors_share(
-    store, product, sponsor, customer_user
-):
+def test_R7_partial_refund_takes_back_the_sponsors_share(store, product, sponsor, customer_user):
     order = run(store, store.pay_legacy, store.checkout([(product.variants.get(), 4)]))
     line_id = store.order(order["id"])["lines"][0]["id"]
 

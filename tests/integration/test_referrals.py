@@ -14,9 +14,9 @@ from saleor.core.jwt import create_access_token
 from saleor.order import OrderChargeStatus
 
 from saleor_rewards.ledger.models import Lot
-from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.loyalty.awards import NewAward, open_award
 from saleor_rewards.programs.loyalty.models import AwardKind
+from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.referrals.models import Referral, ReferralInvite, ReferralSource
 
 SHARE_URL = "https://shop.example/?ref={code}"
@@ -93,15 +93,24 @@ def _register(api_client, settings, channel, email, metadata):
 
 
 def test_R3_registration_metadata_referral_code_makes_a_friend(
-    active_rewards_plugin, api_client, settings, channel_USD, site_settings,
-    sponsor_code, sponsor, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    active_rewards_plugin,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
+    sponsor_code,
+    sponsor,
+    django_capture_on_commit_callbacks,
+):
     # when a new customer registers through Saleor naming the sponsor's code
     with django_capture_on_commit_callbacks(execute=True):
         friend = _register(
-            api_client, settings, channel_USD, "newcomer@example.com",
+            api_client,
+            settings,
+            channel_USD,
+            "newcomer@example.com",
             {"referral_code": sponsor_code.lower()},
-        )  # fmt: skip
+        )
 
     # then customer_created attributed them to the sponsor
     referral = Referral.objects.get(friend_id=friend.pk)
@@ -110,46 +119,73 @@ def test_R3_registration_metadata_referral_code_makes_a_friend(
 
 
 def test_R3_registration_metadata_referrer_email_makes_a_friend(
-    active_rewards_plugin, api_client, settings, channel_USD, site_settings,
-    sponsor, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    active_rewards_plugin,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
+    sponsor,
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         friend = _register(
-            api_client, settings, channel_USD, "newcomer@example.com",
+            api_client,
+            settings,
+            channel_USD,
+            "newcomer@example.com",
             {"referrer_email": "Jane.Doe@gmail.com"},
-        )  # fmt: skip
+        )
     assert Referral.objects.get(friend_id=friend.pk).sponsor_id == sponsor.pk
 
 
 def test_R3_registration_with_an_unknown_code_registers_without_a_sponsor(
-    active_rewards_plugin, api_client, settings, channel_USD, site_settings,
+    active_rewards_plugin,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     with django_capture_on_commit_callbacks(execute=True):
         friend = _register(
-            api_client, settings, channel_USD, "newcomer@example.com",
+            api_client,
+            settings,
+            channel_USD,
+            "newcomer@example.com",
             {"referral_code": "ZZZZZZZZ"},
-        )  # fmt: skip
+        )
     assert friend.pk and not Referral.objects.exists()
 
 
 def test_R3_an_inactive_plugin_ignores_registration_metadata(
-    plugin_configuration_row, api_client, settings, channel_USD, site_settings,
-    sponsor_code, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    plugin_configuration_row,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
+    sponsor_code,
+    django_capture_on_commit_callbacks,
+):
     plugin_configuration_row(active=False)
     with django_capture_on_commit_callbacks(execute=True):
         _register(
-            api_client, settings, channel_USD, "newcomer@example.com",
+            api_client,
+            settings,
+            channel_USD,
+            "newcomer@example.com",
             {"referral_code": sponsor_code},
-        )  # fmt: skip
+        )
     assert not Referral.objects.exists()
 
 
 def test_R3_claim_after_registration_names_the_sponsor(
-    active_rewards_plugin, rewards_api, channel_USD, customer_user, sponsor,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    customer_user,
+    sponsor,
     sponsor_code,
-):  # fmt: skip
+):
     result = _claim(rewards_api, customer_user, sponsor_code)
     assert result["errors"] == []
     assert result["sponsor"]["code"] == sponsor_code
@@ -158,9 +194,13 @@ def test_R3_claim_after_registration_names_the_sponsor(
 
 
 def test_R3_a_second_claim_keeps_the_first_sponsor(
-    active_rewards_plugin, rewards_api, channel_USD, customer_user, sponsor,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    customer_user,
+    sponsor,
     sponsor_code,
-):  # fmt: skip
+):
     _claim(rewards_api, customer_user, sponsor_code)
     other_code = referrals.create_code(_user("other@example.com").pk)
     (error,) = _claim(rewards_api, customer_user, other_code)["errors"]
@@ -169,9 +209,13 @@ def test_R3_a_second_claim_keeps_the_first_sponsor(
 
 
 def test_R4_the_21st_friend_is_refused(
-    active_rewards_plugin, rewards_api, channel_USD, customer_user, sponsor,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    customer_user,
+    sponsor,
     sponsor_code,
-):  # fmt: skip
+):
     # given a sponsor with 20 friends (the default limit)
     Referral.objects.bulk_create(
         Referral(sponsor_id=sponsor.pk, friend_id=900_000 + n, source="claim") for n in range(20)
@@ -206,9 +250,13 @@ def test_R5_another_account_of_the_same_mailbox_is_refused(
 
 
 def test_R5_a_customer_with_a_paid_order_is_refused(
-    active_rewards_plugin, rewards_api, channel_USD, customer_user, order,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    customer_user,
+    order,
     sponsor_code,
-):  # fmt: skip
+):
     # given the customer's order is charged in full
     order.charge_status = OrderChargeStatus.FULL
     order.save(update_fields=["charge_status"])
@@ -220,17 +268,25 @@ def test_R5_a_customer_with_a_paid_order_is_refused(
 
 
 def test_R5_an_unpaid_order_does_not_stop_a_claim(
-    active_rewards_plugin, rewards_api, channel_USD, customer_user, order,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    customer_user,
+    order,
     sponsor_code,
-):  # fmt: skip
+):
     assert order.charge_status == OrderChargeStatus.NONE
     assert _claim(rewards_api, customer_user, sponsor_code)["errors"] == []
 
 
 def test_R2_invitations_go_out_through_saleors_mail_backend(
-    active_rewards_plugin, rewards_api, channel_USD, site_settings, sponsor,
+    active_rewards_plugin,
+    rewards_api,
+    channel_USD,
+    site_settings,
+    sponsor,
     sponsor_code,
-):  # fmt: skip
+):
     # given the shop's name in Saleor's site settings
     site_settings.site.name = "Mirumee Shop"
     site_settings.site.save()
@@ -238,9 +294,10 @@ def test_R2_invitations_go_out_through_saleors_mail_backend(
     # when the sponsor invites two friends, one typed twice
     emails = ["ann@example.com", "Bob@Example.com", "ann@example.com"]
     body = rewards_api.execute(
-        INVITE, {"channel": channel_USD.slug, "emails": emails},
+        INVITE,
+        {"channel": channel_USD.slug, "emails": emails},
         token=create_access_token(sponsor),
-    )  # fmt: skip
+    )
 
     # then two e-mails were sent from the shop's sender, naming the code
     result = body["data"]["rewardsReferralInvite"]
@@ -265,18 +322,25 @@ def test_R2_invitations_are_rate_limited(
 ):
     emails = [f"friend{n}@example.com" for n in range(11)]
     body = rewards_api.execute(
-        INVITE, {"channel": channel_USD.slug, "emails": emails},
+        INVITE,
+        {"channel": channel_USD.slug, "emails": emails},
         token=create_access_token(sponsor),
-    )  # fmt: skip
+    )
     (error,) = body["data"]["rewardsReferralInvite"]["errors"]
     assert (error["code"], error["field"]) == ("LIMIT_EXCEEDED", "emails")
     assert not mail.outbox and not ReferralInvite.objects.exists()
 
 
 def test_R1_me_shows_code_url_share_links_and_friends(
-    plugin_configuration_row, rewards_api, channel_USD, program, customer_user,
-    order, sponsor, sponsor_code,
-):  # fmt: skip
+    plugin_configuration_row,
+    rewards_api,
+    channel_USD,
+    program,
+    customer_user,
+    order,
+    sponsor,
+    sponsor_code,
+):
     # given a shop with a storefront referral URL, and two friends of the sponsor:
     # one who just registered, one whose first order earned a pending reward
     plugin_configuration_row(active=True, storefront_referral_url=SHARE_URL)
@@ -285,11 +349,14 @@ def test_R1_me_shows_code_url_share_links_and_friends(
         Referral.objects.create(sponsor_id=sponsor.pk, friend_id=friend.pk, source="claim")
     values = {"expiry_days_referral": 60}
     open_award(
-        program, str(order.id),
-        NewAward(AwardKind.REFERRAL, sponsor.pk, Decimal(100), Decimal(1), 100,
-                 "Friend's first order"),
-        values, timezone.now(),
-    )  # fmt: skip
+        program,
+        str(order.id),
+        NewAward(
+            AwardKind.REFERRAL, sponsor.pk, Decimal(100), Decimal(1), 100, "Friend's first order"
+        ),
+        values,
+        timezone.now(),
+    )
 
     # when the sponsor reads their referral
     body = rewards_api.execute(
@@ -301,8 +368,13 @@ def test_R1_me_shows_code_url_share_links_and_friends(
     url = f"https://shop.example/?ref={sponsor_code}"
     assert (referral["code"], referral["url"]) == (sponsor_code, url)
     assert [link["network"] for link in referral["shareLinks"]] == [
-        "EMAIL", "FACEBOOK", "TWITTER", "LINKEDIN", "WEIBO", "WHATSAPP",
-    ]  # fmt: skip
+        "EMAIL",
+        "FACEBOOK",
+        "TWITTER",
+        "LINKEDIN",
+        "WEIBO",
+        "WHATSAPP",
+    ]
     assert all("shop.example%2F%3Fref%3D" in link["url"] for link in referral["shareLinks"])
     assert (referral["friendsCount"], referral["friendsLimit"]) == (2, 20)
     friends = [edge["node"] for edge in referral["friends"]["edges"]]
@@ -314,9 +386,15 @@ def test_R1_me_shows_code_url_share_links_and_friends(
 
 
 def test_R3_a_failing_queue_never_breaks_registration(
-    active_rewards_plugin, api_client, settings, channel_USD, site_settings,
-    sponsor_code, monkeypatch, django_capture_on_commit_callbacks,
-):  # fmt: skip
+    active_rewards_plugin,
+    api_client,
+    settings,
+    channel_USD,
+    site_settings,
+    sponsor_code,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
     # given the task queue is down
     from saleor_rewards.saleor_adapter import plugin as plugin_module
 
@@ -328,7 +406,10 @@ def test_R3_a_failing_queue_never_breaks_registration(
     # when a customer registers naming a sponsor, the registration still succeeds
     with django_capture_on_commit_callbacks(execute=True):
         friend = _register(
-            api_client, settings, channel_USD, "newcomer@example.com",
+            api_client,
+            settings,
+            channel_USD,
+            "newcomer@example.com",
             {"referral_code": sponsor_code},
-        )  # fmt: skip
+        )
     assert friend.pk and not Referral.objects.exists()

@@ -77,8 +77,9 @@ def _order_paid_partly_with_points(store, rewards_api, customer, variant, route)
         store.channel.save()
     checkout = store.checkout([(variant, 4)])
     total = store.total(checkout)
-    body = rewards_api.execute(REDEEM, {"id": checkout, "points": 1000},
-                               token=create_access_token(customer))  # fmt: skip
+    body = rewards_api.execute(
+        REDEEM, {"id": checkout, "points": 1000}, token=create_access_token(customer)
+    )
     assert body["data"]["rewardsCheckoutRedeem"]["errors"] == [], body
     code = body["data"]["rewardsCheckoutRedeem"]["redemption"]["giftCardCode"]
     if route == LEGACY:

@@ -29,12 +29,23 @@ def _member_with(program, user, n):
     points = ledger.open_account(program, user.pk, "points")
     referrals.create_code(user.pk)
     for i in range(n):
-        ledger.credit(points, 10, key=f"{user.pk}-{i}", source="loyalty",
-                      expires_in_days=10, reference=ledger.Reference("ORDER", str(i)))  # fmt: skip
+        ledger.credit(
+            points,
+            10,
+            key=f"{user.pk}-{i}",
+            source="loyalty",
+            expires_in_days=10,
+            reference=ledger.Reference("ORDER", str(i)),
+        )
         friend = User.objects.create(email=f"friend-{user.pk}-{i}@example.com")
         Referral.objects.create(sponsor_id=user.pk, friend_id=friend.pk, source="claim")
-        Review.objects.create(program=program, member_id=user.pk, order_id=str(i),
-                              order_line_id=f"{user.pk}-{i}", text="Fine.")  # fmt: skip
+        Review.objects.create(
+            program=program,
+            member_id=user.pk,
+            order_id=str(i),
+            order_line_id=f"{user.pk}-{i}",
+            text="Fine.",
+        )
 
 
 def _queries(rewards_api, user, channel) -> int:

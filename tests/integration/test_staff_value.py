@@ -140,9 +140,14 @@ def pln_program(channel_PLN):
 
 
 def test_I2_a_credit_needs_manage_gift_card_not_manage_users(
-    active_rewards_plugin, rewards_api, staff_with, permission_manage_users,
-    customer_user, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    permission_manage_users,
+    customer_user,
+    channel_USD,
+    program,
+):
     # given a staff member who may read members (MANAGE_USERS) but not create value
     token = staff_with(permission_manage_users)
     before = _rows()
@@ -156,9 +161,14 @@ def test_I2_a_credit_needs_manage_gift_card_not_manage_users(
 
 
 def test_I2_staff_with_manage_gift_card_credit_a_member(
-    active_rewards_plugin, rewards_api, staff_with, permission_manage_gift_card,
-    customer_user, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+):
     token = staff_with(permission_manage_gift_card)
 
     body = rewards_api.execute(ADJUST, _adjust(customer_user, channel_USD, "500"), token=token)
@@ -168,9 +178,15 @@ def test_I2_staff_with_manage_gift_card_credit_a_member(
 
 
 def test_I2_an_app_without_manage_gift_card_cannot_credit(
-    active_rewards_plugin, rewards_api, app, permission_manage_users,
-    permission_manage_gift_card, customer_user, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    app,
+    permission_manage_users,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+):
     # given an App that manages users, not gift cards
     app.permissions.add(permission_manage_users)
     _, token = app.tokens.create(name="crm")
@@ -189,9 +205,15 @@ def test_I2_an_app_without_manage_gift_card_cannot_credit(
 
 @pytest.mark.parametrize("amount", ["500", "-1"])
 def test_I2_nobody_adjusts_their_own_balance(
-    amount, active_rewards_plugin, rewards_api, staff_with, staff_user,
-    permission_manage_gift_card, channel_USD, program,
-):  # fmt: skip
+    amount,
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    staff_user,
+    permission_manage_gift_card,
+    channel_USD,
+    program,
+):
     # given a staff member who may credit members, and has points of their own
     token = staff_with(permission_manage_gift_card)
     account = open_account(program, staff_user.pk, Kind.POINTS)
@@ -208,9 +230,15 @@ def test_I2_nobody_adjusts_their_own_balance(
 
 
 def test_I2_an_app_extension_cannot_credit_the_staff_member_it_acts_for(
-    active_rewards_plugin, rewards_api, app, staff_with, staff_user,
-    permission_manage_gift_card, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    app,
+    staff_with,
+    staff_user,
+    permission_manage_gift_card,
+    channel_USD,
+    program,
+):
     # given a Dashboard extension token of an App with MANAGE_GIFT_CARD, for a staff
     # member who has it too
     app.permissions.add(permission_manage_gift_card)
@@ -227,16 +255,26 @@ def test_I2_an_app_extension_cannot_credit_the_staff_member_it_acts_for(
 
 
 def test_I2_staff_cannot_approve_their_own_review(
-    active_rewards_plugin, rewards_api, staff_with, staff_user, permission_manage_users,
-    channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    staff_user,
+    permission_manage_users,
+    channel_USD,
+    program,
+):
     # given a staff member who moderates reviews, with a review of their own purchase
     token = staff_with(permission_manage_users)
-    line = OrderLineInfo(line_id="3f1c2f3e-0000-4000-8000-000000000001", order_id="o-1",
-                         owner_id=staff_user.pk, channel_slug=channel_USD.slug,
-                         fulfilled=True)  # fmt: skip
-    review = submit_review(Member(program, staff_user.pk), line, "x" * 40,
-                           settings={"program_enabled": True})  # fmt: skip
+    line = OrderLineInfo(
+        line_id="3f1c2f3e-0000-4000-8000-000000000001",
+        order_id="o-1",
+        owner_id=staff_user.pk,
+        channel_slug=channel_USD.slug,
+        fulfilled=True,
+    )
+    review = submit_review(
+        Member(program, staff_user.pk), line, "x" * 40, settings={"program_enabled": True}
+    )
     before = _rows()
 
     # when they approve it
@@ -252,9 +290,14 @@ def test_I2_staff_cannot_approve_their_own_review(
 
 
 def test_I2_a_credit_above_adjust_max_points_is_refused(
-    plugin_configuration_row, rewards_api, staff_with, permission_manage_gift_card,
-    customer_user, channel_USD, program,
-):  # fmt: skip
+    plugin_configuration_row,
+    rewards_api,
+    staff_with,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+):
     # given the merchant allows at most 1,000 points (10.00 USD) per adjustment
     plugin_configuration_row(active=True, adjust_max_points="1000")
     token = staff_with(permission_manage_gift_card)
@@ -280,9 +323,14 @@ def test_I2_a_credit_above_adjust_max_points_is_refused(
 
 
 def test_I2_by_default_a_credit_is_at_most_10000_points(
-    active_rewards_plugin, rewards_api, staff_with, permission_manage_gift_card,
-    customer_user, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+):
     token = staff_with(permission_manage_gift_card)
 
     body = rewards_api.execute(ADJUST, _adjust(customer_user, channel_USD, "10001"), token=token)
@@ -294,9 +342,15 @@ def test_I2_by_default_a_credit_is_at_most_10000_points(
 
 
 def test_T2_tier_discounts_and_caps_need_manage_discounts(
-    active_rewards_plugin, rewards_api, staff_with, staff_users, permission_manage_users,
-    permission_manage_discounts, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    staff_users,
+    permission_manage_users,
+    permission_manage_discounts,
+    channel_USD,
+    program,
+):
     regular = Tier.objects.get(program=program, name="Regular")
     variables = {"id": gid("RewardsTier", regular.id), "percent": "5"}
 
@@ -318,21 +372,38 @@ def test_T2_tier_discounts_and_caps_need_manage_discounts(
 
 
 def test_P4_staff_restricted_to_a_channel_act_only_in_that_channel(
-    active_rewards_plugin, rewards_api, staff_with, permission_manage_users,
-    permission_manage_gift_card, permission_manage_discounts, permission_manage_plugins,
-    customer_user, channel_USD, channel_PLN, program, pln_program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    permission_manage_users,
+    permission_manage_gift_card,
+    permission_manage_discounts,
+    permission_manage_plugins,
+    customer_user,
+    channel_USD,
+    channel_PLN,
+    program,
+    pln_program,
+):
     # given staff with every rewards permission, in a group restricted to USD
     token = staff_with(
-        permission_manage_users, permission_manage_gift_card, permission_manage_discounts,
-        permission_manage_plugins, channels=[channel_USD],
-    )  # fmt: skip
+        permission_manage_users,
+        permission_manage_gift_card,
+        permission_manage_discounts,
+        permission_manage_plugins,
+        channels=[channel_USD],
+    )
     pln_tier = Tier.objects.get(program=pln_program, name="Regular")
-    line = OrderLineInfo(line_id="3f1c2f3e-0000-4000-8000-000000000002", order_id="o-2",
-                         owner_id=customer_user.pk, channel_slug=channel_PLN.slug,
-                         fulfilled=True)  # fmt: skip
-    pln_review = submit_review(Member(pln_program, customer_user.pk), line, "y" * 40,
-                               settings={"program_enabled": True})  # fmt: skip
+    line = OrderLineInfo(
+        line_id="3f1c2f3e-0000-4000-8000-000000000002",
+        order_id="o-2",
+        owner_id=customer_user.pk,
+        channel_slug=channel_PLN.slug,
+        fulfilled=True,
+    )
+    pln_review = submit_review(
+        Member(pln_program, customer_user.pk), line, "y" * 40, settings={"program_enabled": True}
+    )
     before = _rows()
     pln = {"userId": user_global_id(customer_user), "channel": channel_PLN.slug}
 
@@ -366,9 +437,14 @@ def test_P4_staff_restricted_to_a_channel_act_only_in_that_channel(
 
 
 def test_P4_staff_without_a_permission_group_act_in_no_channel(
-    active_rewards_plugin, rewards_api, staff_user, permission_manage_gift_card,
-    customer_user, channel_USD, program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    staff_user,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+):
     # given a staff member holding the permission directly, in no permission group:
     # Saleor gives them no channel (graphql/account/dataloaders.py)
     staff_user.user_permissions.add(permission_manage_gift_card)
@@ -380,9 +456,14 @@ def test_P4_staff_without_a_permission_group_act_in_no_channel(
 
 
 def test_P4_apps_are_not_channel_restricted(
-    active_rewards_plugin, rewards_api, app, permission_manage_gift_card, customer_user,
-    channel_PLN, pln_program,
-):  # fmt: skip
+    active_rewards_plugin,
+    rewards_api,
+    app,
+    permission_manage_gift_card,
+    customer_user,
+    channel_PLN,
+    pln_program,
+):
     app.permissions.add(permission_manage_gift_card)
     _, token = app.tokens.create(name="back office")
 
@@ -405,9 +486,16 @@ def test_P4_apps_are_not_channel_restricted(
     ],
 )
 def test_I2_an_adjustment_key_replayed_with_other_arguments_is_a_conflict(
-    changed, active_rewards_plugin, rewards_api, staff_with, permission_manage_gift_card,
-    customer_user, channel_USD, program, pln_program,
-):  # fmt: skip
+    changed,
+    active_rewards_plugin,
+    rewards_api,
+    staff_with,
+    permission_manage_gift_card,
+    customer_user,
+    channel_USD,
+    program,
+    pln_program,
+):
     token = staff_with(permission_manage_gift_card)
     first = _adjust(customer_user, channel_USD, "100", key="ticket-42")
     body = rewards_api.execute(ADJUST, first, token=token)
@@ -430,8 +518,12 @@ def test_I2_an_adjustment_key_replayed_with_other_arguments_is_a_conflict(
 
 
 def test_I2_a_voucher_key_replayed_in_another_channel_is_a_conflict(
-    store, rewards_api, customer_user, program, pln_program,
-):  # fmt: skip
+    store,
+    rewards_api,
+    customer_user,
+    program,
+    pln_program,
+):
     for each in (program, pln_program):
         account = open_account(each, customer_user.pk, Kind.POINTS)
         credit(account, 1000, key="seed", source=LotSource.LOYALTY)
@@ -451,6 +543,7 @@ def test_I2_a_voucher_key_replayed_in_another_channel_is_a_conflict(
     # then CONFLICT: no second voucher, no debit in PLN
     assert _errors(body, "rewardsVoucherCreate") == [("CONFLICT", "idempotencyKey")]
     assert (_rows(), Voucher.objects.count()) == before
-    pln_points = Account.objects.get(program=pln_program, member_id=customer_user.pk,
-                                     kind=Kind.POINTS)  # fmt: skip
+    pln_points = Account.objects.get(
+        program=pln_program, member_id=customer_user.pk, kind=Kind.POINTS
+    )
     assert pln_points.available == 1000

@@ -120,10 +120,11 @@ def test_I1_switched_off_the_legacy_route_spends_no_points(
 
     # when a storefront still posts a voucher conversion to Saleor's legacy route
     response = client.post(
-        f"/plugins/{PLUGIN_ID}/graphql/", data=VOUCHER,
+        f"/plugins/{PLUGIN_ID}/graphql/",
+        data=VOUCHER,
         content_type="application/graphql",
         HTTP_AUTHORIZATION=f"Bearer {create_access_token(member)}",
-    )  # fmt: skip
+    )
 
     # then nothing is served, nothing is debited, Saleor gets no voucher
     assert response.status_code == 404
@@ -173,10 +174,23 @@ def test_I1_switched_off_the_scheduled_jobs_post_nothing(
     # given points due to activate and points due to expire
     now = timezone.now()
     points = open_account(program, customer_user.pk, Kind.POINTS)
-    credit(points, 100, key="due", source=LotSource.LOYALTY, pending=True,
-           available_at=now - timedelta(hours=1), expires_in_days=30)  # fmt: skip
-    credit(points, 40, key="old", source=LotSource.BONUS, expires_in_days=1,
-           now=now - timedelta(days=2))  # fmt: skip
+    credit(
+        points,
+        100,
+        key="due",
+        source=LotSource.LOYALTY,
+        pending=True,
+        available_at=now - timedelta(hours=1),
+        expires_in_days=30,
+    )
+    credit(
+        points,
+        40,
+        key="old",
+        source=LotSource.BONUS,
+        expires_in_days=1,
+        now=now - timedelta(days=2),
+    )
     settle_deferred_checks()
     switch(False)
     before = rewards_rows(), _balance(points)

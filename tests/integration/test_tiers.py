@@ -111,9 +111,12 @@ def test_T4_another_customers_checkout_loses_the_members_code(
     become_vip_d(tiered_store, variant)
     code = MemberTier.objects.get(member_id=customer_user.pk).discount_code
     other = tiered_store.__class__(
-        user2_api_client, tiered_store.staff, tiered_store.app, tiered_store.channel,
+        user2_api_client,
+        tiered_store.staff,
+        tiered_store.app,
+        tiered_store.channel,
         tiered_store.warehouse,
-    )  # fmt: skip
+    )
     checkout = other.checkout([(variant, 10)])
     own_code = checkout_state(other.customer, checkout)["voucherCode"]
 
@@ -133,9 +136,12 @@ def test_T4_a_members_code_cannot_complete_someone_elses_order(
     become_vip_d(tiered_store, variant)
     code = MemberTier.objects.get(member_id=customer_user.pk).discount_code
     other = tiered_store.__class__(
-        user2_api_client, tiered_store.staff, tiered_store.app, tiered_store.channel,
+        user2_api_client,
+        tiered_store.staff,
+        tiered_store.app,
+        tiered_store.channel,
         tiered_store.warehouse,
-    )  # fmt: skip
+    )
     checkout = other.checkout([(variant, 10)])
     # given the code reached the other checkout while the hooks' queue was down
     monkeypatch.setattr(plugin, "enqueue_tier_discount", lambda token: None)
@@ -188,8 +194,7 @@ def test_T2_scheduled_recompute_drops_orders_out_of_the_rolling_window(
     become_vip_d(tiered_store, variant)
     program.settings = {"tier_window_days": 30}
     program.save()
-    OrderAward.objects.update(created_at=OrderAward.objects.get().created_at
-                              - timedelta(days=31))  # fmt: skip
+    OrderAward.objects.update(created_at=OrderAward.objects.get().created_at - timedelta(days=31))
     out = io.StringIO()
 
     call_command("rewards_recompute_tiers", stdout=out)

@@ -58,8 +58,11 @@ def add_code(store, checkout_id, code) -> list[str]:
 def complete_with_payment(store, checkout_id) -> list[str]:
     """Pay the checkout's current total (dummy gateway), then ``checkoutComplete``;
     the error codes Saleor answers the completion with."""
-    payment = {"gateway": "mirumee.payments.dummy", "token": "fully_charged",
-               "amount": str(store.total(checkout_id))}  # fmt: skip
+    payment = {
+        "gateway": "mirumee.payments.dummy",
+        "token": "fully_charged",
+        "amount": str(store.total(checkout_id)),
+    }
     store.customer.post_graphql(PAYMENT_CREATE, {"id": checkout_id, "input": payment})
     with store.capture(execute=True):
         response = store.customer.post_graphql(CHECKOUT_COMPLETE, {"id": checkout_id})
@@ -77,8 +80,10 @@ def test_S5_voucher_is_a_single_use_fixed_discount_in_the_channel_only(
     assert voucher.promo_codes == [result["voucherCode"]]
     assert (voucher.type, voucher.discount_value_type) == ("entire_order", "fixed")
     assert (voucher.usage_limit, voucher.single_use, voucher.apply_once_per_order) == (
-        1, True, False,
-    )  # fmt: skip
+        1,
+        True,
+        False,
+    )
     [listing] = voucher.channel_listings.all()
     assert (listing.channel, listing.discount_value) == (channel_USD, Decimal("5.000"))
     conversion = VoucherConversion.objects.get()

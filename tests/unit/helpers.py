@@ -55,10 +55,7 @@ def ledger_snapshot() -> tuple:
             "SELECT id, available, pending, held, unrecovered, debt "
             "FROM rewards_account ORDER BY id"
         ),
-        sql(
-            "SELECT id, status, remaining, available_at, expires_at "
-            "FROM rewards_lot ORDER BY id"
-        ),
+        sql("SELECT id, status, remaining, available_at, expires_at FROM rewards_lot ORDER BY id"),
         sql("SELECT id, status, captured, closed_at FROM rewards_hold ORDER BY id"),
     )
 
@@ -76,8 +73,7 @@ def columns(account) -> Columns:
     """The account's cached balance columns, read fresh from the database."""
     account_id = getattr(account, "id", account)
     row = sql(
-        "SELECT available, pending, held, unrecovered, debt FROM rewards_account "
-        "WHERE id = %s",
+        "SELECT available, pending, held, unrecovered, debt FROM rewards_account WHERE id = %s",
         [account_id],
     )[0]
     return Columns(*row)
@@ -85,8 +81,7 @@ def columns(account) -> Columns:
 
 def lot_row(lot_id: int) -> dict:
     (row,) = sql(
-        "SELECT status, amount, remaining, available_at, expires_at "
-        "FROM rewards_lot WHERE id = %s",
+        "SELECT status, amount, remaining, available_at, expires_at FROM rewards_lot WHERE id = %s",
         [lot_id],
     )
     names = ("status", "amount", "remaining", "available_at", "expires_at")
@@ -130,22 +125,33 @@ WHERE a.id = %s
 
 def proof_problems(account) -> list[str]:
     """Recompute one account from its entries, lots and holds; list every mismatch."""
-    ((available, pending, held, unrecovered, debt, e_available, e_pending, e_held,
-      e_unrecovered, e_debt, l_available, l_pending, h_open, last_debt, *last),) = sql(
-        _PROOF_SQL, [getattr(account, "id", account)]
-    )  # fmt: skip
+    (
+        (
+            available,
+            pending,
+            held,
+            unrecovered,
+            debt,
+            e_available,
+            e_pending,
+            e_held,
+            e_unrecovered,
+            e_debt,
+            l_available,
+            l_pending,
+            h_open,
+            last_debt,
+            *last,
+        ),
+    ) = sql(_PROOF_SQL, [getattr(account, "id", account)])
     cached = (available, pending, held)
     problems = []
     if min(cached) < 0:
         problems.append(f"negative balance {cached}")
     if cached != (e_available, e_pending, e_held):
-        problems.append(
-            f"columns {cached} != entry sums {(e_available, e_pending, e_held)}"
-        )
+        problems.append(f"columns {cached} != entry sums {(e_available, e_pending, e_held)}")
     if (available, pending) != (l_available, l_pending):
-        problems.append(
-            f"columns {cached} != lot remainders {(l_available, l_pending)}"
-        )
+        problems.append(f"columns {cached} != lot remainders {(l_available, l_pending)}")
     if held != h_open:
         problems.append(f"held {held} != open holds {h_open}")
     if cached != tuple(last):

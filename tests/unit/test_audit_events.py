@@ -24,7 +24,6 @@ from saleor_rewards.graphql.context import (
     RequestorKind,
     RewardsContext,
 )
-from tests.fakes import fake_shop
 from saleor_rewards.graphql.permissions import (
     MANAGE_DISCOUNTS,
     MANAGE_GIFT_CARD,
@@ -46,6 +45,7 @@ from saleor_rewards.programs.tiers import editing
 from saleor_rewards.programs.tiers import services as tiers
 from saleor_rewards.programs.tiers.editing import TierInput, create_tier, update_tier
 from saleor_rewards.programs.tiers.models import Tier
+from tests.fakes import fake_shop
 
 from .helpers import T0
 
@@ -96,9 +96,12 @@ def who(event):
 
 def pending_review(program, member=7, line_id="line-1"):
     line = OrderLineInfo(
-        line_id=line_id, order_id="order-1", owner_id=member,
-        channel_slug=program.channel_slug, fulfilled=True,
-    )  # fmt: skip
+        line_id=line_id,
+        order_id="order-1",
+        owner_id=member,
+        channel_slug=program.channel_slug,
+        fulfilled=True,
+    )
     text = "Fits well, warm, and the zip feels solid after a month."
     return submit_review(Member(program, member, now=T0), line, text, settings=SETTINGS)
 
@@ -107,13 +110,17 @@ def pending_review(program, member=7, line_id="line-1"):
 
 
 def test_P4_a_settings_change_writes_one_event_with_who_and_before_after(program):
-    update_program_settings(program, PLUGIN, values=[("hold_days", "14")],
-                            actor=Actor(ActorType.STAFF, "5"), now=T0)  # fmt: skip
+    update_program_settings(
+        program, PLUGIN, values=[("hold_days", "14")], actor=Actor(ActorType.STAFF, "5"), now=T0
+    )
 
     (event,) = events()
     assert (event.type, event.program_id, who(event), event.created_at) == (
-        AuditEventType.PROGRAM_SETTINGS_CHANGED, program.id, ("staff", "5"), T0,
-    )  # fmt: skip
+        AuditEventType.PROGRAM_SETTINGS_CHANGED,
+        program.id,
+        ("staff", "5"),
+        T0,
+    )
     assert (event.subject_type, event.subject_id) == (AuditSubject.PROGRAM, str(program.id))
     assert event.before == {"hold_days": {"value": "0", "overridden": False}}
     assert event.after == {"hold_days": {"value": "14", "overridden": True}}
@@ -133,37 +140,51 @@ def test_P4_a_refused_settings_change_writes_no_event(program):
 def test_P4_T2_creating_a_tier_writes_one_event_with_the_new_tier(program):
     tiers.create_default_tiers(program)
 
-    body = call(CREATE, {"input": {"name": "VIP-E", "minConsumption": "100",
-                                   "discountPercent": "0.75"}})  # fmt: skip
+    body = call(
+        CREATE, {"input": {"name": "VIP-E", "minConsumption": "100", "discountPercent": "0.75"}}
+    )
 
     assert body["data"]["rewardsTierCreate"]["errors"] == []
     (event,) = events()
     tier = Tier.objects.get(name="VIP-E")
     assert (event.type, who(event), event.subject_id) == (
-        AuditEventType.TIER_CREATED, ("staff", "1"), str(tier.id),
-    )  # fmt: skip
+        AuditEventType.TIER_CREATED,
+        ("staff", "1"),
+        str(tier.id),
+    )
     assert event.before is None
     assert event.after == {
-        "name": "VIP-E", "min_consumption": "100", "discount_percent": "0.75",
-        "max_redeem_percent": None, "earn_multiplier": "1", "position": 0,
+        "name": "VIP-E",
+        "min_consumption": "100",
+        "discount_percent": "0.75",
+        "max_redeem_percent": None,
+        "earn_multiplier": "1",
+        "position": 0,
         "for_unverified": False,
-    }  # fmt: skip
+    }
 
 
 def test_P4_T2_updating_a_tier_records_the_fields_that_changed(program):
     tiers.create_default_tiers(program)
     vip_d = Tier.objects.get(name="VIP-D")
 
-    body = call(UPDATE, {"id": to_global_id("RewardsTier", vip_d.id),
-                         "input": {"minConsumption": "300", "name": "VIP-D"}}, APP)  # fmt: skip
+    body = call(
+        UPDATE,
+        {
+            "id": to_global_id("RewardsTier", vip_d.id),
+            "input": {"minConsumption": "300", "name": "VIP-D"},
+        },
+        APP,
+    )
 
     assert body["data"]["rewardsTierUpdate"]["errors"] == []
     (event,) = events()
     assert (event.type, who(event), event.subject_id) == (
-        AuditEventType.TIER_UPDATED, ("app", "9"), str(vip_d.id),
-    )  # fmt: skip
-    assert (event.before, event.after) == ({"min_consumption": "200"},
-                                           {"min_consumption": "300"})  # fmt: skip
+        AuditEventType.TIER_UPDATED,
+        ("app", "9"),
+        str(vip_d.id),
+    )
+    assert (event.before, event.after) == ({"min_consumption": "200"}, {"min_consumption": "300"})
 
 
 def test_P4_T2_an_update_that_changes_nothing_records_nothing(program):
@@ -184,8 +205,11 @@ def test_P4_T2_deleting_a_tier_writes_one_event_with_the_tier_it_was(program):
     assert body["data"]["rewardsTierDelete"]["errors"] == []
     (event,) = events()
     assert (event.type, who(event), event.subject_id, event.after) == (
-        AuditEventType.TIER_DELETED, ("staff", "1"), str(vip_c.id), None,
-    )  # fmt: skip
+        AuditEventType.TIER_DELETED,
+        ("staff", "1"),
+        str(vip_c.id),
+        None,
+    )
     assert (event.before["name"], event.before["min_consumption"]) == ("VIP-C", "800")
 
 
@@ -194,8 +218,13 @@ def test_P4_T2_a_refused_tier_change_writes_no_event(program):
 
     with pytest.raises(AlreadyExists):
         create_tier(program, TierInput(name="vip-d"), SETTINGS, actor=SYSTEM)
-    body = call(UPDATE, {"id": to_global_id("RewardsTier", Tier.objects.get(name="VIP-C").id),
-                         "input": {"name": "VIP-D"}})  # fmt: skip
+    body = call(
+        UPDATE,
+        {
+            "id": to_global_id("RewardsTier", Tier.objects.get(name="VIP-C").id),
+            "input": {"name": "VIP-D"},
+        },
+    )
 
     assert body["data"]["rewardsTierUpdate"]["errors"] == [
         {"field": "name", "code": "ALREADY_EXISTS"}
@@ -227,23 +256,35 @@ def test_P4_B2_approving_a_review_writes_one_event_with_the_points(program):
     assert body["data"]["rewardsReviewModerate"]["errors"] == []
     (event,) = events()
     assert (event.type, who(event), event.subject_type, event.subject_id) == (
-        AuditEventType.REVIEW_APPROVED, ("staff", "1"), AuditSubject.REVIEW, str(review.id),
-    )  # fmt: skip
+        AuditEventType.REVIEW_APPROVED,
+        ("staff", "1"),
+        AuditSubject.REVIEW,
+        str(review.id),
+    )
     assert (event.before, event.after) == (
-        {"status": "pending"}, {"status": "approved", "points": 5, "note": "thanks"},
-    )  # fmt: skip
+        {"status": "pending"},
+        {"status": "approved", "points": 5, "note": "thanks"},
+    )
 
 
 def test_P4_B2_rejecting_a_review_writes_one_event(program):
     review = pending_review(program)
 
-    moderate_review(review.id, ReviewAction.REJECT, settings=SETTINGS, note="blurry",
-                    actor=Actor(ActorType.APP, "9"), now=T0)  # fmt: skip
+    moderate_review(
+        review.id,
+        ReviewAction.REJECT,
+        settings=SETTINGS,
+        note="blurry",
+        actor=Actor(ActorType.APP, "9"),
+        now=T0,
+    )
 
     (event,) = events()
     assert (event.type, who(event), event.created_at) == (
-        AuditEventType.REVIEW_REJECTED, ("app", "9"), T0,
-    )  # fmt: skip
+        AuditEventType.REVIEW_REJECTED,
+        ("app", "9"),
+        T0,
+    )
     assert event.after == {"status": "rejected", "note": "blurry"}
 
 
@@ -269,17 +310,32 @@ def test_P4_U3_a_staff_adjustment_writes_one_event_with_the_balances(program):
     first, second = events()
     entry = Entry.objects.order_by("id").last()
     assert (second.type, who(second), second.subject_type, second.subject_id) == (
-        AuditEventType.BALANCE_ADJUSTED, ("app", "9"), AuditSubject.ACCOUNT,
+        AuditEventType.BALANCE_ADJUSTED,
+        ("app", "9"),
+        AuditSubject.ACCOUNT,
         str(entry.account_id),
-    )  # fmt: skip
-    assert second.before == {"kind": "points", "currency": None, "available": "500",
-                             "pending": "0", "held": "0"}  # fmt: skip
-    assert second.after == {"kind": "points", "currency": None, "available": "300",
-                            "pending": "0", "held": "0", "amount": "-200",
-                            "entry_id": entry.id}  # fmt: skip
+    )
+    assert second.before == {
+        "kind": "points",
+        "currency": None,
+        "available": "500",
+        "pending": "0",
+        "held": "0",
+    }
+    assert second.after == {
+        "kind": "points",
+        "currency": None,
+        "available": "300",
+        "pending": "0",
+        "held": "0",
+        "amount": "-200",
+        "entry_id": entry.id,
+    }
     assert (who(first), first.before["available"], first.after["available"]) == (
-        ("staff", "1"), "0", "500",
-    )  # fmt: skip
+        ("staff", "1"),
+        "0",
+        "500",
+    )
 
 
 def test_P4_L3_an_adjustment_that_pays_a_debt_records_what_the_member_is_left_with(program):
@@ -311,8 +367,15 @@ def test_P4_U3_a_refused_adjustment_writes_no_event(program):
         {"field": "amount", "code": "INSUFFICIENT_BALANCE"}
     ]
     with pytest.raises(InsufficientBalance):
-        adjust_balance(Member(program, 7), Kind.POINTS, -10, reason="x", actor=SYSTEM,
-                       key="k", expires_in_days=None)  # fmt: skip
+        adjust_balance(
+            Member(program, 7),
+            Kind.POINTS,
+            -10,
+            reason="x",
+            actor=SYSTEM,
+            key="k",
+            expires_in_days=None,
+        )
     assert events() == []
 
 
@@ -324,8 +387,15 @@ def test_P4_U3_an_adjustment_whose_event_fails_is_undone(program, monkeypatch):
 
     monkeypatch.setattr(members, "balance_adjusted_event", refuse)
     with pytest.raises(IntegrityError):
-        adjust_balance(Member(program, 7), Kind.POINTS, 50, reason="x", actor=SYSTEM,
-                       key="k", expires_in_days=None)  # fmt: skip
+        adjust_balance(
+            Member(program, 7),
+            Kind.POINTS,
+            50,
+            reason="x",
+            actor=SYSTEM,
+            key="k",
+            expires_in_days=None,
+        )
 
     assert Entry.objects.count() == 0
 
@@ -354,8 +424,10 @@ def test_P4_an_event_cannot_be_updated(event, assignment):
 
     fresh = AuditEvent.objects.get(id=event.id)
     assert (fresh.actor_id, fresh.after, fresh.created_at) == (
-        event.actor_id, event.after, event.created_at,
-    )  # fmt: skip
+        event.actor_id,
+        event.after,
+        event.created_at,
+    )
 
 
 def test_P4_an_event_cannot_be_deleted(event):
@@ -378,24 +450,55 @@ def test_P4_an_event_of_an_unknown_type_is_refused(program):
     with pytest.raises(IntegrityError, match="rewards_audit_event_type"):
         with transaction.atomic():
             AuditEvent.objects.create(
-                type="tier_renamed", actor_type=ActorType.STAFF, program=program,
-                subject_type=AuditSubject.TIER, subject_id="1", after={"name": "x"},
-            )  # fmt: skip
+                type="tier_renamed",
+                actor_type=ActorType.STAFF,
+                program=program,
+                subject_type=AuditSubject.TIER,
+                subject_id="1",
+                after={"name": "x"},
+            )
 
 
 # --- migration 0008: the settings history moves into events -----------------------------
 
 
 HISTORY = [
-    {"at": "2030-01-01T12:00:00+00:00", "actor_type": "staff", "actor_id": "5",
-     "settings": [{"name": "points_per_unit", "before": "150", "after": "250",
-                   "overridden_before": False, "overridden_after": True},
-                  {"name": "hold_days", "before": "3", "after": "14",
-                   "overridden_before": False, "overridden_after": True}]},
-    {"at": "2030-01-01T15:00:00+00:00", "actor_type": "app", "actor_id": "9",
-     "settings": [{"name": "hold_days", "before": "14", "after": "3",
-                   "overridden_before": True, "overridden_after": False}]},
-]  # fmt: skip
+    {
+        "at": "2030-01-01T12:00:00+00:00",
+        "actor_type": "staff",
+        "actor_id": "5",
+        "settings": [
+            {
+                "name": "points_per_unit",
+                "before": "150",
+                "after": "250",
+                "overridden_before": False,
+                "overridden_after": True,
+            },
+            {
+                "name": "hold_days",
+                "before": "3",
+                "after": "14",
+                "overridden_before": False,
+                "overridden_after": True,
+            },
+        ],
+    },
+    {
+        "at": "2030-01-01T15:00:00+00:00",
+        "actor_type": "app",
+        "actor_id": "9",
+        "settings": [
+            {
+                "name": "hold_days",
+                "before": "14",
+                "after": "3",
+                "overridden_before": True,
+                "overridden_after": False,
+            }
+        ],
+    },
+]
 
 
 def test_P4_migration_moves_the_settings_history_into_events(program, other_program):
@@ -408,13 +511,17 @@ def test_P4_migration_moves_the_settings_history_into_events(program, other_prog
     assert program.settings == {"points_per_unit": "250"}
     newest, oldest = program_settings(program, PLUGIN).changes
     assert (newest.changed_at, newest.actor) == (
-        datetime(2030, 1, 1, 15, tzinfo=UTC), Actor(ActorType.APP, "9"),
-    )  # fmt: skip
-    assert [(c.name, c.before, c.after, c.overridden_before, c.overridden_after)
-            for c in newest.settings] == [("hold_days", "14", "3", True, False)]  # fmt: skip
+        datetime(2030, 1, 1, 15, tzinfo=UTC),
+        Actor(ActorType.APP, "9"),
+    )
+    assert [
+        (c.name, c.before, c.after, c.overridden_before, c.overridden_after)
+        for c in newest.settings
+    ] == [("hold_days", "14", "3", True, False)]
     assert (oldest.actor, [(c.name, c.after) for c in oldest.settings]) == (
-        Actor(ActorType.STAFF, "5"), [("points_per_unit", "250"), ("hold_days", "14")],
-    )  # fmt: skip
+        Actor(ActorType.STAFF, "5"),
+        [("points_per_unit", "250"), ("hold_days", "14")],
+    )
     assert program_settings(other_program, PLUGIN).changes == ()
 
 
@@ -426,11 +533,13 @@ def test_P4_migration_reversed_puts_the_history_back(program):
     MIGRATION.restore_settings_history(django_apps, None)
 
     restored = Program.objects.get(id=program.id).settings["_changes"]
-    assert [{**record, "settings": sorted(record["settings"], key=lambda c: c["name"])}
-            for record in restored] == [
+    assert [
+        {**record, "settings": sorted(record["settings"], key=lambda c: c["name"])}
+        for record in restored
+    ] == [
         {**record, "settings": sorted(record["settings"], key=lambda c: c["name"])}
         for record in HISTORY
-    ]  # fmt: skip
+    ]
 
 
 def test_P4_settings_history_reads_through_the_api_after_the_move(program):
@@ -438,8 +547,7 @@ def test_P4_settings_history_reads_through_the_api_after_the_move(program):
     program.save()
     MIGRATION.move_settings_history(django_apps, None)
 
-    admin = Requestor(kind=RequestorKind.STAFF, user_id=5,
-                      permissions=frozenset({MANAGE_PLUGINS}))  # fmt: skip
+    admin = Requestor(kind=RequestorKind.STAFF, user_id=5, permissions=frozenset({MANAGE_PLUGINS}))
     body = call(
         """{ rewardsProgram(channel: "main") { changes(last: 1) {
       changedAt actorType actorId settings { name before after } } } }""",
@@ -447,8 +555,11 @@ def test_P4_settings_history_reads_through_the_api_after_the_move(program):
         admin,
     )
 
-    assert body["data"]["rewardsProgram"]["changes"] == [{
-        "changedAt": "2030-01-01T15:00:00+00:00", "actorType": "APP",
-        "actorId": to_global_id("App", 9),
-        "settings": [{"name": "hold_days", "before": "14", "after": "3"}],
-    }]  # fmt: skip
+    assert body["data"]["rewardsProgram"]["changes"] == [
+        {
+            "changedAt": "2030-01-01T15:00:00+00:00",
+            "actorType": "APP",
+            "actorId": to_global_id("App", 9),
+            "settings": [{"name": "hold_days", "before": "14", "after": "3"}],
+        }
+    ]

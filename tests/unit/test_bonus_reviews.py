@@ -15,9 +15,9 @@ from saleor_rewards.ledger.errors import (
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Lot
+from saleor_rewards.programs.channel.members import Member
 from saleor_rewards.programs.loyalty import daily_cap
 from saleor_rewards.programs.loyalty.bonus import award_email_verified
-from saleor_rewards.programs.channel.members import Member
 from saleor_rewards.programs.reviews.models import ReviewStatus
 from saleor_rewards.programs.reviews.services import (
     OrderLineInfo,
@@ -44,16 +44,23 @@ def available(program, member) -> int:
 
 def line_of(program, member, *, line_id="line-1", fulfilled=True):
     return OrderLineInfo(
-        line_id=line_id, order_id="order-1", owner_id=member,
-        channel_slug=program.channel_slug, product_id="42", fulfilled=fulfilled,
-    )  # fmt: skip
+        line_id=line_id,
+        order_id="order-1",
+        owner_id=member,
+        channel_slug=program.channel_slug,
+        product_id="42",
+        fulfilled=fulfilled,
+    )
 
 
 def submitted(program, member, *, text=TEXT, photos=(), line_id="line-1", settings=None):
     return submit_review(
-        Member(program, member, now=T0), line_of(program, member, line_id=line_id),
-        text, list(photos), settings=settings or settings_with(),
-    )  # fmt: skip
+        Member(program, member, now=T0),
+        line_of(program, member, line_id=line_id),
+        text,
+        list(photos),
+        settings=settings or settings_with(),
+    )
 
 
 # --- B3: daily cap arithmetic --------------------------------------------------
@@ -117,8 +124,7 @@ def test_B3_next_utc_day_has_a_fresh_cap(program, member):
     settings = settings_with(daily_points_cap=5, signup_bonus_points=5, review_points=5)
     award_email_verified(program, member, settings, now=T0)
     review = submitted(program, member, settings=settings)
-    review = moderate_review(review.id, ReviewAction.APPROVE, settings=settings,
-                             now=at(hours=12))  # fmt: skip
+    review = moderate_review(review.id, ReviewAction.APPROVE, settings=settings, now=at(hours=12))
     assert review.points == 5
 
 
@@ -141,9 +147,7 @@ def test_B1_bonus_is_credited_once_per_member(program, member):
     settle()
 
 
-@pytest.mark.parametrize(
-    "values", [{"signup_bonus_points": 0}, {"program_enabled": "false"}]
-)
+@pytest.mark.parametrize("values", [{"signup_bonus_points": 0}, {"program_enabled": "false"}])
 def test_B1_no_bonus_when_off(program, member, values):
     assert award_email_verified(program, member, settings_with(**values), now=T0) == 0
     assert not Lot.objects.exists()
@@ -168,22 +172,24 @@ def test_B2_review_points_arithmetic(text, photos, expected):
 
 def test_B2_approval_awards_review_points_and_stores_them(program, member):
     review = submitted(program, member, photos=["https://img.example/a.jpg"])
-    review = moderate_review(review.id, ReviewAction.APPROVE, settings=settings_with(),
-                             note="Thanks", now=T0)  # fmt: skip
+    review = moderate_review(
+        review.id, ReviewAction.APPROVE, settings=settings_with(), note="Thanks", now=T0
+    )
     assert (review.status, review.points) == (ReviewStatus.APPROVED, 10)
     assert review.note == "Thanks"
     lot = Lot.objects.get()
     assert (lot.source, lot.reference_type, lot.reference_id) == (
-        LotSource.REVIEW, "REVIEW", str(review.id))  # fmt: skip
+        LotSource.REVIEW,
+        "REVIEW",
+        str(review.id),
+    )
     assert lot.expires_at == at(days=60)
     settle()
 
 
 def test_B2_rejection_awards_nothing(program, member):
     review = submitted(program, member)
-    review = moderate_review(
-        review.id, ReviewAction.REJECT, settings=settings_with(), now=T0
-    )
+    review = moderate_review(review.id, ReviewAction.REJECT, settings=settings_with(), now=T0)
     assert (review.status, review.points) == (ReviewStatus.REJECTED, 0)
     assert not Lot.objects.exists()
 

@@ -20,10 +20,17 @@ def test_B3_concurrent_awards_share_the_cap_exactly(program):
 
     def award(n):
         return credit_activity(
-            program, 1, 5, key=f"review:{n}", source=LotSource.REVIEW,
-            settings=settings, expires_in_days=60, reference=NO_REFERENCE,
-            reason="Review approved", now=T0,
-        )  # fmt: skip
+            program,
+            1,
+            5,
+            key=f"review:{n}",
+            source=LotSource.REVIEW,
+            settings=settings,
+            expires_in_days=60,
+            reference=NO_REFERENCE,
+            reason="Review approved",
+            now=T0,
+        )
 
     results, errors = run_at_once(6, award)
 

@@ -26,8 +26,7 @@ LINES = (OrderLine("a", 4, D(40), D(40)),)  # 2.5 % of 40.00 = 100 points
 
 
 def snapshot(member, order_id="o-1", **state) -> OrderSnapshot:
-    return OrderSnapshot(order_id, "web-eu", "EUR", member, LINES, D(40), fully_paid=True,
-                         **state)  # fmt: skip
+    return OrderSnapshot(order_id, "web-eu", "EUR", member, LINES, D(40), fully_paid=True, **state)
 
 
 def facts(member, order_id="o-1", fulfilled=True) -> OrderDeliveryFacts:
@@ -83,8 +82,9 @@ def test_L2_with_auto_confirm_days_fulfilment_dates_the_lot_instead_of_activatin
     sync_order(program, settings_, snapshot(member), now=at(0))
 
     for _ in range(3):  # U6: replays, later ones too, keep the first date
-        sync_order(program, settings_, snapshot(member, fulfilled=True, fulfilled_at=at(1)),
-                   now=at(2))  # fmt: skip
+        sync_order(
+            program, settings_, snapshot(member, fulfilled=True, fulfilled_at=at(1)), now=at(2)
+        )
 
     settle()
     assert points(member) == (0, 100)
@@ -120,8 +120,7 @@ def test_L2_the_sync_reads_a_confirmation_and_brings_the_date_forward(program, m
 
 def test_L2_the_customer_confirms_and_the_points_are_available_at_once(program, member):
     settings_ = values(auto_confirm_days=7)
-    sync_order(program, settings_, snapshot(member, fulfilled=True, fulfilled_at=at(1)),
-               now=at(1))  # fmt: skip
+    sync_order(program, settings_, snapshot(member, fulfilled=True, fulfilled_at=at(1)), now=at(1))
 
     confirmation = confirm_delivery(program, settings_, facts(member), member, now=at(2))
 
@@ -168,8 +167,12 @@ def test_L2_an_order_confirmed_before_it_is_seen_paid_is_delivered_when_it_is(pr
     settings_ = values(auto_confirm_days=7)
     confirm_delivery(program, settings_, facts(member), member, now=at(1))
 
-    sync_order(program, settings_, snapshot(member, fulfilled=True, fulfilled_at=at(0),
-                                            delivery_confirmed_at=at(1)), now=at(2))  # fmt: skip
+    sync_order(
+        program,
+        settings_,
+        snapshot(member, fulfilled=True, fulfilled_at=at(0), delivery_confirmed_at=at(1)),
+        now=at(2),
+    )
 
     settle()
     assert points(member) == (100, 0)
@@ -194,8 +197,7 @@ def test_R6_the_sponsors_reward_is_delivered_by_the_friends_confirmation(program
     sponsor, friend = new_member(), new_member()
     Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
     settings_ = values(auto_confirm_days=7)
-    sync_order(program, settings_, snapshot(friend, fulfilled=True, fulfilled_at=at(1)),
-               now=at(1))  # fmt: skip
+    sync_order(program, settings_, snapshot(friend, fulfilled=True, fulfilled_at=at(1)), now=at(1))
     assert points(sponsor) == (0, 40)  # 1 % of 40.00
     assert lot_of(kind="referral").available_at == at(8)
 
@@ -230,8 +232,7 @@ def test_U7_confirmations_racing_the_orders_sync_deliver_once_without_deadlock(p
     sponsor, friend = new_member(), new_member()
     Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
     settings_ = values(auto_confirm_days=7, referee_signup_bonus_points=30)
-    sync_order(program, settings_, snapshot(friend, fulfilled=True, fulfilled_at=at(1)),
-               now=at(1))  # fmt: skip
+    sync_order(program, settings_, snapshot(friend, fulfilled=True, fulfilled_at=at(1)), now=at(1))
     confirmed = snapshot(friend, fulfilled=True, fulfilled_at=at(1), delivery_confirmed_at=at(2))
 
     def work(n):

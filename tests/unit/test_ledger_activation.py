@@ -42,9 +42,15 @@ pytestmark = pytest.mark.django_db
 def pending_lot(account, amount, key, *, available_at, days=10):
     """A pending lot scheduled to become available at ``available_at``."""
     return credit(
-        account, amount, key=key, source=LotSource.LOYALTY, pending=True,
-        available_at=available_at, expires_in_days=days, now=at(0),
-    ).lot_id  # fmt: skip
+        account,
+        amount,
+        key=key,
+        source=LotSource.LOYALTY,
+        pending=True,
+        available_at=available_at,
+        expires_in_days=days,
+        now=at(0),
+    ).lot_id
 
 
 def _members_with_due_lots(program, new_member, members=3):
@@ -57,8 +63,7 @@ def _members_with_due_lots(program, new_member, members=3):
             pending_lot(account, 20, "d2", available_at=at(2), days=None),
         ]
         pending_lot(account, 30, "later", available_at=at(9))
-        credit(account, 40, key="no-date", source=LotSource.BONUS, pending=True,
-               now=at(0))  # fmt: skip
+        credit(account, 40, key="no-date", source=LotSource.BONUS, pending=True, now=at(0))
         accounts.append(account)
     return accounts, due
 
@@ -97,17 +102,23 @@ def test_L2_activate_due_lots_writes_one_activate_entry_per_lot(program, new_mem
 
     # then each lot has its own activate entry, chained in lot order, keyed like
     # a single activation
-    entries = list(
-        Entry.objects.filter(account=account, type=EntryType.ACTIVATE).order_by("id")
-    )
+    entries = list(Entry.objects.filter(account=account, type=EntryType.ACTIVATE).order_by("id"))
     assert [
-        (e.lot_id, e.idempotency_key, e.available_delta, e.pending_delta,
-         e.available_after, e.pending_after, e.created_at, e.reference_type)
+        (
+            e.lot_id,
+            e.idempotency_key,
+            e.available_delta,
+            e.pending_delta,
+            e.available_after,
+            e.pending_after,
+            e.created_at,
+            e.reference_type,
+        )
         for e in entries
     ] == [
         (due[0], f"lot:{due[0]}:activate", 10, -10, 10, 90, at(3), ""),
         (due[1], f"lot:{due[1]}:activate", 20, -20, 30, 70, at(3), ""),
-    ]  # fmt: skip
+    ]
 
 
 def test_L2_activate_due_lots_leaves_lots_that_are_not_due_yet(points):
@@ -121,8 +132,7 @@ def test_L2_activate_due_lots_leaves_lots_that_are_not_due_yet(points):
 
 def test_L2_activate_due_lots_never_touches_lots_without_available_at(points):
     # given a pending lot nobody scheduled (awaiting delivery)
-    lot = credit(points, 100, key="a", source=LotSource.LOYALTY, pending=True,
-                 now=at(0)).lot_id  # fmt: skip
+    lot = credit(points, 100, key="a", source=LotSource.LOYALTY, pending=True, now=at(0)).lot_id
     before = ledger_snapshot()
 
     # when the job runs much later
@@ -161,8 +171,9 @@ def test_L3_activate_due_lots_activates_what_is_left_of_a_partly_voided_lot(poin
 
     # then the remaining 70 become spendable
     assert (lot_row(lot)["status"], lot_row(lot)["remaining"]) == (
-        LotStatus.AVAILABLE, 70,
-    )  # fmt: skip
+        LotStatus.AVAILABLE,
+        70,
+    )
     assert columns(points) == Columns(Decimal(70), 0, 0)
     assert_proven(points)
 
@@ -285,9 +296,9 @@ def test_O2_rewards_activate_command_activates_what_is_due_now(program, new_memb
     assert "batch 1: 2 accounts, 4 lots activated so far" in out
     assert "batch 2: 3 accounts, 6 lots activated so far" in out
     assert "Activated 6 lot(s) of 3 account(s) in 2 batch(es)" in out
-    assert set(
-        Lot.objects.filter(status=LotStatus.AVAILABLE).values_list("id", flat=True)
-    ) == set(due)
+    assert set(Lot.objects.filter(status=LotStatus.AVAILABLE).values_list("id", flat=True)) == set(
+        due
+    )
     assert_proven(*accounts)
 
 

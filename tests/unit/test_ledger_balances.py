@@ -100,12 +100,25 @@ def test_U5_balance_equals_entries_and_lots_after_every_operation(points):
         return posting
 
     steps = [
-        lambda: remember("a", credit(points, 300, key="a", source=LotSource.LOYALTY,
-                                     expires_in_days=5, now=at(0))),
-        lambda: remember("b", credit(points, 200, key="b", source=LotSource.LOYALTY,
-                                     pending=True, expires_in_days=30, now=at(0))),
-        lambda: remember("c", credit(points, 50, key="c", source=LotSource.BONUS,
-                                     pending=True, now=at(0))),
+        lambda: remember(
+            "a",
+            credit(points, 300, key="a", source=LotSource.LOYALTY, expires_in_days=5, now=at(0)),
+        ),
+        lambda: remember(
+            "b",
+            credit(
+                points,
+                200,
+                key="b",
+                source=LotSource.LOYALTY,
+                pending=True,
+                expires_in_days=30,
+                now=at(0),
+            ),
+        ),
+        lambda: remember(
+            "c", credit(points, 50, key="c", source=LotSource.BONUS, pending=True, now=at(0))
+        ),
         lambda: activate(made["b"].lot_id, now=at(1)),
         lambda: void(made["c"].lot_id, 20, key="void-c", now=at(1)),
         lambda: remember("spent", debit(points, 350, key="d", now=at(1))),
@@ -115,10 +128,9 @@ def test_U5_balance_equals_entries_and_lots_after_every_operation(points):
         lambda: release(made["h2"].hold_id, now=at(6)),  # lot "a" expired meanwhile
         lambda: return_debit(made["spent"].entry_id, key="r", now=at(6)),
         lambda: revoke(points, 1000, key="rv", now=at(7)),
-        lambda: credit(points, 70, key="e", source=LotSource.BONUS, expires_in_days=1,
-                       now=at(7)),
+        lambda: credit(points, 70, key="e", source=LotSource.BONUS, expires_in_days=1, now=at(7)),
         lambda: expire_due_lots(now=at(9)),
-    ]  # fmt: skip
+    ]
 
     for number, step in enumerate(steps):
         # when one more operation runs
@@ -152,9 +164,8 @@ def test_U5_trigger_rejects_an_account_that_drifts_from_its_rows(points):
 
     # when raw SQL moves the cached balance
     message = _rejected_at_settle(
-        ("UPDATE rewards_account SET available = available + 1 WHERE id = %s",
-         [points.id]),
-    )  # fmt: skip
+        ("UPDATE rewards_account SET available = available + 1 WHERE id = %s", [points.id]),
+    )
 
     # then the deferred trigger refuses it and nothing changed
     assert f"rewards account {points.id}" in message
@@ -179,10 +190,13 @@ def test_U5_trigger_rejects_a_lot_inserted_without_an_entry(points):
     settle()
 
     message = _rejected_at_settle(
-        ("INSERT INTO rewards_lot (account_id, source, status, amount, remaining, "
-         "created_at, reference_type, reference_id) "
-         "VALUES (%s, 'bonus', 'available', 5, 5, now(), '', '')", [points.id]),
-    )  # fmt: skip
+        (
+            "INSERT INTO rewards_lot (account_id, source, status, amount, remaining, "
+            "created_at, reference_type, reference_id) "
+            "VALUES (%s, 'bonus', 'available', 5, 5, now(), '', '')",
+            [points.id],
+        ),
+    )
 
     assert "does not balance" in message
     assert points.lots.count() == 1
@@ -208,12 +222,15 @@ def test_U5_trigger_rejects_an_entry_that_breaks_the_balance_chain(points):
 
     # when an entry claims +5 but carries the same balance-after
     message = _rejected_at_settle(
-        ("INSERT INTO rewards_entry (account_id, created_at, type, amount, "
-         "available_delta, pending_delta, held_delta, available_after, pending_after, "
-         "held_after, unrecovered, expired, reference_type, reference_id, actor_type, "
-         "actor_id, reason) VALUES (%s, now(), 'adjust', 5, 5, 0, 0, 100, 0, 0, 0, 0, "
-         "'', '', 'system', '', '')", [points.id]),
-    )  # fmt: skip
+        (
+            "INSERT INTO rewards_entry (account_id, created_at, type, amount, "
+            "available_delta, pending_delta, held_delta, available_after, pending_after, "
+            "held_after, unrecovered, expired, reference_type, reference_id, actor_type, "
+            "actor_id, reason) VALUES (%s, now(), 'adjust', 5, 5, 0, 0, 100, 0, 0, 0, 0, "
+            "'', '', 'system', '', '')",
+            [points.id],
+        ),
+    )
 
     # then the chain trigger refuses it
     assert "breaks the balance chain" in message
@@ -228,21 +245,22 @@ def test_U5_trigger_rejects_an_entry_its_account_does_not_reflect(points):
     # when an entry that continues the chain correctly (+5 -> 105) is written, but
     # neither the account nor any lot changes
     message = _rejected_at_settle(
-        ("INSERT INTO rewards_entry (account_id, created_at, type, amount, "
-         "available_delta, pending_delta, held_delta, available_after, pending_after, "
-         "held_after, unrecovered, expired, reference_type, reference_id, actor_type, "
-         "actor_id, reason) VALUES (%s, now(), 'adjust', 5, 5, 0, 0, 105, 0, 0, 0, 0, "
-         "'', '', 'system', '', '')", [points.id]),
-    )  # fmt: skip
+        (
+            "INSERT INTO rewards_entry (account_id, created_at, type, amount, "
+            "available_delta, pending_delta, held_delta, available_after, pending_after, "
+            "held_after, unrecovered, expired, reference_type, reference_id, actor_type, "
+            "actor_id, reason) VALUES (%s, now(), 'adjust', 5, 5, 0, 0, 105, 0, 0, 0, 0, "
+            "'', '', 'system', '', '')",
+            [points.id],
+        ),
+    )
 
     # then the account (100) no longer equals its last entry (105): refused at commit
     assert f"rewards account {points.id}" in message
     assert points.entries.count() == 1
 
 
-def test_U5_trigger_rejects_moving_a_lot_to_another_account(
-    points, program, new_member
-):
+def test_U5_trigger_rejects_moving_a_lot_to_another_account(points, program, new_member):
     # given two members with 100 points each, one lot each
     other = open_account(program, new_member(), Kind.POINTS)
     lot = credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0)).lot_id

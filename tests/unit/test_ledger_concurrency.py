@@ -70,8 +70,7 @@ def test_U7_concurrent_debits_and_captures_never_overspend_nor_deadlock(program)
     # given 1000 points in four lots of different expiry
     points = open_account(program, 1, Kind.POINTS)
     for key, days in (("a", 10), ("b", 20), ("c", None), ("d", 5)):
-        credit(points, 250, key=key, source=LotSource.LOYALTY, expires_in_days=days,
-               now=at(0))  # fmt: skip
+        credit(points, 250, key=key, source=LotSource.LOYALTY, expires_in_days=days, now=at(0))
 
     # when 8 connections each try 20 spends of 7 at once (1120 > 1000): most debit,
     # some hold 11 and capture 7 of it (the other 4 are released back)
@@ -102,28 +101,23 @@ def test_U7_concurrent_debits_and_captures_never_overspend_nor_deadlock(program)
     # the balance is exactly what was there minus what succeeded
     assert columns(points) == Columns(Decimal(1000) - spent, 0, 0)
     assert not Hold.objects.filter(status="open").exists()
-    spends = Entry.objects.filter(
-        account=points, type__in=[EntryType.REDEEM, EntryType.CAPTURE]
-    )
+    spends = Entry.objects.filter(account=points, type__in=[EntryType.REDEEM, EntryType.CAPTURE])
     assert spends.count() * 7 == spent
     assert_proven(points)
     assert audit_is_clean()
 
 
 @pytest.mark.parametrize("operation", ["credit", "debit", "hold"])
-def test_U6_U7_a_key_posted_from_many_connections_at_once_is_posted_once(
-    program, operation
-):
+def test_U6_U7_a_key_posted_from_many_connections_at_once_is_posted_once(program, operation):
     # given 100 points
     points = open_account(program, 1, Kind.POINTS)
     credit(points, 100, key="seed", source=LotSource.BONUS, now=at(0))
     run = {
-        "credit": lambda: credit(points.id, 60, key="order-1", source=LotSource.LOYALTY,
-                                 now=at(1)),
+        "credit": lambda: credit(points.id, 60, key="order-1", source=LotSource.LOYALTY, now=at(1)),
         # 60 twice would not fit: a second posting would be refused, not replayed
         "debit": lambda: debit(points.id, 60, key="order-1", now=at(1)),
         "hold": lambda: hold(points.id, 60, key="order-1", now=at(1)),
-    }[operation]  # fmt: skip
+    }[operation]
 
     # when 8 connections post the same event at the same moment
     results, errors = run_at_once(8, lambda n: run())
@@ -177,8 +171,7 @@ def test_U7_expiry_job_alongside_member_debits_never_deadlocks(program):
     # given six members, each with 100 points expiring on day 1 and 100 that never do
     accounts = [open_account(program, member, Kind.POINTS).id for member in range(1, 7)]
     for account in accounts:
-        credit(account, 100, key="expiring", source=LotSource.LOYALTY,
-               expires_in_days=1, now=at(0))  # fmt: skip
+        credit(account, 100, key="expiring", source=LotSource.LOYALTY, expires_in_days=1, now=at(0))
         credit(account, 100, key="kept", source=LotSource.BONUS, now=at(0))
 
     # when on day 2 four connections debit the members in random orders while two
@@ -200,9 +193,7 @@ def test_U7_expiry_job_alongside_member_debits_never_deadlocks(program):
     assert results[0] + results[1] == 6
     assert Lot.objects.filter(status=LotStatus.EXPIRED).count() == 6
     for account in accounts:
-        assert (
-            Entry.objects.filter(account_id=account, type=EntryType.EXPIRE).count() == 1
-        )
+        assert Entry.objects.filter(account_id=account, type=EntryType.EXPIRE).count() == 1
         spent = sum(r.get(account, 0) for r in results[2:])
         assert columns(account) == Columns(Decimal(100 - spent), 0, 0)
         assert_proven(account)

@@ -47,8 +47,15 @@ pytestmark = pytest.mark.django_db
 
 
 def earn(account, amount, key, *, days=None, pending=False, now=None):
-    return credit(account, amount, key=key, source=LotSource.LOYALTY, expires_in_days=days,
-                  pending=pending, now=now or at(0))  # fmt: skip
+    return credit(
+        account,
+        amount,
+        key=key,
+        source=LotSource.LOYALTY,
+        expires_in_days=days,
+        pending=pending,
+        now=now or at(0),
+    )
 
 
 def history(account) -> list[tuple]:
@@ -97,8 +104,11 @@ def test_L3_a_released_hold_pays_the_debt_before_coming_back(points, indebted):
     # then the release gives 80 back to the lot and the next entry pays the debt with
     # them: nothing is available, nothing is owed
     assert (posting.type, posting.available, posting.debt, posting.settled) == (
-        EntryType.RELEASE, 80, 80, 80,
-    )  # fmt: skip
+        EntryType.RELEASE,
+        80,
+        80,
+        80,
+    )
     assert history(points)[-2:] == [
         (EntryType.RELEASE, 80, 0, 80),
         (EntryType.DEBT_SETTLED, -80, -80, 0),
@@ -291,12 +301,15 @@ def test_U5_trigger_rejects_a_debt_its_entries_do_not_show(points, indebted):
 def test_U5_trigger_rejects_an_entry_that_breaks_the_debt_chain(points, indebted):
     # an entry that lowers the debt without saying so in its debt-after
     message = _rejected_at_settle(
-        ("INSERT INTO rewards_entry (account_id, created_at, type, amount, "
-         "available_delta, pending_delta, held_delta, debt_delta, available_after, "
-         "pending_after, held_after, debt_after, unrecovered, expired, reference_type, "
-         "reference_id, actor_type, actor_id, reason) VALUES (%s, now(), 'adjust', 0, "
-         "0, 0, 0, -80, 0, 0, 80, 80, 0, 0, '', '', 'system', '', '')", [points.id]),
-    )  # fmt: skip
+        (
+            "INSERT INTO rewards_entry (account_id, created_at, type, amount, "
+            "available_delta, pending_delta, held_delta, debt_delta, available_after, "
+            "pending_after, held_after, debt_after, unrecovered, expired, reference_type, "
+            "reference_id, actor_type, actor_id, reason) VALUES (%s, now(), 'adjust', 0, "
+            "0, 0, 0, -80, 0, 0, 80, 80, 0, 0, '', '', 'system', '', '')",
+            [points.id],
+        ),
+    )
 
     assert "breaks the balance chain" in message
 

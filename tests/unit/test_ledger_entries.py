@@ -44,17 +44,23 @@ def funded(program, member):
     """A member with 100 points (expiring in 30 days) and 100.000 EUR of cash."""
     points = open_account(program, member, Kind.POINTS)
     cash = open_account(program, member, Kind.CASH)
-    credit(points, 100, key="seed", source=LotSource.LOYALTY, expires_in_days=30,
-           now=at(0))  # fmt: skip
+    credit(points, 100, key="seed", source=LotSource.LOYALTY, expires_in_days=30, now=at(0))
     credit(cash, 100, key="seed", source=LotSource.AFFILIATE, now=at(0))
     settle()
     return SimpleNamespace(points=points, cash=cash)
 
 
 def _pending(ctx):
-    return credit(ctx.points, 40, key="order-42:earn", source=LotSource.LOYALTY,
-                  pending=True, expires_in_days=60, reference=ORDER,
-                  now=at(1))  # fmt: skip
+    return credit(
+        ctx.points,
+        40,
+        key="order-42:earn",
+        source=LotSource.LOYALTY,
+        pending=True,
+        expires_in_days=60,
+        reference=ORDER,
+        now=at(1),
+    )
 
 
 def _held(ctx):
@@ -74,99 +80,220 @@ def _redeemed(ctx):
 # ``key`` is a regular expression: system operations key their own entries.
 CASES = {
     "earn": (
-        lambda c: (c.points, credit(c.points, 40, key="k", source=LotSource.LOYALTY,
-                                    reference=ORDER, actor=STAFF, now=at(1))),
-        dict(type=EntryType.EARN, amount=40, after=(140, 0, 0), actor=STAFF,
-             reference=ORDER, key="k"),
+        lambda c: (
+            c.points,
+            credit(
+                c.points,
+                40,
+                key="k",
+                source=LotSource.LOYALTY,
+                reference=ORDER,
+                actor=STAFF,
+                now=at(1),
+            ),
+        ),
+        dict(
+            type=EntryType.EARN, amount=40, after=(140, 0, 0), actor=STAFF, reference=ORDER, key="k"
+        ),
     ),
     "earn-pending": (
         lambda c: (c.points, _pending(c)),
-        dict(type=EntryType.EARN, amount=40, after=(100, 40, 0),
-             actor=Actor(), reference=ORDER, key="order-42:earn"),
+        dict(
+            type=EntryType.EARN,
+            amount=40,
+            after=(100, 40, 0),
+            actor=Actor(),
+            reference=ORDER,
+            key="order-42:earn",
+        ),
     ),
     "activate": (
         lambda c: (c.points, activate(_pending(c).lot_id, now=at(2))),
-        dict(type=EntryType.ACTIVATE, amount=0, after=(140, 0, 0), actor=Actor(),
-             reference=ORDER, key=r"lot:\d+:activate"),
+        dict(
+            type=EntryType.ACTIVATE,
+            amount=0,
+            after=(140, 0, 0),
+            actor=Actor(),
+            reference=ORDER,
+            key=r"lot:\d+:activate",
+        ),
     ),
     "redeem": (
-        lambda c: (c.points, debit(c.points, 30, key="k", reference=ORDER,
-                                   actor=Actor(ActorType.CUSTOMER, "1"), now=at(1))),
-        dict(type=EntryType.REDEEM, amount=-30, after=(70, 0, 0),
-             actor=Actor(ActorType.CUSTOMER, "1"), reference=ORDER, key="k"),
+        lambda c: (
+            c.points,
+            debit(
+                c.points,
+                30,
+                key="k",
+                reference=ORDER,
+                actor=Actor(ActorType.CUSTOMER, "1"),
+                now=at(1),
+            ),
+        ),
+        dict(
+            type=EntryType.REDEEM,
+            amount=-30,
+            after=(70, 0, 0),
+            actor=Actor(ActorType.CUSTOMER, "1"),
+            reference=ORDER,
+            key="k",
+        ),
     ),
     "withdraw": (
-        lambda c: (c.cash, debit(c.cash, Decimal("12.5"), key="k",
-                                 entry_type=EntryType.WITHDRAW, actor=STAFF,
-                                 reference=Reference("WITHDRAWAL", "3"), now=at(1))),
-        dict(type=EntryType.WITHDRAW, amount=Decimal("-12.5"),
-             after=(Decimal("87.5"), 0, 0), actor=STAFF,
-             reference=Reference("WITHDRAWAL", "3"), key="k"),
+        lambda c: (
+            c.cash,
+            debit(
+                c.cash,
+                Decimal("12.5"),
+                key="k",
+                entry_type=EntryType.WITHDRAW,
+                actor=STAFF,
+                reference=Reference("WITHDRAWAL", "3"),
+                now=at(1),
+            ),
+        ),
+        dict(
+            type=EntryType.WITHDRAW,
+            amount=Decimal("-12.5"),
+            after=(Decimal("87.5"), 0, 0),
+            actor=STAFF,
+            reference=Reference("WITHDRAWAL", "3"),
+            key="k",
+        ),
     ),
     "compensate": (
-        lambda c: (c.cash, credit(c.cash, Decimal("10.25"), key="k",
-                                  source=LotSource.CLAIM,
-                                  entry_type=EntryType.COMPENSATE, actor=STAFF,
-                                  reference=Reference("CLAIM", "5"), now=at(1))),
-        dict(type=EntryType.COMPENSATE, amount=Decimal("10.25"),
-             after=(Decimal("110.25"), 0, 0), actor=STAFF,
-             reference=Reference("CLAIM", "5"), key="k"),
+        lambda c: (
+            c.cash,
+            credit(
+                c.cash,
+                Decimal("10.25"),
+                key="k",
+                source=LotSource.CLAIM,
+                entry_type=EntryType.COMPENSATE,
+                actor=STAFF,
+                reference=Reference("CLAIM", "5"),
+                now=at(1),
+            ),
+        ),
+        dict(
+            type=EntryType.COMPENSATE,
+            amount=Decimal("10.25"),
+            after=(Decimal("110.25"), 0, 0),
+            actor=STAFF,
+            reference=Reference("CLAIM", "5"),
+            key="k",
+        ),
     ),
     "hold": (
         lambda c: (c.points, _held(c)),
-        dict(type=EntryType.HOLD, amount=0, after=(70, 0, 30), actor=Actor(),
-             reference=ORDER, key="checkout-1"),
+        dict(
+            type=EntryType.HOLD,
+            amount=0,
+            after=(70, 0, 30),
+            actor=Actor(),
+            reference=ORDER,
+            key="checkout-1",
+        ),
     ),
     "capture": (
         lambda c: (c.points, capture(_held(c).hold_id, actor=STAFF, now=at(2))),
-        dict(type=EntryType.CAPTURE, amount=-30, after=(70, 0, 0), actor=STAFF,
-             reference=ORDER, key=r"hold:\d+:capture"),
+        dict(
+            type=EntryType.CAPTURE,
+            amount=-30,
+            after=(70, 0, 0),
+            actor=STAFF,
+            reference=ORDER,
+            key=r"hold:\d+:capture",
+        ),
     ),
     "release": (
         lambda c: (c.points, release(_held(c).hold_id, actor=STAFF, now=at(2))),
-        dict(type=EntryType.RELEASE, amount=0, after=(100, 0, 0), actor=STAFF,
-             reference=ORDER, key=r"hold:\d+:release"),
+        dict(
+            type=EntryType.RELEASE,
+            amount=0,
+            after=(100, 0, 0),
+            actor=STAFF,
+            reference=ORDER,
+            key=r"hold:\d+:release",
+        ),
     ),
     "return": (
-        lambda c: (c.points, return_debit(_redeemed(c).entry_id, key="k", actor=STAFF,
-                                          now=at(2))),
-        dict(type=EntryType.RETURN, amount=30, after=(100, 0, 0), actor=STAFF,
-             reference=ORDER, key="k"),
+        lambda c: (c.points, return_debit(_redeemed(c).entry_id, key="k", actor=STAFF, now=at(2))),
+        dict(
+            type=EntryType.RETURN,
+            amount=30,
+            after=(100, 0, 0),
+            actor=STAFF,
+            reference=ORDER,
+            key="k",
+        ),
     ),
     "revoke": (
         lambda c: (c.points, revoke(c.points, 30, key="k", reference=ORDER, now=at(1))),
-        dict(type=EntryType.REVOKE, amount=-30, after=(70, 0, 0), actor=Actor(),
-             reference=ORDER, key="k"),
+        dict(
+            type=EntryType.REVOKE,
+            amount=-30,
+            after=(70, 0, 0),
+            actor=Actor(),
+            reference=ORDER,
+            key="k",
+        ),
     ),
     "void": (
         lambda c: (c.points, void(_pending(c).lot_id, key="k", actor=STAFF, now=at(2))),
-        dict(type=EntryType.VOID, amount=-40, after=(100, 0, 0), actor=STAFF,
-             reference=ORDER, key="k"),
+        dict(
+            type=EntryType.VOID,
+            amount=-40,
+            after=(100, 0, 0),
+            actor=STAFF,
+            reference=ORDER,
+            key="k",
+        ),
     ),
     "adjust-credit": (
-        lambda c: (c.points, adjust(c.points, 5, key="adj-1", reason="goodwill",
-                                    actor=STAFF, now=at(1))),
-        dict(type=EntryType.ADJUST, amount=5, after=(105, 0, 0), actor=STAFF,
-             reference=Reference("ADJUSTMENT", "adj-1"), key="adj-1"),
+        lambda c: (
+            c.points,
+            adjust(c.points, 5, key="adj-1", reason="goodwill", actor=STAFF, now=at(1)),
+        ),
+        dict(
+            type=EntryType.ADJUST,
+            amount=5,
+            after=(105, 0, 0),
+            actor=STAFF,
+            reference=Reference("ADJUSTMENT", "adj-1"),
+            key="adj-1",
+        ),
     ),
     "adjust-debit": (
-        lambda c: (c.points, adjust(c.points, -5, key="adj-2", reason="typo",
-                                    actor=STAFF, now=at(1))),
-        dict(type=EntryType.ADJUST, amount=-5, after=(95, 0, 0), actor=STAFF,
-             reference=Reference("ADJUSTMENT", "adj-2"), key="adj-2"),
+        lambda c: (
+            c.points,
+            adjust(c.points, -5, key="adj-2", reason="typo", actor=STAFF, now=at(1)),
+        ),
+        dict(
+            type=EntryType.ADJUST,
+            amount=-5,
+            after=(95, 0, 0),
+            actor=STAFF,
+            reference=Reference("ADJUSTMENT", "adj-2"),
+            key="adj-2",
+        ),
     ),
     "expire": (
         lambda c: (c.points, _expired(c)),
-        dict(type=EntryType.EXPIRE, amount=-100, after=(0, 0, 0), actor=Actor(),
-             reference=Reference(), key=None),
+        dict(
+            type=EntryType.EXPIRE,
+            amount=-100,
+            after=(0, 0, 0),
+            actor=Actor(),
+            reference=Reference(),
+            key=None,
+        ),
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_U3_every_operation_writes_type_amount_balance_after_actor_reference(
-    funded, case
-):
+def test_U3_every_operation_writes_type_amount_balance_after_actor_reference(funded, case):
     # given a member with points and cash
     operation, expected = CASES[case]
     before = Entry.objects.count()
@@ -180,9 +307,7 @@ def test_U3_every_operation_writes_type_amount_balance_after_actor_reference(
     assert Entry.objects.count() > before
     assert entry.type == expected["type"]
     assert entry.amount == expected["amount"]
-    assert (entry.available_after, entry.pending_after, entry.held_after) == expected[
-        "after"
-    ]
+    assert (entry.available_after, entry.pending_after, entry.held_after) == expected["after"]
     assert Actor(entry.actor_type, entry.actor_id) == expected["actor"]
     assert Reference(entry.reference_type, entry.reference_id) == expected["reference"]
     if expected["key"] is None:
@@ -198,16 +323,18 @@ def test_U3_every_operation_writes_type_amount_balance_after_actor_reference(
 
 
 def test_U3_adjustment_entry_keeps_its_reason(funded):
-    posting = adjust(funded.points, 5, key="adj-1", reason="Apology for late parcel",
-                     actor=STAFF, now=at(1))  # fmt: skip
+    posting = adjust(
+        funded.points, 5, key="adj-1", reason="Apology for late parcel", actor=STAFF, now=at(1)
+    )
 
     assert Entry.objects.get(id=posting.entry_id).reason == "Apology for late parcel"
 
 
 def test_U3_debit_entry_records_which_lots_paid(funded):
     # given a second lot that expires sooner than the seed lot
-    soon = credit(funded.points, 10, key="k", source=LotSource.BONUS, expires_in_days=3,
-                  now=at(0)).lot_id  # fmt: skip
+    soon = credit(
+        funded.points, 10, key="k", source=LotSource.BONUS, expires_in_days=3, now=at(0)
+    ).lot_id
     seed = funded.points.lots.exclude(id=soon).get().id
 
     # when 25 points are spent
@@ -215,9 +342,7 @@ def test_U3_debit_entry_records_which_lots_paid(funded):
 
     # then the allocations say 10 came from the sooner lot and 15 from the seed lot
     assert sorted(
-        Allocation.objects.filter(entry_id=posting.entry_id).values_list(
-            "lot_id", "amount"
-        )
+        Allocation.objects.filter(entry_id=posting.entry_id).values_list("lot_id", "amount")
     ) == sorted([(soon, Decimal(-10)), (seed, Decimal(-15))])
 
 
@@ -243,9 +368,7 @@ def test_U3_entry_money_and_identity_columns_cannot_be_updated(funded, column, v
     # when raw SQL rewrites one of its recorded facts
     with pytest.raises(IntegrityError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE rewards_entry SET {column} = {value} WHERE id = %s", [entry.id]
-            )
+            cursor.execute(f"UPDATE rewards_entry SET {column} = {value} WHERE id = %s", [entry.id])
 
     # then the database refuses and the entry is unchanged
     fresh = Entry.objects.get(id=entry.id)
@@ -276,9 +399,7 @@ def test_U3_allocation_cannot_be_updated(funded):
         entry_id=debit(funded.points, 30, key="d", now=at(1)).entry_id
     )
 
-    with pytest.raises(
-        IntegrityError, match="append-only: UPDATE on rewards_allocation"
-    ):
+    with pytest.raises(IntegrityError, match="append-only: UPDATE on rewards_allocation"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE rewards_allocation SET amount = -1 WHERE id = %s",
@@ -291,21 +412,18 @@ def test_U3_allocation_cannot_be_updated(funded):
 def test_U3_allocation_cannot_be_deleted(funded):
     entry_id = debit(funded.points, 30, key="d", now=at(1)).entry_id
 
-    with pytest.raises(
-        IntegrityError, match="append-only: DELETE on rewards_allocation"
-    ):
+    with pytest.raises(IntegrityError, match="append-only: DELETE on rewards_allocation"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM rewards_allocation WHERE entry_id = %s", [entry_id]
-            )
+            cursor.execute("DELETE FROM rewards_allocation WHERE entry_id = %s", [entry_id])
 
     assert Allocation.objects.filter(entry_id=entry_id).count() == 1
 
 
 def test_U3_personal_text_of_an_entry_can_be_redacted_for_erasure(funded):
     # given an adjustment whose reason and actor name a person (P2 erases them)
-    posting = adjust(funded.points, 5, key="adj-1", reason="Call with Jane Doe",
-                     actor=STAFF, now=at(1))  # fmt: skip
+    posting = adjust(
+        funded.points, 5, key="adj-1", reason="Call with Jane Doe", actor=STAFF, now=at(1)
+    )
 
     # when the personal text is blanked
     sql(

@@ -44,8 +44,7 @@ def lot(points):
 @pytest.fixture
 def held(points, lot):
     """30 of them held for a checkout."""
-    posting = hold(points, 30, key="checkout-1", reference=CHECKOUT, expires_at=at(1),
-                   now=at(0))  # fmt: skip
+    posting = hold(points, 30, key="checkout-1", reference=CHECKOUT, expires_at=at(1), now=at(0))
     settle()
     return posting
 
@@ -56,8 +55,11 @@ def test_U4_hold_reduces_available_and_raises_held(points, lot, held):
     assert (held.type, held.available, held.held) == (EntryType.HOLD, 70, 30)
     row = Hold.objects.get(id=held.hold_id)
     assert (row.status, row.amount, row.captured, row.expires_at) == (
-        HoldStatus.OPEN, 30, 0, at(1),
-    )  # fmt: skip
+        HoldStatus.OPEN,
+        30,
+        0,
+        at(1),
+    )
     assert (row.reference_type, row.reference_id) == ("CHECKOUT", "c-1")
     assert allocations(held.entry_id) == [(lot, Decimal(-30))]
     assert lot_row(lot)["remaining"] == 70
@@ -74,8 +76,10 @@ def test_S1_capture_settles_the_whole_hold(points, held):
     assert columns(points) == Columns(Decimal(70), 0, 0)
     row = Hold.objects.get(id=held.hold_id)
     assert (row.status, row.captured, row.closed_at) == (
-        HoldStatus.CAPTURED, 30, at(0, hours=1),
-    )  # fmt: skip
+        HoldStatus.CAPTURED,
+        30,
+        at(0, hours=1),
+    )
     assert_proven(points)
 
 
@@ -90,8 +94,10 @@ def test_S1_partial_capture_releases_the_rest(points, lot, held):
     assert Hold.objects.get(id=held.hold_id).captured == 20
     released = Entry.objects.get(hold_id=held.hold_id, type=EntryType.RELEASE)
     assert (released.held_delta, released.available_delta, released.original_id) == (
-        -10, 10, held.entry_id,
-    )  # fmt: skip
+        -10,
+        10,
+        held.entry_id,
+    )
     assert allocations(released.id) == [(lot, Decimal(10))]
     assert lot_row(lot)["remaining"] == 80
     assert_proven(points)
@@ -104,8 +110,11 @@ def test_S2_release_gives_the_hold_back_to_its_lots(points, lot, held):
 
     # then the 30 are available again, in their lot, and the hold is closed
     assert (posting.type, posting.available, posting.held, posting.expired) == (
-        EntryType.RELEASE, 100, 0, 0,
-    )  # fmt: skip
+        EntryType.RELEASE,
+        100,
+        0,
+        0,
+    )
     assert lot_row(lot)["remaining"] == 100
     assert Hold.objects.get(id=held.hold_id).status == HoldStatus.RELEASED
     assert_proven(points)
@@ -121,9 +130,7 @@ def test_S1_capture_of_more_than_the_hold_is_refused(points, held):
     assert ledger_snapshot() == before
 
 
-def test_S4_return_of_a_captured_hold_gives_back_only_the_captured_part(
-    points, lot, held
-):
+def test_S4_return_of_a_captured_hold_gives_back_only_the_captured_part(points, lot, held):
     # given 20 of 30 captured (10 released)
     capture(held.hold_id, 20, now=at(0, hours=1))
 

@@ -40,10 +40,10 @@ def ctx(program, member):
     """A member with 100 available points, a pending lot of 40, and 100 of cash."""
     points = open_account(program, member, Kind.POINTS)
     cash = open_account(program, member, Kind.CASH)
-    credit(points, 100, key="seed", source=LotSource.LOYALTY, expires_in_days=30,
-           now=at(0))  # fmt: skip
-    pending = credit(points, 40, key="order-9:earn", source=LotSource.LOYALTY,
-                     pending=True, now=at(0)).lot_id  # fmt: skip
+    credit(points, 100, key="seed", source=LotSource.LOYALTY, expires_in_days=30, now=at(0))
+    pending = credit(
+        points, 40, key="order-9:earn", source=LotSource.LOYALTY, pending=True, now=at(0)
+    ).lot_id
     credit(cash, 100, key="seed", source=LotSource.AFFILIATE, now=at(0))
     settle()
     return SimpleNamespace(points=points, cash=cash, pending=pending, spent=None)
@@ -57,29 +57,37 @@ def _return(c, amount):
 
 # name: operation(ctx, amount); the replay passes a different amount on purpose
 REPLAYABLE = {
-    "credit": lambda c, n: credit(c.points, n, key="order-1:earn",
-                                  source=LotSource.LOYALTY, now=at(1)),
-    "credit-pending": lambda c, n: credit(c.points, n, key="order-1:earn",
-                                          source=LotSource.LOYALTY, pending=True,
-                                          expires_in_days=30, now=at(1)),
+    "credit": lambda c, n: credit(
+        c.points, n, key="order-1:earn", source=LotSource.LOYALTY, now=at(1)
+    ),
+    "credit-pending": lambda c, n: credit(
+        c.points,
+        n,
+        key="order-1:earn",
+        source=LotSource.LOYALTY,
+        pending=True,
+        expires_in_days=30,
+        now=at(1),
+    ),
     "redeem": lambda c, n: debit(c.points, n, key="checkout-1", now=at(1)),
-    "withdraw": lambda c, n: debit(c.cash, Decimal(n) / 4, key="withdrawal-1",
-                                   entry_type=EntryType.WITHDRAW, now=at(1)),
+    "withdraw": lambda c, n: debit(
+        c.cash, Decimal(n) / 4, key="withdrawal-1", entry_type=EntryType.WITHDRAW, now=at(1)
+    ),
     "hold": lambda c, n: hold(c.points, n, key="checkout-1", now=at(1)),
     "revoke": lambda c, n: revoke(c.points, n * 10, key="order-1:revoke", now=at(1)),
     "void": lambda c, n: void(c.pending, n, key="order-9:refund", now=at(1)),
     "return": _return,
-    "adjust-credit": lambda c, n: adjust(c.points, n, key="ticket-1", reason="x",
-                                         actor=STAFF, now=at(1)),
-    "adjust-debit": lambda c, n: adjust(c.points, -n, key="ticket-1", reason="x",
-                                        actor=STAFF, now=at(1)),
-}  # fmt: skip
+    "adjust-credit": lambda c, n: adjust(
+        c.points, n, key="ticket-1", reason="x", actor=STAFF, now=at(1)
+    ),
+    "adjust-debit": lambda c, n: adjust(
+        c.points, -n, key="ticket-1", reason="x", actor=STAFF, now=at(1)
+    ),
+}
 
 
 @pytest.mark.parametrize("operation", REPLAYABLE, ids=list(REPLAYABLE))
-def test_U6_replaying_an_operation_returns_the_first_posting_and_changes_nothing(
-    ctx, operation
-):
+def test_U6_replaying_an_operation_returns_the_first_posting_and_changes_nothing(ctx, operation):
     # given the operation ran once, and something else happened afterwards
     first = REPLAYABLE[operation](ctx, 10)
     credit(ctx.points, 5, key="unrelated", source=LotSource.BONUS, now=at(3))
@@ -115,14 +123,22 @@ def test_U6_replaying_many_times_still_changes_nothing(ctx):
         ("earn", lambda c: debit(c.points, 1, key="k", now=at(1))),
         ("earn", lambda c: hold(c.points, 1, key="k", now=at(1))),
         ("earn", lambda c: revoke(c.points, 1, key="k", now=at(1))),
-        ("earn", lambda c: adjust(c.points, 1, key="k", reason="x", actor=STAFF,
-                                  now=at(1))),
+        ("earn", lambda c: adjust(c.points, 1, key="k", reason="x", actor=STAFF, now=at(1))),
         ("earn", lambda c: void(c.pending, 1, key="k", now=at(1))),
-        ("earn", lambda c: credit(c.points, 1, key="k", source=LotSource.CLAIM,
-                                  entry_type=EntryType.COMPENSATE, now=at(1))),
+        (
+            "earn",
+            lambda c: credit(
+                c.points,
+                1,
+                key="k",
+                source=LotSource.CLAIM,
+                entry_type=EntryType.COMPENSATE,
+                now=at(1),
+            ),
+        ),
     ],
     ids=["debit", "hold", "revoke", "adjust", "void", "compensate"],
-)  # fmt: skip
+)
 def test_U6_key_reused_for_another_entry_type_is_a_conflict(ctx, first_type, second):
     # given a key used to earn points
     credit(ctx.points, 10, key="k", source=LotSource.LOYALTY, now=at(1))
@@ -142,10 +158,8 @@ def test_U6_key_reused_for_another_entry_type_is_a_conflict(ctx, first_type, sec
 
 def test_U6_keys_are_scoped_to_one_account(ctx):
     # when the same key is used on the member's points and cash balances
-    on_points = credit(ctx.points, 10, key="order-1:earn", source=LotSource.LOYALTY,
-                       now=at(1))  # fmt: skip
-    on_cash = credit(ctx.cash, 10, key="order-1:earn", source=LotSource.AFFILIATE,
-                     now=at(1))  # fmt: skip
+    on_points = credit(ctx.points, 10, key="order-1:earn", source=LotSource.LOYALTY, now=at(1))
+    on_cash = credit(ctx.cash, 10, key="order-1:earn", source=LotSource.AFFILIATE, now=at(1))
     settle()
 
     # then both are first postings of their own account
@@ -168,9 +182,7 @@ def test_U6_capture_twice_returns_the_first_capture(ctx):
     # then the first capture comes back and nothing changed
     assert again == replace(first, replayed=True)
     assert ledger_snapshot() == before
-    assert (
-        Entry.objects.filter(hold_id=held.hold_id, type=EntryType.CAPTURE).count() == 1
-    )
+    assert Entry.objects.filter(hold_id=held.hold_id, type=EntryType.CAPTURE).count() == 1
 
 
 def test_U6_release_twice_returns_the_first_release(ctx):

@@ -84,9 +84,7 @@ def _refused(operation, error_class=InvalidInput):
 )
 def test_U8_credit_refuses_a_bad_amount(accounts, value, kind, message):
     error = _refused(
-        lambda: credit(
-            accounts[kind], value, key="k", source=LotSource.LOYALTY, now=at(1)
-        )
+        lambda: credit(accounts[kind], value, key="k", source=LotSource.LOYALTY, now=at(1))
     )
 
     assert (error.code, error.field) == ("INVALID", "amount")
@@ -108,10 +106,9 @@ def test_U8_debit_refuses_a_bad_amount(accounts, value, kind, message):
 def test_U8_an_absurdly_large_amount_is_invalid_input_not_a_decimal_error(accounts):
     # 10**30 does not fit the columns; it must be refused like any bad amount
     error = _refused(
-        lambda: credit(accounts[Kind.POINTS], 10**30, key="k", source=LotSource.LOYALTY,
-                       now=at(1)),
+        lambda: credit(accounts[Kind.POINTS], 10**30, key="k", source=LotSource.LOYALTY, now=at(1)),
         RewardsError,
-    )  # fmt: skip
+    )
 
     assert isinstance(error, InvalidInput)
     assert error.field == "amount"
@@ -126,8 +123,7 @@ def test_U8_an_absurdly_large_amount_is_invalid_input_not_a_decimal_error(accoun
 def test_U8_other_operations_refuse_a_bad_amount(accounts, operation, value):
     # given a pending lot, a debit and an open hold to act on
     points = accounts[Kind.POINTS]
-    lot = credit(points, 50, key="p", source=LotSource.LOYALTY, pending=True,
-                 now=at(0)).lot_id  # fmt: skip
+    lot = credit(points, 50, key="p", source=LotSource.LOYALTY, pending=True, now=at(0)).lot_id
     spent = debit(points, 50, key="d", now=at(0)).entry_id
     held = hold(points, 50, key="h", now=at(0)).hold_id
     settle()
@@ -162,17 +158,13 @@ def test_U1_open_account_of_an_unknown_kind_is_refused(program, member, kind):
         open_account(program, member, kind)
 
     assert error.value.field == "kind"
-    assert error.value.message == (
-        f"Unknown balance kind {kind!r}; use one of points, cash."
-    )
+    assert error.value.message == (f"Unknown balance kind {kind!r}; use one of points, cash.")
     assert Account.objects.count() == 0
 
 
 @pytest.mark.parametrize("member_id", [0, -1, True, "5", None, 5.0])
 def test_U1_open_account_needs_a_positive_integer_member(program, member_id):
-    with pytest.raises(
-        InvalidInput, match="member_id must be a positive integer"
-    ) as error:
+    with pytest.raises(InvalidInput, match="member_id must be a positive integer") as error:
         open_account(program, member_id, Kind.POINTS)
 
     assert error.value.field == "member"
@@ -188,18 +180,11 @@ BAD_KEYS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "key, message", BAD_KEYS, ids=["none", "empty", "blank", "int", "256"]
-)
-@pytest.mark.parametrize(
-    "operation", ["credit", "debit", "hold", "revoke", "void", "return"]
-)
-def test_U6_operations_refuse_a_missing_or_overlong_key(
-    accounts, operation, key, message
-):
+@pytest.mark.parametrize("key, message", BAD_KEYS, ids=["none", "empty", "blank", "int", "256"])
+@pytest.mark.parametrize("operation", ["credit", "debit", "hold", "revoke", "void", "return"])
+def test_U6_operations_refuse_a_missing_or_overlong_key(accounts, operation, key, message):
     points = accounts[Kind.POINTS]
-    lot = credit(points, 5, key="p", source=LotSource.LOYALTY, pending=True,
-                 now=at(0)).lot_id  # fmt: skip
+    lot = credit(points, 5, key="p", source=LotSource.LOYALTY, pending=True, now=at(0)).lot_id
     spent = debit(points, 5, key="d", now=at(0)).entry_id
     settle()
     run = {
@@ -217,8 +202,7 @@ def test_U6_operations_refuse_a_missing_or_overlong_key(
 
 
 def test_U6_a_key_of_exactly_255_characters_is_accepted(accounts):
-    posting = credit(accounts[Kind.POINTS], 1, key="k" * 255, source=LotSource.BONUS,
-                     now=at(1))  # fmt: skip
+    posting = credit(accounts[Kind.POINTS], 1, key="k" * 255, source=LotSource.BONUS, now=at(1))
     settle()
 
     assert posting.entry_id is not None
@@ -230,8 +214,14 @@ def test_U6_adjust_accepts_every_key_the_ledger_accepts(accounts, amount):
     key = "adjust:" + "k" * 248
 
     # when staff adjust a balance with it
-    posting = adjust(accounts[Kind.POINTS], amount, key=key, reason="x",
-                     actor=Actor(ActorType.STAFF, "7"), now=at(1))  # fmt: skip
+    posting = adjust(
+        accounts[Kind.POINTS],
+        amount,
+        key=key,
+        reason="x",
+        actor=Actor(ActorType.STAFF, "7"),
+        now=at(1),
+    )
     settle()
 
     # then the adjustment is recorded under that key
@@ -242,24 +232,45 @@ def test_U6_adjust_accepts_every_key_the_ledger_accepts(accounts, amount):
     "field, call",
     [
         ("source", lambda a: credit(a, 1, key="k", source="shop", now=at(1))),
-        ("type", lambda a: credit(a, 1, key="k", source=LotSource.BONUS,
-                                  entry_type=EntryType.REDEEM, now=at(1))),
+        (
+            "type",
+            lambda a: credit(
+                a, 1, key="k", source=LotSource.BONUS, entry_type=EntryType.REDEEM, now=at(1)
+            ),
+        ),
         ("type", lambda a: debit(a, 1, key="k", entry_type=EntryType.EARN, now=at(1))),
-        ("expires_in_days", lambda a: credit(a, 1, key="k", source=LotSource.BONUS,
-                                             expires_in_days=-1, now=at(1))),
-        ("expires_in_days", lambda a: credit(a, 1, key="k", source=LotSource.BONUS,
-                                             expires_in_days=1.5, now=at(1))),
-        ("expires_in_days", lambda a: credit(a, 1, key="k", source=LotSource.BONUS,
-                                             expires_in_days=True, now=at(1))),
-        ("expires_in_days", lambda a: credit(a, 1, key="k", source=LotSource.BONUS,
-                                             expires_in_days="30", now=at(1))),
+        (
+            "expires_in_days",
+            lambda a: credit(a, 1, key="k", source=LotSource.BONUS, expires_in_days=-1, now=at(1)),
+        ),
+        (
+            "expires_in_days",
+            lambda a: credit(a, 1, key="k", source=LotSource.BONUS, expires_in_days=1.5, now=at(1)),
+        ),
+        (
+            "expires_in_days",
+            lambda a: credit(
+                a, 1, key="k", source=LotSource.BONUS, expires_in_days=True, now=at(1)
+            ),
+        ),
+        (
+            "expires_in_days",
+            lambda a: credit(
+                a, 1, key="k", source=LotSource.BONUS, expires_in_days="30", now=at(1)
+            ),
+        ),
     ],
-    ids=["unknown-source", "credit-of-debit-type", "debit-of-credit-type",
-         "negative-days", "fractional-days", "bool-days", "string-days"],
-)  # fmt: skip
-def test_U4_credit_and_debit_refuse_unknown_sources_types_and_expiries(
-    accounts, field, call
-):
+    ids=[
+        "unknown-source",
+        "credit-of-debit-type",
+        "debit-of-credit-type",
+        "negative-days",
+        "fractional-days",
+        "bool-days",
+        "string-days",
+    ],
+)
+def test_U4_credit_and_debit_refuse_unknown_sources_types_and_expiries(accounts, field, call):
     error = _refused(lambda: call(accounts[Kind.POINTS]))
 
     assert error.field == field
@@ -270,10 +281,17 @@ def test_U4_credit_refuses_an_expiry_beyond_the_calendar(accounts, pending):
     # 10 million days is past year 9999: no expiry date can be computed from it, now
     # (available lot) or at activation (pending lot, which could then never activate)
     error = _refused(
-        lambda: credit(accounts[Kind.POINTS], 10, key="k", source=LotSource.BONUS,
-                       pending=pending, expires_in_days=10**7, now=at(1)),
+        lambda: credit(
+            accounts[Kind.POINTS],
+            10,
+            key="k",
+            source=LotSource.BONUS,
+            pending=pending,
+            expires_in_days=10**7,
+            now=at(1),
+        ),
         RewardsError,
-    )  # fmt: skip
+    )
 
     assert isinstance(error, InvalidInput)
     assert error.field == "expires_in_days"
@@ -306,9 +324,7 @@ def test_U3_operations_on_unknown_rows_are_not_found(accounts, field, call):
 
 
 def test_U4_return_of_an_entry_that_is_not_a_debit_is_refused(accounts):
-    earned = credit(
-        accounts[Kind.POINTS], 10, key="e", source=LotSource.BONUS, now=at(1)
-    )
+    earned = credit(accounts[Kind.POINTS], 10, key="e", source=LotSource.BONUS, now=at(1))
     settle()
 
     error = _refused(lambda: return_debit(earned.entry_id, key="r", now=at(2)))

@@ -35,8 +35,15 @@ pytestmark = pytest.mark.django_db
 
 
 def earn(account, amount, key, *, days=None, pending=False):
-    return credit(account, amount, key=key, source=LotSource.LOYALTY,
-                  expires_in_days=days, pending=pending, now=at(0)).lot_id  # fmt: skip
+    return credit(
+        account,
+        amount,
+        key=key,
+        source=LotSource.LOYALTY,
+        expires_in_days=days,
+        pending=pending,
+        now=at(0),
+    ).lot_id
 
 
 def test_U8_debit_beyond_available_is_refused_and_changes_nothing(points):
@@ -46,9 +53,7 @@ def test_U8_debit_beyond_available_is_refused_and_changes_nothing(points):
     before = ledger_snapshot()
 
     # when 101 are spent
-    with pytest.raises(
-        InsufficientBalance, match=r"Only 100(\.0+)? of 101 is available"
-    ) as error:
+    with pytest.raises(InsufficientBalance, match=r"Only 100(\.0+)? of 101 is available") as error:
         debit(points, 101, key="checkout-1", now=at(1))
     settle()
 
@@ -95,8 +100,11 @@ def test_U8_revoke_larger_than_the_balance_takes_it_to_zero_and_records_the_rest
     # then 30 are taken, 70 are recorded as unrecovered on the entry and the account,
     # and are owed (L3)
     assert (posting.type, posting.amount, posting.unrecovered, posting.available) == (
-        EntryType.REVOKE, -30, 70, 0,
-    )  # fmt: skip
+        EntryType.REVOKE,
+        -30,
+        70,
+        0,
+    )
     assert posting.debt == 70
     assert Entry.objects.get(id=posting.entry_id).unrecovered == 70
     assert columns(points) == Columns(0, 0, 0, Decimal(70), debt=Decimal(70))
@@ -163,8 +171,11 @@ def test_L3_void_of_a_whole_pending_lot_empties_and_closes_it(points):
 
     # then the lot is void and empty and the pending balance is gone
     assert (posting.type, posting.amount, posting.pending, posting.unrecovered) == (
-        EntryType.VOID, -40, 0, 0,
-    )  # fmt: skip
+        EntryType.VOID,
+        -40,
+        0,
+        0,
+    )
     assert (lot_row(lot)["status"], lot_row(lot)["remaining"]) == (LotStatus.VOID, 0)
     assert columns(points) == Columns(0, 0, 0)
     assert_proven(points)
@@ -221,8 +232,6 @@ def test_L3_void_of_an_available_lot_is_refused(points):
 def test_U8_database_refuses_a_negative_balance(points, column):
     with pytest.raises(IntegrityError, match="rewards_account_"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE rewards_account SET {column} = -1 WHERE id = %s", [points.id]
-            )
+            cursor.execute(f"UPDATE rewards_account SET {column} = -1 WHERE id = %s", [points.id])
 
     assert getattr(columns(points), column) == 0

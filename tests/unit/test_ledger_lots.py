@@ -58,9 +58,14 @@ def fresh(account):
 def earn(account, amount, key, *, days=None, now=None, pending=False):
     """Credit a lot; return its id."""
     return credit(
-        account, amount, key=key, source=LotSource.LOYALTY, expires_in_days=days,
-        pending=pending, now=now or at(0),
-    ).lot_id  # fmt: skip
+        account,
+        amount,
+        key=key,
+        source=LotSource.LOYALTY,
+        expires_in_days=days,
+        pending=pending,
+        now=now or at(0),
+    ).lot_id
 
 
 def test_U4_debit_takes_soonest_expiring_lot_first(points):
@@ -76,8 +81,10 @@ def test_U4_debit_takes_soonest_expiring_lot_first(points):
 
     # then the two soonest (older one first) pay in full, then the 30-day lot
     assert allocations(posting.entry_id) == [
-        (soon, Decimal(-10)), (soon_too, Decimal(-10)), (late, Decimal(-5)),
-    ]  # fmt: skip
+        (soon, Decimal(-10)),
+        (soon_too, Decimal(-10)),
+        (late, Decimal(-5)),
+    ]
     assert [lot_row(lot)["remaining"] for lot in (late, soon, never, soon_too)] == [
         5,
         0,
@@ -99,8 +106,10 @@ def test_U4_lots_that_never_expire_are_spent_last_oldest_first(points):
 
     # then the expiring lot pays first, then the oldest never-expiring lot
     assert allocations(posting.entry_id) == [
-        (expiring, Decimal(-10)), (old, Decimal(-10)), (new, Decimal(-5)),
-    ]  # fmt: skip
+        (expiring, Decimal(-10)),
+        (old, Decimal(-10)),
+        (new, Decimal(-5)),
+    ]
 
 
 def test_U4_pending_lot_is_visible_but_not_spendable(points):
@@ -134,8 +143,10 @@ def test_U4_activate_makes_a_pending_lot_available_and_starts_its_expiry_clock(p
     # then it is available and expires 10 days after activation
     row = lot_row(lot)
     assert (row["status"], row["available_at"], row["expires_at"]) == (
-        LotStatus.AVAILABLE, at(5), at(15),
-    )  # fmt: skip
+        LotStatus.AVAILABLE,
+        at(5),
+        at(15),
+    )
     assert (posting.type, posting.available, posting.pending) == (
         EntryType.ACTIVATE,
         100,
@@ -247,9 +258,7 @@ def test_U4_return_cannot_give_back_more_than_was_spent(points):
     return_debit(spent.entry_id, 30, key="r1", now=at(2))
     before = ledger_snapshot()
 
-    with pytest.raises(
-        InvalidInput, match="Only 20.000 of entry .* can still be returned"
-    ):
+    with pytest.raises(InvalidInput, match="Only 20.000 of entry .* can still be returned"):
         return_debit(spent.entry_id, 21, key="r2", now=at(2))
     return_debit(spent.entry_id, key="r3", now=at(2))
     with pytest.raises(InvalidInput, match="already given back in full"):
@@ -331,9 +340,7 @@ def _due_lots_for(program, new_member, members=3):
     return accounts, due
 
 
-def test_L4_expire_due_lots_expires_many_lots_across_many_accounts_in_one_call(
-    program, new_member
-):
+def test_L4_expire_due_lots_expires_many_lots_across_many_accounts_in_one_call(program, new_member):
     # given three members with two due lots each and lots that are not due
     accounts, due = _due_lots_for(program, new_member)
 
@@ -396,9 +403,7 @@ def test_L4_expire_due_lots_works_in_batches_of_accounts(program, new_member):
     reports = []
 
     # when the job runs two accounts at a time
-    expired = expire_due_lots(
-        now=at(3), batch_size=2, progress=lambda a, n: reports.append((a, n))
-    )
+    expired = expire_due_lots(now=at(3), batch_size=2, progress=lambda a, n: reports.append((a, n)))
     settle()
 
     # then it reports each batch and expires them all
@@ -430,9 +435,9 @@ def test_O2_rewards_expire_command_expires_what_is_due_now(program, new_member):
     # then it expired them all and said so
     assert "Expired 6 lot(s) of 3 account(s) in 2 batch(es)" in out.getvalue()
     assert "batch 1: 2 accounts, 4 lots expired so far" in out.getvalue()
-    assert set(
-        Lot.objects.filter(status=LotStatus.EXPIRED).values_list("id", flat=True)
-    ) == set(due)
+    assert set(Lot.objects.filter(status=LotStatus.EXPIRED).values_list("id", flat=True)) == set(
+        due
+    )
     assert_proven(*accounts)
 
 
@@ -444,25 +449,33 @@ def test_O3_expiring_soon_lists_available_lots_by_expiry(points):
 
     # then the next 30 days show 20 on day 5 and 10 on day 20
     assert expiring_soon(points, days=30, now=at(0)) == [
-        (Decimal(20), at(5)), (Decimal(10), at(20)),
-    ]  # fmt: skip
+        (Decimal(20), at(5)),
+        (Decimal(10), at(20)),
+    ]
 
 
 def test_U3_adjust_credits_a_new_lot_with_its_own_expiry(points):
     # when staff add 50 points expiring in 7 days
-    posting = adjust(points, 50, key="ticket-9", reason="Goodwill", actor=STAFF,
-                     expires_in_days=7, now=at(1))  # fmt: skip
+    posting = adjust(
+        points, 50, key="ticket-9", reason="Goodwill", actor=STAFF, expires_in_days=7, now=at(1)
+    )
     settle()
 
     # then a lot from the adjustment source carries that expiry
     lot = Lot.objects.get(id=posting.lot_id)
     assert (lot.source, lot.status, lot.amount, lot.expires_at) == (
-        LotSource.ADJUSTMENT, LotStatus.AVAILABLE, 50, at(8),
-    )  # fmt: skip
+        LotSource.ADJUSTMENT,
+        LotStatus.AVAILABLE,
+        50,
+        at(8),
+    )
     entry = Entry.objects.get(id=posting.entry_id)
     assert (entry.type, entry.amount, entry.reason, entry.actor_type) == (
-        EntryType.ADJUST, 50, "Goodwill", ActorType.STAFF,
-    )  # fmt: skip
+        EntryType.ADJUST,
+        50,
+        "Goodwill",
+        ActorType.STAFF,
+    )
     assert columns(points).available == 50
 
 
@@ -472,8 +485,9 @@ def test_U3_adjust_debits_soonest_expiring_first(points):
     soon = earn(points, 100, "soon", days=3)
 
     # when staff take 30 points off
-    posting = adjust(points, Decimal(-30), key="ticket-9", reason="Duplicate award",
-                     actor=STAFF, now=at(1))  # fmt: skip
+    posting = adjust(
+        points, Decimal(-30), key="ticket-9", reason="Duplicate award", actor=STAFF, now=at(1)
+    )
     settle()
 
     # then the soonest-expiring lot pays

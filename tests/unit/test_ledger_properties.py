@@ -93,18 +93,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def percent_of_spendable(self, index, percent):
         """``percent`` of what the account can spend now (over 100: more than that)."""
-        amount = self.share(
-            index, spendable(self.accounts[index], self.now), percent, 100
-        )
+        amount = self.share(index, spendable(self.accounts[index], self.now), percent, 100)
         return amount if amount > 0 else self.amount(index, 100)
 
     def share(self, index, amount, numerator, denominator):
         """``amount * numerator / denominator``, rounded down to the account's unit."""
         if index == 0:
             return amount * numerator // denominator
-        return (amount * numerator / denominator).quantize(
-            Decimal("0.01"), "ROUND_DOWN"
-        )
+        return (amount * numerator / denominator).quantize(Decimal("0.01"), "ROUND_DOWN")
 
     def key(self, label):
         return f"{label}-{next(self.keys)}"
@@ -134,9 +130,14 @@ class LedgerMachine(RuleBasedStateMachine):
         """Start with a few available lots of assorted expiries on each balance."""
         for index, lots in enumerate((points, cash)):
             for size, days in lots:
-                ledger.credit(self.accounts[index], self.amount(index, size) * 5,
-                              key=self.key("f"), source=LotSource.BONUS,
-                              expires_in_days=days, now=self.now)  # fmt: skip
+                ledger.credit(
+                    self.accounts[index],
+                    self.amount(index, size) * 5,
+                    key=self.key("f"),
+                    source=LotSource.BONUS,
+                    expires_in_days=days,
+                    now=self.now,
+                )
 
     @rule(
         target=pending_lots,
@@ -150,9 +151,15 @@ class LedgerMachine(RuleBasedStateMachine):
         amount = self.amount(index, size)
 
         def run():
-            return ledger.credit(account, amount, key=key, source=LotSource.LOYALTY,
-                                 pending=pending, expires_in_days=days,
-                                 now=self.now)  # fmt: skip
+            return ledger.credit(
+                account,
+                amount,
+                key=key,
+                source=LotSource.LOYALTY,
+                pending=pending,
+                expires_in_days=days,
+                now=self.now,
+            )
 
         before = columns(account)
         posting = run()
@@ -169,8 +176,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(lot=pending_lots)
     def activate(self, lot):
         ((status, remaining, account, days),) = sql(
-            "SELECT status, remaining, account_id, expires_in_days FROM rewards_lot "
-            "WHERE id = %s",
+            "SELECT status, remaining, account_id, expires_in_days FROM rewards_lot WHERE id = %s",
             [lot],
         )
         before = columns(account)
@@ -178,13 +184,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if status == "pending":
             assert posting.type == EntryType.ACTIVATE and not posting.replayed
             assert (posting.available, posting.pending) == (
-                before.available + remaining, before.pending - remaining,
-            )  # fmt: skip
+                before.available + remaining,
+                before.pending - remaining,
+            )
             spendable_now = 0 if days == 0 else remaining
             assert posting.settled == paid(before.debt, spendable_now)
-            self.remember(
-                "activate", lambda: ledger.activate(lot, now=self.now), posting
-            )
+            self.remember("activate", lambda: ledger.activate(lot, now=self.now), posting)
         else:
             # already activated (replay) or voided in full (nothing to do)
             assert posting is None or posting.replayed
@@ -224,8 +229,9 @@ class LedgerMachine(RuleBasedStateMachine):
         before = columns(account)
         posting = run()
         assert (posting.available, posting.held) == (
-            before.available - amount, before.held + amount,
-        )  # fmt: skip
+            before.available - amount,
+            before.held + amount,
+        )
         self.remember("hold", run, posting)
         return (posting.hold_id, posting.entry_id, index, amount)
 
@@ -243,13 +249,13 @@ class LedgerMachine(RuleBasedStateMachine):
             posting = ledger.release(hold_id, now=self.now)
             # all of it leaves the hold: back to its lots, or as expired
             assert (posting.type, posting.held) == (
-                EntryType.RELEASE, before.held - amount,
-            )  # fmt: skip
+                EntryType.RELEASE,
+                before.held - amount,
+            )
             assert posting.available == before.available + amount - posting.expired
             # what came back pays the debt first
             assert posting.settled == paid(before.debt, amount - posting.expired)
-            self.remember("release", lambda: ledger.release(hold_id, now=self.now),
-                          posting)  # fmt: skip
+            self.remember("release", lambda: ledger.release(hold_id, now=self.now), posting)
             # a closed hold refuses the other way out
             self.refused(HoldClosed, lambda: ledger.capture(hold_id, now=self.now))
             return multiple()
@@ -258,8 +264,10 @@ class LedgerMachine(RuleBasedStateMachine):
         posting = ledger.capture(hold_id, part, now=self.now)
         captured = amount if part is None else part
         assert (posting.type, posting.amount, posting.replayed) == (
-            EntryType.CAPTURE, -captured, False,
-        )  # fmt: skip
+            EntryType.CAPTURE,
+            -captured,
+            False,
+        )
         # the whole hold leaves held; the uncaptured rest goes back to available,
         # except what belonged to lots that expired meanwhile
         ((rest_expired,),) = sql(
@@ -380,8 +388,7 @@ class LedgerMachine(RuleBasedStateMachine):
         _, _, first = data.draw(
             st.sampled_from([d for d in self.done if d[0] == "credit"]), label="credit"
         )
-        key = sql("SELECT idempotency_key FROM rewards_entry WHERE id = %s",
-                  [first.entry_id])[0][0]  # fmt: skip
+        key = sql("SELECT idempotency_key FROM rewards_entry WHERE id = %s", [first.entry_id])[0][0]
         self.refused(
             IdempotencyConflict,
             lambda: ledger.debit(first.account_id, 1, key=key, now=self.now),

@@ -23,9 +23,15 @@ LOCK_MODULES = {"ledger/locks.py", "programs/locks.py", "saleor_adapter/shop/loc
 LEDGER_MODELS = {"Account", "Lot", "Entry", "Allocation", "Hold"}
 LEDGER_MODEL_MODULES = {"saleor_rewards.ledger.models", "saleor_rewards.models"}
 WRITES = {
-    "create", "bulk_create", "get_or_create", "update_or_create", "update",
-    "bulk_update", "delete", "save",
-}  # fmt: skip
+    "create",
+    "bulk_create",
+    "get_or_create",
+    "update_or_create",
+    "update",
+    "bulk_update",
+    "delete",
+    "save",
+}
 LOCK_SQL = re.compile(r"\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE)\b|pg_(try_)?advisory", re.I)
 LEDGER_SQL = re.compile(
     r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+rewards_(account|lot|entry|allocation|hold)\b",
@@ -49,9 +55,9 @@ def _strings(tree: ast.AST):
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
             docstrings.add(id(body[0].value))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in docstrings:
-                yield node
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if is_text and id(node) not in docstrings:
+            yield node
 
 
 def row_locks(source: str) -> list[str]:
@@ -107,10 +113,10 @@ def ledger_writes(source: str, path: str) -> list[str]:
     # Names bound to a ledger model's rows or querysets (``lot = Lot.objects.get()``).
     rows = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            if _root(node.value) in models:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                rows |= {t.id for t in targets if isinstance(t, ast.Name)}
+        assigned = isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+        if assigned and _root(node.value) in models:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            rows |= {t.id for t in targets if isinstance(t, ast.Name)}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):

@@ -20,8 +20,8 @@ from saleor_rewards.programs.loyalty.earning import (
     standing_points,
 )
 from saleor_rewards.programs.loyalty.models import OrderAward
-from saleor_rewards.programs.referrals.models import Referral
 from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.referrals.models import Referral
 
 from .helpers import at, settle
 
@@ -47,11 +47,13 @@ def test_L1_basis_is_net_product_lines_after_discounts():
 
 
 def test_L1_gift_card_and_free_gift_lines_earn_nothing():
-    snapshot = order([
-        line("a", "30.00"),
-        line("gift-card", "100.00", is_gift_card=True),
-        line("free", "0.00", is_free_gift=True),
-    ])  # fmt: skip
+    snapshot = order(
+        [
+            line("a", "30.00"),
+            line("gift-card", "100.00", is_gift_card=True),
+            line("free", "0.00", is_free_gift=True),
+        ]
+    )
     assert earn_basis(snapshot) == D("30.000")
 
 
@@ -99,17 +101,21 @@ def test_L3_money_refunded_without_lines_takes_its_share_of_the_total():
 def test_L3_money_refunded_without_lines_after_lines_takes_its_share_of_the_rest():
     # a unit of 10.00 refunded with its line, then 20.00 of the 40.00 left, no lines
     snapshot = order(
-        [line("a", "40", quantity=4)], total="50", refunded_quantities={"a": 1},
-        refunded_with_lines=D("10"), refunded_amount=D("30"),
-    )  # fmt: skip
+        [line("a", "40", quantity=4)],
+        total="50",
+        refunded_quantities={"a": 1},
+        refunded_with_lines=D("10"),
+        refunded_amount=D("30"),
+    )
     # a quarter, then half of the other three quarters
     assert refunded_basis(snapshot, D("40")) == D("25.000")
 
 
 def test_L3_all_the_money_paid_back_is_a_full_refund_when_points_paid_part():
     # 50.00 of which 10.00 paid with points: the order cost 40.00 in money
-    snapshot = order([line("a", "40")], total="40", paid_with_rewards=D("10"),
-                     refunded_amount=D("40"))  # fmt: skip
+    snapshot = order(
+        [line("a", "40")], total="40", paid_with_rewards=D("10"), refunded_amount=D("40")
+    )
     assert snapshot.fully_refunded
     assert refunded_basis(snapshot, D("30")) == D("30")
 
@@ -144,8 +150,14 @@ def test_L2_paid_then_delivered_then_partly_refunded(program, member, settings_)
     sync_order(program, settings_, delivered, now=at(1))
     assert _points(member) == (100, 0)
 
-    refunded = order(paid.lines, customer=member, total="50", fully_paid=True,
-                     fulfilled=True, refunded_amount=D("10"))  # fmt: skip
+    refunded = order(
+        paid.lines,
+        customer=member,
+        total="50",
+        fully_paid=True,
+        fulfilled=True,
+        refunded_amount=D("10"),
+    )
     for _ in range(3):  # U6: replays change nothing
         sync_order(program, settings_, refunded, now=at(2))
     settle()
@@ -204,10 +216,12 @@ def test_R6_sponsor_earns_one_percent_of_the_first_order(program, new_member, se
 def test_R6_only_the_first_order_counts(program, new_member, settings_):
     sponsor, friend = new_member(), new_member()
     Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
-    sync_order(program, settings_, order([line("a", "100")], customer=friend,
-                                         fully_paid=True), now=at(0))  # fmt: skip
-    second = OrderSnapshot("o-2", "web-eu", "EUR", friend, (line("a", "100"),), D(100),
-                           fully_paid=True)  # fmt: skip
+    sync_order(
+        program, settings_, order([line("a", "100")], customer=friend, fully_paid=True), now=at(0)
+    )
+    second = OrderSnapshot(
+        "o-2", "web-eu", "EUR", friend, (line("a", "100"),), D(100), fully_paid=True
+    )
 
     assert sync_order(program, settings_, second, now=at(1)).referral_points == 0
     assert _points(sponsor) == (0, 100)
@@ -218,12 +232,17 @@ def test_R7_cancelled_first_order_lets_the_next_one_count(program, new_member, s
     Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
     lines = (line("a", "100"),)
     sync_order(program, settings_, order(lines, customer=friend, fully_paid=True), now=at(0))
-    sync_order(program, settings_, order(lines, customer=friend, fully_paid=True,
-                                         cancelled=True), now=at(1))  # fmt: skip
+    sync_order(
+        program,
+        settings_,
+        order(lines, customer=friend, fully_paid=True, cancelled=True),
+        now=at(1),
+    )
     assert _points(sponsor) == (0, 0)
 
-    second = OrderSnapshot("o-2", "web-eu", "EUR", friend, (line("a", "300"),), D(300),
-                           fully_paid=True)  # fmt: skip
+    second = OrderSnapshot(
+        "o-2", "web-eu", "EUR", friend, (line("a", "300"),), D(300), fully_paid=True
+    )
     sync_order(program, settings_, second, now=at(2))
 
     settle()
@@ -237,8 +256,14 @@ def test_R7_partial_refund_takes_back_the_sponsors_share(program, new_member, se
     lines = (line("a", "100", quantity=2),)
     sync_order(program, settings_, order(lines, customer=friend, fully_paid=True), now=at(0))
 
-    refunded = order(lines, customer=friend, fully_paid=True, refunded_quantities={"a": 1},
-                     refunded_amount=D("50"), refunded_with_lines=D("50"))  # fmt: skip
+    refunded = order(
+        lines,
+        customer=friend,
+        fully_paid=True,
+        refunded_quantities={"a": 1},
+        refunded_amount=D("50"),
+        refunded_with_lines=D("50"),
+    )
     sync_order(program, settings_, refunded, now=at(1))
 
     assert _points(sponsor) == (0, 50)
@@ -251,12 +276,18 @@ def test_R7_partial_refund_takes_back_the_sponsors_share(program, new_member, se
 def test_B3_purchase_points_are_outside_the_daily_cap_by_default(program, member, settings_):
     from saleor_rewards.ledger import LotSource, credit, open_account
 
-    credit(open_account(program, member, Kind.POINTS), 30, key="bonus",
-           source=LotSource.BONUS, now=at(0))  # fmt: skip
+    credit(
+        open_account(program, member, Kind.POINTS),
+        30,
+        key="bonus",
+        source=LotSource.BONUS,
+        now=at(0),
+    )
     capped = {**settings_, "daily_points_cap": 100}
 
-    sync_order(program, capped, order([line("a", "100")], customer=member,
-                                      fully_paid=True), now=at(0))  # fmt: skip
+    sync_order(
+        program, capped, order([line("a", "100")], customer=member, fully_paid=True), now=at(0)
+    )
 
     assert _points(member) == (30, 250)
 
@@ -266,12 +297,18 @@ def test_B3_purchase_points_cut_by_the_cap_when_the_merchant_includes_them(
 ):
     from saleor_rewards.ledger import LotSource, credit, open_account
 
-    credit(open_account(program, member, Kind.POINTS), 30, key="bonus",
-           source=LotSource.BONUS, now=at(0))  # fmt: skip
+    credit(
+        open_account(program, member, Kind.POINTS),
+        30,
+        key="bonus",
+        source=LotSource.BONUS,
+        now=at(0),
+    )
     capped = {**settings_, "daily_points_cap": 100, "daily_cap_includes_purchases": True}
 
-    sync_order(program, capped, order([line("a", "100")], customer=member,
-                                      fully_paid=True), now=at(0))  # fmt: skip
+    sync_order(
+        program, capped, order([line("a", "100")], customer=member, fully_paid=True), now=at(0)
+    )
 
     # 250 points cut to the 70 left of today's 100
     assert _points(member) == (30, 70)
@@ -290,8 +327,9 @@ def test_R6_the_friends_welcome_bonus_comes_with_the_sponsors_reward(
 
     # the friend: 250 purchase points + 300 welcome, pending until delivery
     assert _points(friend) == (0, 550)
-    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True,
-                                       fulfilled=True), now=at(1))  # fmt: skip
+    sync_order(
+        program, welcome, order(lines, customer=friend, fully_paid=True, fulfilled=True), now=at(1)
+    )
     assert _points(friend) == (550, 0)
     settle()
 
@@ -301,11 +339,15 @@ def test_R6_no_welcome_bonus_by_default_nor_without_a_sponsor(program, new_membe
     Referral.objects.create(sponsor_id=new_member(), friend_id=friend, source="claim")
     welcome = {**settings_, "referee_signup_bonus_points": 300}
 
-    sync_order(program, settings_, order([line("a", "100")], customer=friend,
-                                         fully_paid=True), now=at(0))  # fmt: skip
-    sync_order(program, welcome, OrderSnapshot("o-2", "web-eu", "EUR", loner,
-                                               (line("a", "100"),), D(100),
-                                               fully_paid=True), now=at(0))  # fmt: skip
+    sync_order(
+        program, settings_, order([line("a", "100")], customer=friend, fully_paid=True), now=at(0)
+    )
+    sync_order(
+        program,
+        welcome,
+        OrderSnapshot("o-2", "web-eu", "EUR", loner, (line("a", "100"),), D(100), fully_paid=True),
+        now=at(0),
+    )
 
     assert _points(friend) == (0, 250) and _points(loner) == (0, 250)
 
@@ -317,8 +359,9 @@ def test_R7_the_welcome_bonus_goes_with_a_cancelled_first_order(program, new_mem
     lines = (line("a", "100"),)
     sync_order(program, welcome, order(lines, customer=friend, fully_paid=True), now=at(0))
 
-    sync_order(program, welcome, order(lines, customer=friend, fully_paid=True,
-                                       cancelled=True), now=at(1))  # fmt: skip
+    sync_order(
+        program, welcome, order(lines, customer=friend, fully_paid=True, cancelled=True), now=at(1)
+    )
 
     assert _points(friend) == (0, 0) and _points(sponsor) == (0, 0)
     settle()
@@ -330,15 +373,20 @@ def test_R7_an_order_paid_before_the_first_was_cancelled_takes_the_reward_over(
     sponsor, friend = new_member(), new_member()
     Referral.objects.create(sponsor_id=sponsor, friend_id=friend, source="claim")
     first = (line("a", "100"),)
-    second = OrderSnapshot("o-2", "web-eu", "EUR", friend, (line("b", "300"),), D(300),
-                           fully_paid=True, fulfilled=True)  # fmt: skip
+    second = OrderSnapshot(
+        "o-2", "web-eu", "EUR", friend, (line("b", "300"),), D(300), fully_paid=True, fulfilled=True
+    )
     sync_order(program, settings_, order(first, customer=friend, fully_paid=True), now=at(0))
     sync_order(program, settings_, second, now=at(1))  # paid and delivered meanwhile
     assert _points(sponsor) == (0, 100)
 
     # when the first order is cancelled (the second will not be synced again)
-    sync_order(program, settings_, order(first, customer=friend, fully_paid=True,
-                                         cancelled=True), now=at(2))  # fmt: skip
+    sync_order(
+        program,
+        settings_,
+        order(first, customer=friend, fully_paid=True, cancelled=True),
+        now=at(2),
+    )
 
     # then the second order's reward stands, available as that order was delivered
     settle()

@@ -47,9 +47,15 @@ def points(program):
 
 def apply(program, shop, points=None, cash=None, token="tok-1", member=MEMBER, **values):
     return redemption.redeem(
-        program, settings(**values), shop.checkouts.checkout(token), member, cards=shop.gift_cards,
-        points=points, cash=cash, now=at(1),
-    )  # fmt: skip
+        program,
+        settings(**values),
+        shop.checkouts.checkout(token),
+        member,
+        cards=shop.gift_cards,
+        points=points,
+        cash=cash,
+        now=at(1),
+    )
 
 
 def test_S1_redeem_holds_points_and_issues_a_card_of_their_value(program, shop, points):
@@ -150,11 +156,17 @@ def _order(cancelled=False, refunded_quantities=None, **refunds):
     """3 x 10.00 + 5.00 shipping, 10.00 of it paid with points: 25.00 in money."""
     line = OrderLine("line-1", 3, Decimal("30.00"), Decimal("30.00"))
     return OrderSnapshot(
-        order_id="order-1", channel_slug="web-eu", currency="EUR", customer_id=MEMBER,
-        lines=(line,), total_gross=Decimal("25.00"), cancelled=cancelled,
-        refunded_quantities=refunded_quantities or {}, paid_with_rewards=Decimal(10),
+        order_id="order-1",
+        channel_slug="web-eu",
+        currency="EUR",
+        customer_id=MEMBER,
+        lines=(line,),
+        total_gross=Decimal("25.00"),
+        cancelled=cancelled,
+        refunded_quantities=refunded_quantities or {},
+        paid_with_rewards=Decimal(10),
         **refunds,
-    )  # fmt: skip
+    )
 
 
 def test_S1_capture_takes_what_the_order_used_soonest_expiring_first(program, shop, points):
@@ -193,8 +205,11 @@ def test_S4_refund_of_a_line_returns_what_its_money_did_not_pay_back(program, sh
     redemption.capture_for_order(program, "tok-1", "order-1", cards=shop.gift_cards, now=at(2))
 
     # one 10.00 unit refunded with 7.00 of money: 3.00 comes back as points, once
-    refunded = _order(refunded_quantities={"line-1": 1}, refunded_amount=Decimal(7),
-                      refunded_with_lines=Decimal(7))  # fmt: skip
+    refunded = _order(
+        refunded_quantities={"line-1": 1},
+        refunded_amount=Decimal(7),
+        refunded_with_lines=Decimal(7),
+    )
     given = redemption.settle_order(program, refunded, now=at(3))
     again = redemption.settle_order(program, refunded, now=at(3))
 

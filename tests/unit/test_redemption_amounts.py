@@ -91,9 +91,15 @@ def test_S4_a_refunded_share_gives_back_points_rounded_down():
 def _paid_partly_with_points(**refunds) -> OrderSnapshot:
     """4 x 10.00 + 10.00 shipping; 10.00 paid with points, 40.00 in money."""
     return OrderSnapshot(
-        "o-1", "main", "USD", 7, (OrderLine("a", 4, Decimal(40), Decimal(40)),),
-        total_gross=Decimal(40), paid_with_rewards=Decimal(10), **refunds,
-    )  # fmt: skip
+        "o-1",
+        "main",
+        "USD",
+        7,
+        (OrderLine("a", 4, Decimal(40), Decimal(40)),),
+        total_gross=Decimal(40),
+        paid_with_rewards=Decimal(10),
+        **refunds,
+    )
 
 
 def _lines(quantity, money, shipping="0") -> dict:

@@ -57,9 +57,15 @@ def points(program):
 
 def apply(program, shop, checkout, points=None, cash=None, **values):
     return redemption.redeem(
-        program, settings(**values), checkout, MEMBER, cards=shop.gift_cards,
-        points=points, cash=cash, now=at(1),
-    )  # fmt: skip
+        program,
+        settings(**values),
+        checkout,
+        MEMBER,
+        cards=shop.gift_cards,
+        points=points,
+        cash=cash,
+        now=at(1),
+    )
 
 
 def fit(program, shop, checkout, **values):
@@ -157,8 +163,9 @@ def test_S1_lowering_keeps_points_that_convert_exactly(program, shop, checkout, 
     # 150 points per euro: only multiples of 3 points are whole cents
     apply(program, shop, checkout, points=1500, points_per_unit="150")  # 10.00
 
-    lowered = fit(program, shop, replace(checkout, product_subtotal=D("18.03")),
-                  points_per_unit="150")  # fmt: skip
+    lowered = fit(
+        program, shop, replace(checkout, product_subtotal=D("18.03")), points_per_unit="150"
+    )
 
     assert (lowered.units, lowered.amount) == (1350, D("9.00"))  # cap 9.01: 1351.5 points
     assert largest_within(D("10.01"), Kind.POINTS, 150, "EUR") == (1500, D("10.00"))
@@ -231,9 +238,12 @@ def test_S1_lowering_held_points_that_expired_meanwhile_releases_them(program, s
     apply(program, shop, checkout, points=1500)
 
     after_expiry = redemption.fit_to_cap(
-        program, settings(), replace(checkout, product_subtotal=D("10.00")),
-        cards=shop.gift_cards, now=at(5),
-    )  # fmt: skip
+        program,
+        settings(),
+        replace(checkout, product_subtotal=D("10.00")),
+        cards=shop.gift_cards,
+        now=at(5),
+    )
 
     assert after_expiry is None
     assert Redemption.objects.get().status == RedemptionStatus.RELEASED

@@ -10,8 +10,8 @@ from saleor_rewards.ledger import Kind, LotSource, credit, open_account
 from saleor_rewards.ledger.errors import InsufficientBalance
 from saleor_rewards.ledger.models import Account
 from saleor_rewards.programs.redemption import services as redemption
-from saleor_rewards.programs.redemption.ports import CheckoutFacts
 from saleor_rewards.programs.redemption.models import Redemption
+from saleor_rewards.programs.redemption.ports import CheckoutFacts
 
 from ..fakes import FakeCheckouts, FakeGiftCards
 from .referral_helpers import settings

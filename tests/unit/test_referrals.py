@@ -16,15 +16,15 @@ from saleor_rewards.ledger.errors import (
     NotEligible,
     NotFound,
 )
-from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.referrals import services as referrals
 from saleor_rewards.programs.referrals.emails import canonical_email, email_hash, mask_email
 from saleor_rewards.programs.referrals.models import Referral, ReferralCode, ReferralInvite
-from saleor_rewards.programs.orders.sync import sync_order
 from saleor_rewards.programs.referrals.services import FriendState, Person, ShareNetwork
 
-from .helpers import at
 from ..fakes import DjangoMailer, FakeCustomers
+from .helpers import at
 from .referral_helpers import settings
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +97,12 @@ def test_R1_a_batch_code_that_collides_is_made_again(monkeypatch):
 
 def test_R3_a_sponsor_named_by_email_gets_their_code(shop):
     referrals.attribute(
-        Person(FRIEND), shop, settings(), source="registration",
+        Person(FRIEND),
+        shop,
+        settings(),
+        source="registration",
         sponsor_email="JANE.DOE+shop@gmail.com",
-    )  # fmt: skip
+    )
     assert referrals.code_of(SPONSOR) is not None
 
 
@@ -160,8 +163,10 @@ def test_R2_mask_shows_first_letter_and_domain():
 def test_R3_a_code_makes_the_customer_the_sponsors_friend(shop):
     referral = claim(shop)
     assert (referral.sponsor_id, referral.friend_id, referral.source) == (
-        SPONSOR, FRIEND, "claim",
-    )  # fmt: skip
+        SPONSOR,
+        FRIEND,
+        "claim",
+    )
     assert Referral.objects.count() == 1
 
 
@@ -172,9 +177,12 @@ def test_R3_codes_are_matched_ignoring_case_and_spaces(shop):
 
 def test_R3_a_sponsor_can_be_named_by_email(shop):
     referral = referrals.attribute(
-        Person(FRIEND), shop, settings(), source="registration",
+        Person(FRIEND),
+        shop,
+        settings(),
+        source="registration",
         sponsor_email="JANE.DOE+shop@gmail.com",
-    )  # fmt: skip
+    )
     assert referral.sponsor_id == SPONSOR
 
 
@@ -207,9 +215,12 @@ def test_R5_another_account_with_the_same_mailbox_is_refused(shop):
 def test_R5_naming_ones_own_email_is_refused(shop):
     with pytest.raises(NotEligible):
         referrals.attribute(
-            Person(FRIEND), shop, settings(), source="registration",
+            Person(FRIEND),
+            shop,
+            settings(),
+            source="registration",
             sponsor_email="FRIEND+me@example.com",
-        )  # fmt: skip
+        )
 
 
 def test_R5_a_customer_with_a_paid_order_is_refused(shop):
@@ -238,9 +249,10 @@ def invite(shop, emails, now=None, **values):
 
 def test_R2_invitations_are_mailed_with_the_code_url_and_shop_name(shop):
     result = invite(
-        shop, ["a@example.com", "B@example.com"],
+        shop,
+        ["a@example.com", "B@example.com"],
         storefront_referral_url="https://shop.example/?ref={code}",
-    )  # fmt: skip
+    )
     assert result.sent == ["a@example.com", "b@example.com"]
     code = referrals.create_code(SPONSOR)
     assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
@@ -311,8 +323,7 @@ def test_R2_the_daily_limit_is_a_rolling_24_hours(shop):
 
 def _order(order_id, **flags):
     line = OrderLine("l1", 1, Decimal(100), Decimal(100))
-    return OrderSnapshot(order_id, "web-eu", "EUR", FRIEND, (line,), Decimal(100),
-                         **flags)  # fmt: skip
+    return OrderSnapshot(order_id, "web-eu", "EUR", FRIEND, (line,), Decimal(100), **flags)
 
 
 def _state(shop):
@@ -329,6 +340,7 @@ def test_R3_friend_states_follow_the_first_order(shop, program):
     assert _state(shop) == FriendState.ORDERED
     sync_order(program, values, _order("o-1", fully_paid=True, fulfilled=True), now=at(1))
     assert _state(shop) == FriendState.REWARDED
-    sync_order(program, values, _order("o-1", fully_paid=True, fulfilled=True,
-                                       cancelled=True), now=at(2))  # fmt: skip
+    sync_order(
+        program, values, _order("o-1", fully_paid=True, fulfilled=True, cancelled=True), now=at(2)
+    )
     assert _state(shop) == FriendState.CANCELLED

@@ -34,8 +34,9 @@ def ledger(program, other_program, member):
     points = open_account(program, member, Kind.POINTS)
     cash = open_account(other_program, member + 100_000, Kind.CASH)
     first = credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0)).lot_id
-    second = credit(points, 50, key="b", source=LotSource.BONUS, expires_in_days=9,
-                    now=at(0)).lot_id  # fmt: skip
+    second = credit(
+        points, 50, key="b", source=LotSource.BONUS, expires_in_days=9, now=at(0)
+    ).lot_id
     credit(points, 20, key="c", source=LotSource.LOYALTY, pending=True, now=at(0))
     debit(points, 70, key="d", now=at(1))  # 50 from the 9-day lot, 20 from the first
     open_hold = hold(points, 10, key="h1", now=at(1)).hold_id
@@ -44,8 +45,15 @@ def ledger(program, other_program, member):
     capture(captured, now=at(2))
     credit(cash, "99.995", key="e", source=LotSource.AFFILIATE, now=at(0))
     settle()
-    return dict(points=points, cash=cash, member=member, first=first, second=second,
-                open_hold=open_hold, other_hold=other_hold)  # fmt: skip
+    return dict(
+        points=points,
+        cash=cash,
+        member=member,
+        first=first,
+        second=second,
+        open_hold=open_hold,
+        other_hold=other_hold,
+    )
 
 
 def bypassing_triggers(*statements):
@@ -92,9 +100,11 @@ def test_U5_audit_of_an_empty_ledger_passes(db):
 def test_U5_audit_fails_naming_member_and_channel_when_an_account_drifts(ledger):
     # given a cached balance moved behind the ledger's back
     bypassing_triggers(
-        ("UPDATE rewards_account SET available = available + 5 WHERE id = %s",
-         [ledger["points"].id]),
-    )  # fmt: skip
+        (
+            "UPDATE rewards_account SET available = available + 5 WHERE id = %s",
+            [ledger["points"].id],
+        ),
+    )
 
     # when the audit runs
     failure, out, err = run_audit()
@@ -111,9 +121,8 @@ def test_U5_audit_fails_naming_member_and_channel_when_an_account_drifts(ledger)
 
 def test_U5_audit_exits_non_zero_from_the_command_line(ledger, capsys):
     bypassing_triggers(
-        ("UPDATE rewards_account SET pending = pending + 1 WHERE id = %s",
-         [ledger["points"].id]),
-    )  # fmt: skip
+        ("UPDATE rewards_account SET pending = pending + 1 WHERE id = %s", [ledger["points"].id]),
+    )
 
     with pytest.raises(SystemExit) as exit_:
         Command().run_from_argv(["manage.py", "rewards_audit"])
@@ -125,11 +134,12 @@ def test_U5_audit_exits_non_zero_from_the_command_line(ledger, capsys):
 def test_U5_audit_reports_an_account_that_differs_from_its_entries(ledger):
     # given the account and its lots agree with each other but not with the entries
     bypassing_triggers(
-        ("UPDATE rewards_account SET available = available - 5 WHERE id = %s",
-         [ledger["points"].id]),
-        ("UPDATE rewards_lot SET remaining = remaining - 5 WHERE id = %s",
-         [ledger["first"]]),
-    )  # fmt: skip
+        (
+            "UPDATE rewards_account SET available = available - 5 WHERE id = %s",
+            [ledger["points"].id],
+        ),
+        ("UPDATE rewards_lot SET remaining = remaining - 5 WHERE id = %s", [ledger["first"]]),
+    )
 
     found = problems()
 
@@ -144,9 +154,8 @@ def test_U5_audit_reports_an_account_that_differs_from_its_entries(ledger):
 def test_U5_audit_reports_lots_that_differ_from_the_account(ledger):
     # given a lot emptied by 3 behind the ledger's back
     bypassing_triggers(
-        ("UPDATE rewards_lot SET remaining = remaining - 3 WHERE id = %s",
-         [ledger["first"]]),
-    )  # fmt: skip
+        ("UPDATE rewards_lot SET remaining = remaining - 3 WHERE id = %s", [ledger["first"]]),
+    )
 
     found = problems()
 
@@ -159,22 +168,26 @@ def test_U5_audit_reports_lots_that_differ_from_the_account(ledger):
 def test_U5_audit_reports_a_lot_whose_remainder_differs_from_its_allocations(ledger):
     # given 5 moved from one lot to another: every balance still adds up
     bypassing_triggers(
-        ("UPDATE rewards_lot SET remaining = remaining - 5 WHERE id = %s",
-         [ledger["first"]]),
-        ("UPDATE rewards_lot SET remaining = remaining + 5 WHERE id = %s",
-         [ledger["second"]]),
-    )  # fmt: skip
+        ("UPDATE rewards_lot SET remaining = remaining - 5 WHERE id = %s", [ledger["first"]]),
+        ("UPDATE rewards_lot SET remaining = remaining + 5 WHERE id = %s", [ledger["second"]]),
+    )
 
     found = problems()
 
     # then only the lot check sees it, for both lots
     account = ledger["points"].id
-    assert sorted(found) == sorted([
-        (account, f"lot {ledger['first']} has 53.000 left but amount plus allocations "
-                  "is 58.000"),
-        (account, f"lot {ledger['second']} has 5.000 left but amount plus allocations "
-                  "is 0.000"),
-    ])  # fmt: skip
+    assert sorted(found) == sorted(
+        [
+            (
+                account,
+                f"lot {ledger['first']} has 53.000 left but amount plus allocations is 58.000",
+            ),
+            (
+                account,
+                f"lot {ledger['second']} has 5.000 left but amount plus allocations is 0.000",
+            ),
+        ]
+    )
 
 
 def test_U5_audit_reports_held_that_differs_from_open_holds(ledger):
@@ -206,12 +219,18 @@ def test_U5_audit_reports_a_hold_whose_entries_do_not_settle_it(ledger):
     found = problems()
 
     account = ledger["points"].id
-    assert sorted(found) == sorted([
-        (account, f"hold {ledger['open_hold']} (open, 12.000) has held movements "
-                  "summing to 10.000"),
-        (account, f"hold {ledger['other_hold']} (open, 3.000) has held movements "
-                  "summing to 5.000"),
-    ])  # fmt: skip
+    assert sorted(found) == sorted(
+        [
+            (
+                account,
+                f"hold {ledger['open_hold']} (open, 12.000) has held movements summing to 10.000",
+            ),
+            (
+                account,
+                f"hold {ledger['other_hold']} (open, 3.000) has held movements summing to 5.000",
+            ),
+        ]
+    )
 
 
 def test_U5_audit_reports_an_entry_that_breaks_the_balance_chain(ledger):
@@ -244,9 +263,7 @@ def test_U5_audit_reports_unrecovered_that_differs_from_the_entries(ledger):
 
     found = problems()
 
-    assert found == [
-        (ledger["points"].id, "unrecovered 4.000 but its entries record 0.000")
-    ]
+    assert found == [(ledger["points"].id, "unrecovered 4.000 but its entries record 0.000")]
 
 
 @pytest.fixture
@@ -332,9 +349,11 @@ def test_U5_audit_reports_a_negative_balance(ledger):
 
 def test_U5_audit_names_each_drifting_account_of_each_channel(ledger):
     bypassing_triggers(
-        ("UPDATE rewards_account SET available = available + 1 WHERE id IN (%s, %s)",
-         [ledger["points"].id, ledger["cash"].id]),
-    )  # fmt: skip
+        (
+            "UPDATE rewards_account SET available = available + 1 WHERE id IN (%s, %s)",
+            [ledger["points"].id, ledger["cash"].id],
+        ),
+    )
 
     failure, _, err = run_audit()
 
@@ -345,9 +364,11 @@ def test_U5_audit_names_each_drifting_account_of_each_channel(ledger):
 
 def test_P2_audit_names_an_erased_member_as_erased(ledger):
     bypassing_triggers(
-        ("UPDATE rewards_account SET member_id = NULL, available = available + 1 "
-         "WHERE id = %s", [ledger["cash"].id]),
-    )  # fmt: skip
+        (
+            "UPDATE rewards_account SET member_id = NULL, available = available + 1 WHERE id = %s",
+            [ledger["cash"].id],
+        ),
+    )
 
     _, _, err = run_audit()
 

@@ -7,10 +7,10 @@ import pytest
 
 from saleor_rewards import config
 from saleor_rewards.ledger.errors import AlreadyExists, Conflict, InvalidInput
-from saleor_rewards.programs.tiers import services as tiers
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
 from saleor_rewards.programs.loyalty.models import OrderAward
 from saleor_rewards.programs.orders.sync import sync_order
+from saleor_rewards.programs.tiers import services as tiers
 from saleor_rewards.programs.tiers.editing import TierInput, create_tier, delete_tier, update_tier
 from saleor_rewards.programs.tiers.models import MemberTier, Tier
 
@@ -24,9 +24,17 @@ ROLLING = config.parse({"tier_window_days": "30"})
 def paid(order_id, net, *, customer=7, refunded="0", cancelled=False, verified=True):
     lines = (OrderLine("l-" + order_id, 1, D(net), D(net)),)
     return OrderSnapshot(
-        order_id, "web-eu", "EUR", customer, lines, D(net), fully_paid=True,
-        refunded_amount=D(refunded), cancelled=cancelled, customer_verified=verified,
-    )  # fmt: skip
+        order_id,
+        "web-eu",
+        "EUR",
+        customer,
+        lines,
+        D(net),
+        fully_paid=True,
+        refunded_amount=D(refunded),
+        cancelled=cancelled,
+        customer_verified=verified,
+    )
 
 
 @pytest.fixture
@@ -48,10 +56,16 @@ def test_T1_a_new_program_gets_the_default_table(program):
     # Unverified members cannot pay with points (0 %, seed 002); the others follow
     # the program's max_redeem_percent (None) until staff set a cap.
     table = [
-        (t.name, t.min_consumption, t.discount_percent, t.max_redeem_percent,
-         t.earn_multiplier, t.for_unverified)
+        (
+            t.name,
+            t.min_consumption,
+            t.discount_percent,
+            t.max_redeem_percent,
+            t.earn_multiplier,
+            t.for_unverified,
+        )
         for t in tiers.tiers_of(program)
-    ]  # fmt: skip
+    ]
     assert table == [
         ("Unverified", D(0), D(0), D(0), D(1), True),
         ("Regular", D(0), D("0.5"), None, D(1), False),
@@ -78,10 +92,18 @@ def test_T1_reading_the_tiers_creates_none(other_program):
 
 @pytest.mark.parametrize(
     ("spent", "name"),
-    [("0", "Regular"), ("199.999", "Regular"), ("200", "VIP-D"), ("799.99", "VIP-D"),
-     ("800", "VIP-C"), ("1500", "VIP-B"), ("3000", "VIP-A"), ("5000", "Top-VIP"),
-     ("99999", "Top-VIP")],
-)  # fmt: skip
+    [
+        ("0", "Regular"),
+        ("199.999", "Regular"),
+        ("200", "VIP-D"),
+        ("799.99", "VIP-D"),
+        ("800", "VIP-C"),
+        ("1500", "VIP-B"),
+        ("3000", "VIP-A"),
+        ("5000", "Top-VIP"),
+        ("99999", "Top-VIP"),
+    ],
+)
 def test_T1_level_is_the_highest_threshold_reached(program, spent, name):
     assert tiers.tier_for(tiers.tiers_of(program), D(spent)).name == name
 
@@ -231,10 +253,15 @@ def test_S1_tier_max_redeem_percent_follows_the_program_unless_set(program):
 def test_T2_new_tier_relevels_members_at_once(program):
     sync_order(program, SETTINGS, paid("o-1", "250.00"), now=at(0))
 
-    create_tier(program, TierInput(name="VIP-E", min_consumption=D(100),
-                                   discount_percent=D("0.75")), SETTINGS, now=at(1))  # fmt: skip
-    update_tier(Tier.objects.get(name="VIP-D").id, TierInput(min_consumption=D(300)),
-                SETTINGS, now=at(1))  # fmt: skip
+    create_tier(
+        program,
+        TierInput(name="VIP-E", min_consumption=D(100), discount_percent=D("0.75")),
+        SETTINGS,
+        now=at(1),
+    )
+    update_tier(
+        Tier.objects.get(name="VIP-D").id, TierInput(min_consumption=D(300)), SETTINGS, now=at(1)
+    )
 
     assert level(program)[0] == "VIP-E"
 
@@ -247,14 +274,16 @@ def test_T2_tier_names_are_unique_per_channel(program):
 
 @pytest.mark.parametrize(
     ("data", "field"),
-    [(TierInput(name="X", min_consumption=D(-1)), "minConsumption"),
-     (TierInput(name="X", discount_percent=D("100.5")), "discountPercent"),
-     (TierInput(name="X", discount_percent=D(-1)), "discountPercent"),
-     (TierInput(name="X", max_redeem_percent=D(101)), "maxRedeemPercent"),
-     (TierInput(name="X", earn_multiplier=D(-2)), "earnMultiplier"),
-     (TierInput(name="  "), "name"),
-     (TierInput(), "name")],
-)  # fmt: skip
+    [
+        (TierInput(name="X", min_consumption=D(-1)), "minConsumption"),
+        (TierInput(name="X", discount_percent=D("100.5")), "discountPercent"),
+        (TierInput(name="X", discount_percent=D(-1)), "discountPercent"),
+        (TierInput(name="X", max_redeem_percent=D(101)), "maxRedeemPercent"),
+        (TierInput(name="X", earn_multiplier=D(-2)), "earnMultiplier"),
+        (TierInput(name="  "), "name"),
+        (TierInput(), "name"),
+    ],
+)
 def test_T2_invalid_tier_is_refused_naming_the_field(program, data, field):
     with pytest.raises(InvalidInput) as error:
         create_tier(program, data, SETTINGS)
@@ -295,8 +324,12 @@ def test_T1_the_migration_gives_programs_without_tiers_the_default_table(program
 
     migration.create_default_tiers(apps, None)
 
-    defaults = [(t.name, t.min_consumption, t.discount_percent, t.for_unverified)
-                for t in tiers.DEFAULT_TIERS]  # fmt: skip
-    assert [(t.name, t.min_consumption, t.discount_percent, t.for_unverified)
-            for t in tiers.tiers_of(other_program)] == defaults  # fmt: skip
+    defaults = [
+        (t.name, t.min_consumption, t.discount_percent, t.for_unverified)
+        for t in tiers.DEFAULT_TIERS
+    ]
+    assert [
+        (t.name, t.min_consumption, t.discount_percent, t.for_unverified)
+        for t in tiers.tiers_of(other_program)
+    ] == defaults
     assert len(tiers.tiers_of(program)) == 6

@@ -22,8 +22,8 @@ from saleor_rewards.ledger.errors import (
     ProgramDisabled,
 )
 from saleor_rewards.ledger.models import Entry
-from saleor_rewards.programs.vouchers.models import VoucherConversion
 from saleor_rewards.money import CODE_ALPHABET, money_for_points
+from saleor_rewards.programs.vouchers.models import VoucherConversion
 from saleor_rewards.programs.vouchers.services import (
     CODE_PREFIX,
     convert_to_voucher,
@@ -51,19 +51,22 @@ def shop():
 def points(program):
     """1000 points expiring in 60 days, then 500 expiring in 10 days (EUR program)."""
     account = open_account(program, MEMBER, Kind.POINTS)
-    credit(account, 1000, key="seed:late", source=LotSource.LOYALTY,
-           expires_in_days=60, now=T0)  # fmt: skip
-    credit(account, 500, key="seed:soon", source=LotSource.BONUS,
-           expires_in_days=10, now=T0)  # fmt: skip
+    credit(account, 1000, key="seed:late", source=LotSource.LOYALTY, expires_in_days=60, now=T0)
+    credit(account, 500, key="seed:soon", source=LotSource.BONUS, expires_in_days=10, now=T0)
     settle()
     return account
 
 
 def convert(program, shop, points_, *, key=None, now=None, **settings):
     return convert_to_voucher(
-        program, MEMBER, points_, shop, settings_with(**settings),
-        idempotency_key=key, now=now or at(1),
-    )  # fmt: skip
+        program,
+        MEMBER,
+        points_,
+        shop,
+        settings_with(**settings),
+        idempotency_key=key,
+        now=now or at(1),
+    )
 
 
 def available(account) -> int:
@@ -134,8 +137,9 @@ def test_S5_debit_is_a_redeem_entry_referencing_the_conversion(program, shop, po
     entry = Entry.objects.get(type=EntryType.REDEEM)
     assert entry.id == conversion.entry_id and entry.available_delta == -700
     assert (entry.reference_type, entry.reference_id) == (
-        ReferenceType.VOUCHER, str(conversion.id),
-    )  # fmt: skip
+        ReferenceType.VOUCHER,
+        str(conversion.id),
+    )
 
 
 def test_S5_soonest_expiring_points_are_spent_first(program, shop, points):
@@ -222,9 +226,14 @@ def test_S5_keys_are_per_member(program, shop, points):
     convert(program, shop, 100, key="req-1")
 
     theirs = convert_to_voucher(
-        program, MEMBER + 1, 100, shop, settings_with(), idempotency_key="req-1",
+        program,
+        MEMBER + 1,
+        100,
+        shop,
+        settings_with(),
+        idempotency_key="req-1",
         now=at(1),
-    )  # fmt: skip
+    )
 
     assert theirs.member_id == MEMBER + 1 and len(shop.vouchers) == 2
 

@@ -4,8 +4,8 @@ from ... import money
 from ...ledger.errors import InvalidInput, NotFound
 from ...ledger.models import Entry
 from ...programs.channel.members import adjust_balance
-from ..permissions import MANAGE_GIFT_CARD
 from ..ids import decode_int_id
+from ..permissions import MANAGE_GIFT_CARD
 from ..types.member import (
     MemberForStaff,
     RewardsBalanceKind,
@@ -41,8 +41,19 @@ class RewardsBalanceAdjust(RewardsMutation):
     member = graphene.Field(RewardsMember)
 
     @classmethod
-    def perform(cls, root, info, *, user_id, channel, kind, amount, reason,
-                expires_in_days=None, idempotency_key=None):  # fmt: skip
+    def perform(
+        cls,
+        root,
+        info,
+        *,
+        user_id,
+        channel,
+        kind,
+        amount,
+        reason,
+        expires_in_days=None,
+        idempotency_key=None,
+    ):
         context = info.context
         program = context.staff_program(channel, MANAGE_GIFT_CARD)
         member_id = decode_int_id(user_id, "User", field="userId")
@@ -56,8 +67,14 @@ class RewardsBalanceAdjust(RewardsMutation):
         member = MemberForStaff(program, member_id)
         key = money.client_key("adjust:", idempotency_key)
         posting = adjust_balance(
-            member, kind, amount, reason=reason, actor=context.requestor.actor(),
-            key=key, expires_in_days=expires_in_days, settings=settings,
-        )  # fmt: skip
+            member,
+            kind,
+            amount,
+            reason=reason,
+            actor=context.requestor.actor(),
+            key=key,
+            expires_in_days=expires_in_days,
+            settings=settings,
+        )
         entry = Entry.objects.select_related("account", "lot").get(id=posting.entry_id)
         return {"entry": entry, "member": member}

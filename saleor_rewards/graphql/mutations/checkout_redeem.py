@@ -43,7 +43,12 @@ class RewardsCheckoutRedeem(RewardsMutation):
         user_id, checkout = own_checkout(context, checkout_id)
         program = context.program(checkout.channel_slug)
         applied = redemption.redeem(
-            program, context.settings_for(program), checkout, user_id,
-            cards=context.shop.gift_cards, points=points, cash=cash_amount,
-        )  # fmt: skip
+            program,
+            context.settings_for(program),
+            checkout,
+            user_id,
+            cards=context.shop.gift_cards,
+            points=points,
+            cash=cash_amount,
+        )
         return {"redemption": applied}

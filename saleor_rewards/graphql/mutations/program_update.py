@@ -43,18 +43,19 @@ class RewardsProgramUpdate(RewardsMutation):
         if not isinstance(error, SettingsError):
             return super().errors_for(error)
         return [
-            {"field": name, "code": RewardsErrorCode.INVALID.value,
-             "message": f"{name}: {message}"}
+            {"field": name, "code": RewardsErrorCode.INVALID.value, "message": f"{name}: {message}"}
             for name, message in error.errors.items()
-        ]  # fmt: skip
+        ]
 
     @classmethod
     def perform(cls, root, info, *, channel, input):
         context = info.context
         program = context.staff_program(channel, MANAGE_PLUGINS)
         settings = update_program_settings(
-            program, context.plugin_settings,
+            program,
+            context.plugin_settings,
             values=[(item.name, item.value) for item in input.get("settings") or []],
-            reset=input.get("reset") or [], actor=context.requestor.actor(),
-        )  # fmt: skip
+            reset=input.get("reset") or [],
+            actor=context.requestor.actor(),
+        )
         return {"program": settings}

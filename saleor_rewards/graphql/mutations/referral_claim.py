@@ -30,7 +30,10 @@ class RewardsReferralClaim(RewardsMutation):
         context = info.context
         friend = referrals.Person(context.requestor.require_user())
         referral = referrals.attribute(
-            friend, context.shop.customers, referral_settings(context, channel),
-            source=ReferralSource.CLAIM, code=code,
-        )  # fmt: skip
+            friend,
+            context.shop.customers,
+            referral_settings(context, channel),
+            source=ReferralSource.CLAIM,
+            code=code,
+        )
         return {"sponsor": referral}

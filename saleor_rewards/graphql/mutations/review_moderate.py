@@ -29,7 +29,10 @@ class RewardsReviewModerate(RewardsMutation):
             raise NotFound(f"Review {id} does not exist.", field="id")
         context.requestor.require_channel(review.program.channel_slug)
         review = moderate_review(
-            review_id, action, settings=context.settings_for(review.program),
-            note=note or "", actor=context.requestor.actor(),
-        )  # fmt: skip
+            review_id,
+            action,
+            settings=context.settings_for(review.program),
+            note=note or "",
+            actor=context.requestor.actor(),
+        )
         return {"review": review}

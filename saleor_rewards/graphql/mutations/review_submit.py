@@ -30,7 +30,10 @@ class RewardsReviewSubmit(RewardsMutation):
             raise NotFound("Order line not found among your orders.", field="orderLineId")
         program = context.program(line.channel_slug)
         review = submit_review(
-            Member(program, user_id), line, text, photo_urls,
+            Member(program, user_id),
+            line,
+            text,
+            photo_urls,
             settings=context.settings_for(program),
-        )  # fmt: skip
+        )
         return {"review": review}

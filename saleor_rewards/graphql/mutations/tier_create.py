@@ -20,8 +20,10 @@ class RewardsTierCreate(RewardsMutation):
         context = info.context
         program = context.staff_program(channel, MANAGE_DISCOUNTS)
         tier = create_tier(
-            program, tier_input(input), context.settings_for(program),
+            program,
+            tier_input(input),
+            context.settings_for(program),
             actor=context.requestor.actor(),
-        )  # fmt: skip
+        )
         context.shop.tier_discounts.tiers_changed(program)
         return {"tier": tier}

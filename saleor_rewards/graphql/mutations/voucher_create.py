@@ -44,10 +44,15 @@ class RewardsVoucherCreate(RewardsMutation):
         member_id = context.requestor.require_user()
         program = context.program(channel)
         conversion = vouchers.convert_to_voucher(
-            program, member_id, points, context.shop.vouchers, context.settings_for(program),
-            idempotency_key=idempotency_key, actor=context.requestor.actor(),
+            program,
+            member_id,
+            points,
+            context.shop.vouchers,
+            context.settings_for(program),
+            idempotency_key=idempotency_key,
+            actor=context.requestor.actor(),
             verified=context.shop.channels.member_verified(member_id),
-        )  # fmt: skip
+        )
         return {
             "voucher_code": conversion.code,
             "value": RewardsMoney(amount=conversion.amount, currency=conversion.currency),

@@ -11,9 +11,9 @@ from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
 from ...programs.channel.members import Member
 from ...programs.reviews.models import Review
-from .money import RewardsMoney
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
+from .money import RewardsMoney
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
 from .tiers import RewardsMemberTier, member_tier_status
@@ -240,16 +240,18 @@ class RewardsMember(graphene.ObjectType):
     points = graphene.Field(RewardsPoints, required=True)
     cash = graphene.Field(RewardsCash, required=True)
     debt = graphene.Field(
-        RewardsDebt, required=True,
+        RewardsDebt,
+        required=True,
         description="What take-backs could not recover; paid by later points (L3, U8).",
-    )  # fmt: skip
+    )
     referral = graphene.Field(
         RewardsReferral, required=True, description="Code, share links, friends (R1-R4)"
     )
     tier = graphene.Field(
-        RewardsMemberTier, required=True,
+        RewardsMemberTier,
+        required=True,
         description="Membership tier and progress to the next (T1-T3).",
-    )  # fmt: skip
+    )
     history = graphene.Field(
         RewardsLedgerEntryConnection,
         required=True,

@@ -76,18 +76,20 @@ class RewardsProgram(graphene.ObjectType):
     currency = graphene.String(required=True)
     enabled = graphene.Boolean(required=True, resolver=_effective("program_enabled"))
     points_per_unit = graphene.Int(
-        required=True, resolver=_effective("points_per_unit"),
+        required=True,
+        resolver=_effective("points_per_unit"),
         description="Points worth 1.00 of the channel's currency (U2).",
-    )  # fmt: skip
+    )
     loyalty_earn_percent = graphene.Decimal(
         required=True, resolver=_effective("loyalty_earn_percent")
     )
     hold_days = graphene.Int(required=True, resolver=_effective("hold_days"))
     auto_confirm_days = graphene.Int(
-        required=True, resolver=_effective("auto_confirm_days"),
+        required=True,
+        resolver=_effective("auto_confirm_days"),
         description="Days after shipment until an order not confirmed by its customer "
         "counts as delivered; 0 = at shipment (L2).",
-    )  # fmt: skip
+    )
     expiry_days = graphene.Field(RewardsProgramExpiryDays, required=True)
     max_redeem_percent = graphene.Decimal(required=True, resolver=_effective("max_redeem_percent"))
     referral_reward_percent = graphene.Decimal(

@@ -15,9 +15,7 @@ class RewardsRedemption(graphene.ObjectType):
     """Points (or cash balance) applied to a checkout through a gift card."""
 
     points = graphene.Int(description="Points held; null when cash balance was applied.")
-    amount = graphene.Field(
-        RewardsMoney, required=True, description="The gift card's value."
-    )
+    amount = graphene.Field(RewardsMoney, required=True, description="The gift card's value.")
     gift_card_code = graphene.String(
         description="Code of the customer's gift card: already on the checkout in "
         "channels that allow gift cards as promo codes; else pay with it through "

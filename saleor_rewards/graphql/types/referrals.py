@@ -3,9 +3,9 @@
 import graphene
 from graphql_relay import to_global_id
 
+from ...programs.channel.members import Member
 from ...programs.referrals import services as referrals
 from ...programs.referrals.emails import mask_email
-from ...programs.channel.members import Member
 from ...programs.referrals.services import FriendState, ShareNetwork
 from ..dataloaders import FriendStates, MemberEmails, ReferralCodes
 from ..pagination import CountableConnection, connection_from_queryset
@@ -132,6 +132,8 @@ class RewardsReferral(graphene.ObjectType):
     def resolve_friends(root: Member, info, first=None, after=None):
         # Each friend's e-mail and state come from loaders: one batch per page.
         return connection_from_queryset(
-            RewardsReferralFriendConnection, referrals.friends_of(root.member_id),
-            first=first, after=after,
-        )  # fmt: skip
+            RewardsReferralFriendConnection,
+            referrals.friends_of(root.member_id),
+            first=first,
+            after=after,
+        )

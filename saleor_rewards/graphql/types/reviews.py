@@ -67,9 +67,7 @@ class RewardsReviewConnection(CountableConnection):
 def review_connection(reviews, *, first=None, after=None):
     """A page of ``reviews``, newest first."""
     reviews = reviews.select_related("program").order_by("-id")
-    return connection_from_queryset(
-        RewardsReviewConnection, reviews, first=first, after=after
-    )
+    return connection_from_queryset(RewardsReviewConnection, reviews, first=first, after=after)
 
 
 def decode_review_id(global_id: str) -> int:

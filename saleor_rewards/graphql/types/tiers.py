@@ -4,11 +4,10 @@ import graphene
 from graphql_relay import to_global_id
 
 from ...ledger.errors import NotFound
-from ...programs.tiers import services as tiers
 from ...programs.channel.members import Member
+from ...programs.tiers import services as tiers
 from ...programs.tiers.editing import TierInput
 from ...programs.tiers.models import Tier
-
 from ..dataloaders import TierMemberCounts
 from ..ids import decode_int_id
 from .money import RewardsMoney
@@ -36,9 +35,10 @@ class RewardsTier(graphene.ObjectType):
     channel = graphene.String(required=True)
     name = graphene.String(required=True)
     min_consumption = graphene.Field(
-        RewardsMoney, required=True,
+        RewardsMoney,
+        required=True,
         description="Consumption (paid products net of refunds) that reaches the tier.",
-    )  # fmt: skip
+    )
     discount_percent = graphene.Float(required=True)
     max_redeem_percent = graphene.Float(
         description="Cap on paying with points; null follows the program's setting."
@@ -69,14 +69,16 @@ class RewardsTier(graphene.ObjectType):
 
 class RewardsTierProgress(graphene.ObjectType):
     spent = graphene.Field(
-        RewardsMoney, required=True,
+        RewardsMoney,
+        required=True,
         description="Consumption so far (lifetime or the rolling window).",
-    )  # fmt: skip
+    )
     next_tier = graphene.String(description="Null at the top.")
     remaining = graphene.Field(
-        RewardsMoney, required=True,
+        RewardsMoney,
+        required=True,
         description="Consumption still needed for the next tier.",
-    )  # fmt: skip
+    )
 
 
 class RewardsMemberTier(graphene.ObjectType):
@@ -121,9 +123,12 @@ def member_tier_status(member: Member, info) -> tiers.TierStatus:
     """Live: consumption now, whatever the scheduled job last stored."""
     context = info.context
     return tiers.status(
-        member.program, member.member_id, context.settings_for(member.program),
-        verified=context.shop.channels.member_verified(member.member_id), now=member.at,
-    )  # fmt: skip
+        member.program,
+        member.member_id,
+        context.settings_for(member.program),
+        verified=context.shop.channels.member_verified(member.member_id),
+        now=member.at,
+    )
 
 
 class RewardsTierInput(graphene.InputObjectType):

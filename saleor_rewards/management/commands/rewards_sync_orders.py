@@ -13,8 +13,9 @@ class Command(BaseCommand):
     help = "Sync orders Saleor changed in the last N hours with the rewards ledger."
 
     def add_arguments(self, parser):
-        parser.add_argument("--hours", type=int, default=48,
-                            help="Orders updated in the last N hours (default 48).")  # fmt: skip
+        parser.add_argument(
+            "--hours", type=int, default=48, help="Orders updated in the last N hours (default 48)."
+        )
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args, hours, batch_size, **options):

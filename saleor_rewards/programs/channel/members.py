@@ -76,9 +76,14 @@ def adjust_balance(
             _check_credit_limit(kind, signed, settings, member.program.currency)
         account = open_account(member.program, member.member_id, kind)
         posting = adjust(
-            account, amount, key=key, reason=reason, actor=actor,
-            expires_in_days=expires_in_days, now=member.now,
-        )  # fmt: skip
+            account,
+            amount,
+            key=key,
+            reason=reason,
+            actor=actor,
+            expires_in_days=expires_in_days,
+            now=member.now,
+        )
         if not posting.replayed:
             balance_adjusted_event(account, posting, actor=actor, at=member.at)
     return posting
@@ -101,19 +106,23 @@ def _check_credit_limit(kind: str, amount: Decimal, settings: Mapping, currency)
     if points <= limit:
         return
     if limit == 0:
-        raise LimitExceeded("Staff credits are switched off (adjust_max_points is 0).",
-                            field="amount")  # fmt: skip
-    worth = "" if kind == Kind.POINTS else (
-        f" ({Decimal(limit) / settings['points_per_unit']} {currency} of cash)"
-    )  # fmt: skip
+        raise LimitExceeded(
+            "Staff credits are switched off (adjust_max_points is 0).", field="amount"
+        )
+    worth = (
+        ""
+        if kind == Kind.POINTS
+        else (f" ({Decimal(limit) / settings['points_per_unit']} {currency} of cash)")
+    )
     raise LimitExceeded(
         f"One adjustment may add at most {limit} points{worth} (adjust_max_points).",
         field="amount",
     )
 
 
-def _earlier_use_of_key(member: Member, kind: str, amount: Decimal, reason: str,
-                        expires_in_days: int | None, key: str) -> bool:  # fmt: skip
+def _earlier_use_of_key(
+    member: Member, kind: str, amount: Decimal, reason: str, expires_in_days: int | None, key: str
+) -> bool:
     """Whether ``key`` recorded this very adjustment of the member already (a replay);
     CONFLICT when it recorded one that differs."""
     earlier = (
@@ -129,9 +138,8 @@ def _earlier_use_of_key(member: Member, kind: str, amount: Decimal, reason: str,
         and earlier.account.kind == kind
         and earlier.amount == amount
         and earlier.reason == reason
-        and (earlier.lot is None or amount < 0
-             or earlier.lot.expires_in_days == expires_in_days)
-    )  # fmt: skip
+        and (earlier.lot is None or amount < 0 or earlier.lot.expires_in_days == expires_in_days)
+    )
     if not same:
         raise Conflict(
             "This idempotency key was used for another adjustment "

@@ -133,21 +133,24 @@ def update_program_settings(
         program.save(update_fields=["settings", "updated_at"])
         program_settings_changed_event(
             program,
-            before={c.name: {"value": c.before, "overridden": c.overridden_before}
-                    for c in changed},
-            after={c.name: {"value": c.after, "overridden": c.overridden_after}
-                   for c in changed},
-            actor=actor, at=now or timezone.now(),
-        )  # fmt: skip
+            before={
+                c.name: {"value": c.before, "overridden": c.overridden_before} for c in changed
+            },
+            after={c.name: {"value": c.after, "overridden": c.overridden_after} for c in changed},
+            actor=actor,
+            at=now or timezone.now(),
+        )
     logger.info(
         "Rewards program %s: settings changed by %s %s: %s",
-        program.channel_slug, actor.type, actor.id or "-",
+        program.channel_slug,
+        actor.type,
+        actor.id or "-",
         "; ".join(
             f"{c.name} {c.before!r}{' (own)' if c.overridden_before else ''} -> "
             f"{c.after!r}{' (own)' if c.overridden_after else ' (inherited)'}"
             for c in changed
         ),
-    )  # fmt: skip
+    )
     return program_settings(program, plugin_values)
 
 
@@ -165,7 +168,7 @@ def _states(program: Program, plugin_values: Mapping[str, object]):
             plugin_value=s.as_text(inherited[s.name]),
             default=s.as_text(s.default),
             overridden=s.name in overrides,
-        )  # fmt: skip
+        )
         for s in config.SETTINGS
     )
     return effective, states
@@ -191,9 +194,10 @@ def _shape_errors(values: list[tuple[str, object]], reset: list[str]) -> dict:
 
 def _overrides(stored: Mapping[str, object]) -> dict:
     return {
-        name: value for name, value in stored.items()
+        name: value
+        for name, value in stored.items()
         if name in config.BY_NAME and name not in config.GLOBAL_ONLY
-    }  # fmt: skip
+    }
 
 
 def _change_from_event(event: AuditEvent) -> ProgramChange:
@@ -209,7 +213,7 @@ def _change_from_event(event: AuditEvent) -> ProgramChange:
                 event.after[name]["value"],
                 event.before[name]["overridden"],
                 event.after[name]["overridden"],
-            )  # fmt: skip
+            )
             for name in names
         ),
     )

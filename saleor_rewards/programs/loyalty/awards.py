@@ -62,8 +62,9 @@ def locked_awards(program: Program, order_id: str, kinds) -> dict[str, OrderAwar
     return {award.kind: award for award in rows}
 
 
-def open_award(program: Program, order_id: str, new: NewAward, settings: dict,
-               now: datetime) -> OrderAward:  # fmt: skip
+def open_award(
+    program: Program, order_id: str, new: NewAward, settings: dict, now: datetime
+) -> OrderAward:
     """Record the award and credit its pending lot; returns the locked row.
 
     A concurrent first sync of the same order waits on the unique row and then
@@ -75,26 +76,46 @@ def open_award(program: Program, order_id: str, new: NewAward, settings: dict,
             "basis, percent, points, refunded_basis, taken_back, reversed, created_at, "
             "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, 0, false, %s, %s) "
             "ON CONFLICT (program_id, order_id, kind) DO NOTHING",
-            [program.id, order_id, new.kind, new.member_id, new.basis, new.percent,
-             new.points, now, now],
-        )  # fmt: skip
+            [
+                program.id,
+                order_id,
+                new.kind,
+                new.member_id,
+                new.basis,
+                new.percent,
+                new.points,
+                now,
+                now,
+            ],
+        )
     award = locked_award(program, order_id, new.kind)
     if award.lot_id is None and award.points > 0:
         account = open_account(program, award.member_id, Kind.POINTS)
         posting = credit(
-            account, award.points, key=f"order:{order_id}:{award.kind}",
-            source=SOURCE[award.kind], pending=True,
+            account,
+            award.points,
+            key=f"order:{order_id}:{award.kind}",
+            source=SOURCE[award.kind],
+            pending=True,
             expires_in_days=settings[EXPIRY_SETTING[award.kind]],
-            reference=Reference(ReferenceType.ORDER, order_id), reason=new.reason,
+            reference=Reference(ReferenceType.ORDER, order_id),
+            reason=new.reason,
             now=now,
-        )  # fmt: skip
+        )
         award.lot_id = posting.lot_id
         award.save(update_fields=["lot", "updated_at"])
     return award
 
 
-def take_back(award: OrderAward, standing: int, *, reversed_: bool, refunded: Decimal,
-              reason: str, now: datetime) -> int:  # fmt: skip
+def take_back(
+    award: OrderAward,
+    standing: int,
+    *,
+    reversed_: bool,
+    refunded: Decimal,
+    reason: str,
+    now: datetime,
+) -> int:
     """Take back what exceeds ``standing``: void while pending, revoke once available.
 
     Returns the points taken back now. Never gives back what was taken: refunds
@@ -116,8 +137,7 @@ def take_back(award: OrderAward, standing: int, *, reversed_: bool, refunded: De
         if lot.status == LotStatus.PENDING:
             void(lot.id, delta, key=key, reference=reference, reason=reason, now=now)
         else:
-            revoke(lot.account_id, delta, key=key, reference=reference, reason=reason,
-                   now=now)  # fmt: skip
+            revoke(lot.account_id, delta, key=key, reference=reference, reason=reason, now=now)
         award.taken_back = target
         fields.append("taken_back")
     if fields:
@@ -125,8 +145,7 @@ def take_back(award: OrderAward, standing: int, *, reversed_: bool, refunded: De
     return max(delta, 0)
 
 
-def deliver(award: OrderAward, delivered_at: datetime, settings: dict,
-            now: datetime) -> bool:  # fmt: skip
+def deliver(award: OrderAward, delivered_at: datetime, settings: dict, now: datetime) -> bool:
     """The order counts as delivered at ``delivered_at``: its lot becomes spendable
     ``hold_days`` later (L2). Returns whether it became spendable now."""
     return make_available(award, delivered_at + timedelta(days=settings["hold_days"]), now)

@@ -14,8 +14,9 @@ from .daily_cap import credit_activity
 EMAIL_VERIFIED_KEY = "bonus:email-verified"
 
 
-def award_email_verified(program: Program, member_id: int, settings: dict, *,
-                         now: datetime | None = None) -> int:  # fmt: skip
+def award_email_verified(
+    program: Program, member_id: int, settings: dict, *, now: datetime | None = None
+) -> int:
     """Credit the verification bonus, available at once, cut by the daily cap (B3).
 
     Returns the points credited under the bonus key, the first credit's on a
@@ -25,8 +26,14 @@ def award_email_verified(program: Program, member_id: int, settings: dict, *,
     if not settings["program_enabled"] or points <= 0:
         return 0
     return credit_activity(
-        program, member_id, points, key=EMAIL_VERIFIED_KEY, source=LotSource.BONUS,
-        settings=settings, expires_in_days=settings["expiry_days_bonus"],
+        program,
+        member_id,
+        points,
+        key=EMAIL_VERIFIED_KEY,
+        source=LotSource.BONUS,
+        settings=settings,
+        expires_in_days=settings["expiry_days_bonus"],
         reference=Reference(ReferenceType.ACCOUNT, str(member_id)),
-        reason="E-mail verified", now=now,
-    )  # fmt: skip
+        reason="E-mail verified",
+        now=now,
+    )

@@ -64,9 +64,11 @@ def cut(amount: int, cap: int, earned_today: int) -> int:
 def earned_today(account: Account, sources, now: datetime) -> int:
     start, end = day_bounds(now)
     total = Lot.objects.filter(
-        account_id=account.id, source__in=sources, created_at__gte=start,
+        account_id=account.id,
+        source__in=sources,
+        created_at__gte=start,
         created_at__lt=end,
-    ).aggregate(total=Sum("amount"))["total"]  # fmt: skip
+    ).aggregate(total=Sum("amount"))["total"]
     return int(total or 0)
 
 
@@ -113,7 +115,14 @@ def credit_activity(
         if points <= 0:
             return 0
         credit(
-            account, points, key=key, source=source, expires_in_days=expires_in_days,
-            reference=reference, actor=actor, reason=reason, now=now,
-        )  # fmt: skip
+            account,
+            points,
+            key=key,
+            source=source,
+            expires_in_days=expires_in_days,
+            reference=reference,
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
         return points

@@ -98,8 +98,9 @@ def confirm_delivery(
     return confirmation
 
 
-def _deliver_awards(program: Program, confirmation: DeliveryConfirmation, settings: dict,
-                    now: datetime) -> None:  # fmt: skip
+def _deliver_awards(
+    program: Program, confirmation: DeliveryConfirmation, settings: dict, now: datetime
+) -> None:
     """Deliver every award of the order (the buyer's, the sponsor's) from the
     confirmation. Award rows first, then their members' accounts in ascending id
     order (``programs/locks.py``); an award not yet made (the order not yet seen

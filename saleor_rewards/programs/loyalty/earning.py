@@ -93,8 +93,9 @@ def earn_basis(order: OrderSnapshot) -> Decimal:
     return net.quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
 
 
-def points_for(basis: Decimal, percent: Decimal, points_per_unit: int,
-               multiplier: Decimal = ONE) -> int:  # fmt: skip
+def points_for(
+    basis: Decimal, percent: Decimal, points_per_unit: int, multiplier: Decimal = ONE
+) -> int:
     """``percent`` of ``basis`` in points, rounded down (L1: 2.5 % of 100.00 = 250)."""
     if basis <= 0 or percent <= 0:
         return 0

@@ -48,17 +48,16 @@ class OrderAward(models.Model):
                 fields=["program", "order_id", "kind"], name="rewards_order_award_unique"
             ),
             models.CheckConstraint(
-                condition=Q(points__gte=0)
-                & Q(taken_back__gte=0)
-                & Q(taken_back__lte=F("points")),
+                condition=Q(points__gte=0) & Q(taken_back__gte=0) & Q(taken_back__lte=F("points")),
                 name="rewards_order_award_taken_back",
             ),
             models.CheckConstraint(
-                condition=Q(basis__gte=0) & Q(refunded_basis__gte=0)
+                condition=Q(basis__gte=0)
+                & Q(refunded_basis__gte=0)
                 & Q(refunded_basis__lte=F("basis")),
                 name="rewards_order_award_basis",
             ),
-        ]  # fmt: skip
+        ]
 
     @property
     def standing(self) -> int:

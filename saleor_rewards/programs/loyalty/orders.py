@@ -31,29 +31,34 @@ def settle(award, order: OrderSnapshot, settings: dict, now: datetime, what: str
     else:
         reason = f"Order {order.label} refunded"
     taken = awards.take_back(
-        award, standing, reversed_=reversed_, refunded=refunded,
-        reason=f"{what}: {reason}", now=now,
-    )  # fmt: skip
+        award,
+        standing,
+        reversed_=reversed_,
+        refunded=refunded,
+        reason=f"{what}: {reason}",
+        now=now,
+    )
     delivered = delivery.delivered_at(order, settings, now)
     if delivered is not None and not reversed_:
         awards.deliver(award, delivered, settings, now)
     return taken
 
 
-def _within_daily_cap(program: Program, settings: dict, member_id: int, points: int,
-                      now: datetime) -> int:  # fmt: skip
+def _within_daily_cap(
+    program: Program, settings: dict, member_id: int, points: int, now: datetime
+) -> int:
     """Purchase points count against the daily cap only when the merchant says so
     (B3); the account is locked first, as the cap is read and credited under it."""
     if not settings["daily_cap_includes_purchases"] or settings["daily_points_cap"] <= 0:
         return points
     account = open_account(program, member_id, Kind.POINTS)
     lock_account(account)
-    return daily_cap.capped(account, points, daily_cap.counted_sources(settings),
-                            settings, now)  # fmt: skip
+    return daily_cap.capped(account, points, daily_cap.counted_sources(settings), settings, now)
 
 
-def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
-                 now: datetime, multiplier: Decimal = ONE) -> tuple[int, int]:  # fmt: skip
+def sync_loyalty(
+    program: Program, settings: dict, order: OrderSnapshot, now: datetime, multiplier: Decimal = ONE
+) -> tuple[int, int]:
     """The buyer's purchase points for ``order``: (standing, taken back now)."""
     if order.customer_id is None:
         return 0, 0
@@ -67,10 +72,18 @@ def sync_loyalty(program: Program, settings: dict, order: OrderSnapshot,
             points = points_for(basis, percent, settings["points_per_unit"], multiplier)
             points = _within_daily_cap(program, settings, order.customer_id, points, now)
             award = awards.open_award(
-                program, order.order_id,
-                NewAward(AwardKind.LOYALTY, order.customer_id, basis, percent, points,
-                         f"Order {order.label} paid"),
-                settings, now,
-            )  # fmt: skip
+                program,
+                order.order_id,
+                NewAward(
+                    AwardKind.LOYALTY,
+                    order.customer_id,
+                    basis,
+                    percent,
+                    points,
+                    f"Order {order.label} paid",
+                ),
+                settings,
+                now,
+            )
         taken = settle(award, order, settings, now, "Purchase points")
         return award.standing, taken

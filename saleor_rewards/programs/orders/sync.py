@@ -28,9 +28,14 @@ class SyncResult:
     taken_back: int = 0  # taken back by this sync
 
 
-def sync_order(program: Program, settings: dict, order: OrderSnapshot, *,
-               now: datetime | None = None,
-               multiplier: Decimal | None = None) -> SyncResult:  # fmt: skip
+def sync_order(
+    program: Program,
+    settings: dict,
+    order: OrderSnapshot,
+    *,
+    now: datetime | None = None,
+    multiplier: Decimal | None = None,
+) -> SyncResult:
     """Bring the ledger in line with ``order`` as it is now (L1-L3, R6, R7), then the
     buyer's tier (T3). ``multiplier`` None is the buyer's tier multiplier (L5)."""
     now = now or timezone.now()

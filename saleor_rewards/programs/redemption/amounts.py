@@ -40,7 +40,7 @@ def cash_amount(value, currency: str) -> Decimal:
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"cashAmount is not a number: {value!r}.", field="cashAmount")
+        raise InvalidInput(f"cashAmount is not a number: {value!r}.", field="cashAmount") from None
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput("cashAmount must be greater than zero.", field="cashAmount")
     if amount >= MAX_AMOUNT:
@@ -62,8 +62,9 @@ def redeem_cap(product_subtotal: Decimal, percent: Decimal, currency: str) -> De
     return quantize(cap, currency, rounding=ROUND_FLOOR)
 
 
-def largest_within(cap: Decimal, kind: str, points_per_unit: int,
-                   currency: str) -> tuple[Decimal, Decimal]:  # fmt: skip
+def largest_within(
+    cap: Decimal, kind: str, points_per_unit: int, currency: str
+) -> tuple[Decimal, Decimal]:
     """The most ledger units of ``kind`` whose exact value is at most ``cap`` (S1),
     and that value: (0, 0) when nothing fits."""
     if cap <= 0:
@@ -77,8 +78,9 @@ def largest_within(cap: Decimal, kind: str, points_per_unit: int,
     return Decimal(points), money_for_points(points, points_per_unit, currency)
 
 
-def units_used(used: Decimal, amount: Decimal, units: Decimal, kind: str,
-               points_per_unit: int) -> Decimal:  # fmt: skip
+def units_used(
+    used: Decimal, amount: Decimal, units: Decimal, kind: str, points_per_unit: int
+) -> Decimal:
     """The ledger units an order used of a card worth ``amount`` held as ``units``.
 
     All of it when the order used the whole card; else points rounded up to whole

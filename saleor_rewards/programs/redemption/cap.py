@@ -31,8 +31,9 @@ class MemberCap:
     unverified: bool  # the tier is the one of members with an unverified e-mail
 
 
-def member_cap(program: Program, member_id: int | None, settings: dict, *,
-               verified: bool | None = None) -> MemberCap:  # fmt: skip
+def member_cap(
+    program: Program, member_id: int | None, settings: dict, *, verified: bool | None = None
+) -> MemberCap:
     """The member's cap (S1, T1); a checkout without a member (a guest) gets 0 %."""
     if member_id is None:
         return MemberCap(ZERO, None, False)
@@ -43,8 +44,9 @@ def member_cap(program: Program, member_id: int | None, settings: dict, *,
     return MemberCap(tier.max_redeem_percent, tier.name, tier.for_unverified)
 
 
-def redeem_cap_percent(program: Program, member_id: int, settings: dict, *,
-                       verified: bool | None = None) -> Decimal:  # fmt: skip
+def redeem_cap_percent(
+    program: Program, member_id: int, settings: dict, *, verified: bool | None = None
+) -> Decimal:
     """The member's redemption cap in percent (S1): the lower of the program's and
     the member's tier's (T1)."""
     return member_cap(program, member_id, settings, verified=verified).percent
@@ -87,8 +89,9 @@ class CheckoutCap:
         return text
 
 
-def checkout_cap(program: Program, settings: dict, checkout: CheckoutFacts,
-                 member_id: int | None = None) -> CheckoutCap:  # fmt: skip
+def checkout_cap(
+    program: Program, settings: dict, checkout: CheckoutFacts, member_id: int | None = None
+) -> CheckoutCap:
     """What rewards may pay of the checkout as it is now: the cap of ``member_id``
     (default: the checkout's owner) on its products before rewards (S1, S5)."""
     owner = checkout.owner_id if member_id is None else member_id

@@ -70,12 +70,15 @@ class Redemption(models.Model):
                 condition=Q(units__gt=0) & Q(amount__gt=0), name="rewards_redemption_positive"
             ),
             models.CheckConstraint(
-                condition=Q(captured__gte=0) & Q(captured__lte=F("units"))
-                & Q(returned__gte=0) & Q(returned__lte=F("captured"))
-                & Q(used_amount__gte=0) & Q(used_amount__lte=F("amount")),
+                condition=Q(captured__gte=0)
+                & Q(captured__lte=F("units"))
+                & Q(returned__gte=0)
+                & Q(returned__lte=F("captured"))
+                & Q(used_amount__gte=0)
+                & Q(used_amount__lte=F("amount")),
                 name="rewards_redemption_amounts",
             ),
-        ]  # fmt: skip
+        ]
 
     @property
     def points(self) -> int | None:

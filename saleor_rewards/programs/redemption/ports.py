@@ -61,8 +61,9 @@ class Checkouts(Protocol):
 class GiftCards(Protocol):
     """The shop's gift cards, as redemptions use them."""
 
-    def issue_gift_card(self, checkout: CheckoutFacts, member_id: int,
-                        amount: Decimal, currency: str) -> tuple[int, str]:  # fmt: skip
+    def issue_gift_card(
+        self, checkout: CheckoutFacts, member_id: int, amount: Decimal, currency: str
+    ) -> tuple[int, str]:
         """A card of ``amount`` restricted to the member, attached to the checkout;
         returns (card id, code)."""
         ...

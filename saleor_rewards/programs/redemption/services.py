@@ -38,9 +38,9 @@ from ...ledger.errors import (
     ProgramDisabled,
 )
 from ...ledger.models import Entry, Program
+from ...money import money_for_points
 from .. import locks
 from ..loyalty.earning import OrderSnapshot
-from ...money import money_for_points
 from .amounts import ZERO, cash_amount, largest_within, units_to_return, units_used
 from .cap import checkout_cap, refuse_ineligible
 from .models import Redemption, RedemptionStatus
@@ -56,8 +56,9 @@ def _own_checkout(checkout: CheckoutFacts | None, member_id: int) -> CheckoutFac
     return checkout
 
 
-def _open_redemption(token: str, cards: GiftCards,
-                     program: Program | None = None) -> Redemption | None:  # fmt: skip
+def _open_redemption(
+    token: str, cards: GiftCards, program: Program | None = None
+) -> Redemption | None:
     """The checkout's open redemption, locked after the shop's checkout and card rows.
 
     Runs under ``locks.checkout(token)``, which every change of a redemption's
@@ -89,8 +90,14 @@ def _points_per_unit(redemption: Redemption) -> int:
     return int(redemption.units / redemption.amount)
 
 
-def _close(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
-           actor: Actor = ledger.SYSTEM, accounts=()) -> bool:  # fmt: skip
+def _close(
+    redemption: Redemption,
+    cards: GiftCards,
+    now: datetime,
+    reason: str,
+    actor: Actor = ledger.SYSTEM,
+    accounts=(),
+) -> bool:
     """Settle an open redemption by what its card did anywhere (S6).
 
     Under the locks ``_open_redemption`` takes (checkouts, card, redemption row), so
@@ -112,11 +119,11 @@ def _close(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
     ledger.lock_accounts([redemption.hold.account_id, *accounts])
     used = min(use.total, redemption.amount)
     if used > 0:
-        units = units_used(used, redemption.amount, redemption.units, redemption.kind,
-                           _points_per_unit(redemption))  # fmt: skip
+        units = units_used(
+            used, redemption.amount, redemption.units, redemption.kind, _points_per_unit(redemption)
+        )
         paid = use.paid[0]
-        ledger.capture(redemption.hold_id, units, reason=f"Paid on order {paid.label}",
-                       now=now)  # fmt: skip
+        ledger.capture(redemption.hold_id, units, reason=f"Paid on order {paid.label}", now=now)
         redemption.status = RedemptionStatus.CAPTURED
         redemption.captured = units
         redemption.used_amount = used
@@ -126,16 +133,22 @@ def _close(redemption: Redemption, cards: GiftCards, now: datetime, reason: str,
         redemption.status = RedemptionStatus.RELEASED
     redemption.closed_at = now
     redemption.save(
-        update_fields=["status", "captured", "used_amount", "order_id", "closed_at",
-                       "updated_at"]
-    )  # fmt: skip
+        update_fields=["status", "captured", "used_amount", "order_id", "closed_at", "updated_at"]
+    )
     return True
 
 
-def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
-           member_id: int, *, cards: GiftCards, points: int | None = None,
-           cash: Decimal | str | None = None,
-           now: datetime | None = None) -> Redemption:  # fmt: skip
+def redeem(
+    program: Program,
+    settings: dict,
+    checkout: CheckoutFacts | None,
+    member_id: int,
+    *,
+    cards: GiftCards,
+    points: int | None = None,
+    cash: Decimal | str | None = None,
+    now: datetime | None = None,
+) -> Redemption:
     """Apply points (or cash balance) to the member's own checkout (S1).
 
     Refuses while the program is off, on someone else's checkout, above the cap and
@@ -164,16 +177,39 @@ def redeem(program: Program, settings: dict, checkout: CheckoutFacts | None,
         locks.checkout(checkout.token)
         previous = _open_redemption(checkout.token, cards)
         return _apply(
-            program, settings, checkout, member_id, kind, units, amount, cards=cards,
-            previous=previous, replaced="Replaced by a new amount", actor=actor, now=now,
+            program,
+            settings,
+            checkout,
+            member_id,
+            kind,
+            units,
+            amount,
+            cards=cards,
+            previous=previous,
+            replaced="Replaced by a new amount",
+            actor=actor,
+            now=now,
             field=field,
-        )  # fmt: skip
+        )
 
 
-def _apply(program: Program, settings: dict, checkout: CheckoutFacts, member_id: int,
-           kind: str, units: Decimal, amount: Decimal, *, cards: GiftCards,
-           previous: Redemption | None, replaced: str, actor: Actor, now: datetime,
-           field: str, reason: str = "Applied to a checkout") -> Redemption:  # fmt: skip
+def _apply(
+    program: Program,
+    settings: dict,
+    checkout: CheckoutFacts,
+    member_id: int,
+    kind: str,
+    units: Decimal,
+    amount: Decimal,
+    *,
+    cards: GiftCards,
+    previous: Redemption | None,
+    replaced: str,
+    actor: Actor,
+    now: datetime,
+    field: str,
+    reason: str = "Applied to a checkout",
+) -> Redemption:
     """Hold ``units`` and issue a card of ``amount``, after releasing ``previous``.
 
     Runs under the checkout's locks (``_open_redemption`` found ``previous``).
@@ -188,11 +224,15 @@ def _apply(program: Program, settings: dict, checkout: CheckoutFacts, member_id:
     attempt = Redemption.objects.filter(checkout_token=checkout.token).count() + 1
     try:
         posting = ledger.hold(
-            account, units, key=f"redemption:{checkout.token}:{attempt}",
+            account,
+            units,
+            key=f"redemption:{checkout.token}:{attempt}",
             reference=Reference(ReferenceType.CHECKOUT, checkout.token),
             expires_at=now + timedelta(hours=settings["redemption_hold_hours"]),
-            actor=actor, reason=reason, now=now,
-        )  # fmt: skip
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
     except InsufficientBalance as error:
         raise InsufficientBalance(
             f"Not enough {'points' if kind == Kind.POINTS else 'cash'}: {error.message}",
@@ -200,15 +240,28 @@ def _apply(program: Program, settings: dict, checkout: CheckoutFacts, member_id:
         ) from error
     card_id, code = cards.issue_gift_card(checkout, member_id, amount, program.currency)
     return Redemption.objects.create(
-        program=program, member_id=member_id, checkout_token=checkout.token,
-        kind=kind, hold_id=posting.hold_id, units=units, amount=amount,
-        currency=program.currency, gift_card_id=card_id, gift_card_code=code,
+        program=program,
+        member_id=member_id,
+        checkout_token=checkout.token,
+        kind=kind,
+        hold_id=posting.hold_id,
+        units=units,
+        amount=amount,
+        currency=program.currency,
+        gift_card_id=card_id,
+        gift_card_code=code,
         created_at=now,
-    )  # fmt: skip
+    )
 
 
-def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
-               cards: GiftCards, now: datetime | None = None) -> Redemption | None:  # fmt: skip
+def fit_to_cap(
+    program: Program,
+    settings: dict,
+    checkout: CheckoutFacts,
+    *,
+    cards: GiftCards,
+    now: datetime | None = None,
+) -> Redemption | None:
     """Lower the checkout's open redemption to what the cap allows now (S1).
 
     The checkout changed after the points were applied (lines removed, a voucher
@@ -242,18 +295,30 @@ def fit_to_cap(program: Program, settings: dict, checkout: CheckoutFacts, *,
             try:
                 with transaction.atomic():
                     return _apply(
-                        program, settings, checkout, current.member_id, current.kind, units,
-                        amount, cards=cards, previous=current, replaced=reason, actor=SYSTEM,
-                        now=now, field="points", reason=reason,
-                    )  # fmt: skip
+                        program,
+                        settings,
+                        checkout,
+                        current.member_id,
+                        current.kind,
+                        units,
+                        amount,
+                        cards=cards,
+                        previous=current,
+                        replaced=reason,
+                        actor=SYSTEM,
+                        now=now,
+                        field="points",
+                        reason=reason,
+                    )
             except InsufficientBalance:
                 pass  # points that expired while held came back expired: release them all
         _close(current, cards, now, reason)
         return None
 
 
-def remove(checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards,
-           now: datetime | None = None) -> Redemption | None:  # fmt: skip
+def remove(
+    checkout: CheckoutFacts | None, member_id: int, *, cards: GiftCards, now: datetime | None = None
+) -> Redemption | None:
     """Take the applied amount off the member's checkout (S1); None when there was none."""
     now = now or timezone.now()
     checkout = _own_checkout(checkout, member_id)
@@ -276,9 +341,15 @@ def open_redemption(checkout_token: str) -> Redemption | None:
 # --- The order (S1 capture, S3, S4) ----------------------------------------------
 
 
-def capture_for_order(program: Program, checkout_token: str, order_id: str, *,
-                      cards: GiftCards, now: datetime | None = None,
-                      order_label: str = "") -> Redemption | None:  # fmt: skip
+def capture_for_order(
+    program: Program,
+    checkout_token: str,
+    order_id: str,
+    *,
+    cards: GiftCards,
+    now: datetime | None = None,
+    order_label: str = "",
+) -> Redemption | None:
     """An order was placed from the checkout: settle its hold by what the card did.
 
     Captures what the card paid (soonest-expiring lots first) and releases the rest;
@@ -300,8 +371,9 @@ def capture_for_order(program: Program, checkout_token: str, order_id: str, *,
         return redemption
 
 
-def settle_card(redemption_id: int, *, cards: GiftCards,
-                now: datetime | None = None) -> Redemption | None:  # fmt: skip
+def settle_card(
+    redemption_id: int, *, cards: GiftCards, now: datetime | None = None
+) -> Redemption | None:
     """An order, maybe of another checkout, touched the redemption's card: if the
     card paid anything, settle the redemption by it (S6); else it stays on its
     checkout. Returns the redemption as it is afterwards."""
@@ -319,8 +391,7 @@ def settle_card(redemption_id: int, *, cards: GiftCards,
         return held
 
 
-def settle_order(program: Program, order: OrderSnapshot, *,
-                 now: datetime | None = None) -> Decimal:  # fmt: skip
+def settle_order(program: Program, order: OrderSnapshot, *, now: datetime | None = None) -> Decimal:
     """Give back what cancellation (S3) or refunds (S4) took off the order so far:
     for refunds, only what Saleor's money did not pay back (``refunds``).
 
@@ -346,10 +417,13 @@ def settle_order(program: Program, order: OrderSnapshot, *,
         hold_entry = Entry.objects.get(hold_id=redemption.hold_id, type=EntryType.HOLD)
         what = "cancelled" if order.cancelled else "refunded"
         ledger.return_debit(
-            hold_entry.id, give, key=f"redemption:{redemption.id}:return:{target}",
+            hold_entry.id,
+            give,
+            key=f"redemption:{redemption.id}:return:{target}",
             reference=Reference(ReferenceType.ORDER, order.order_id),
-            reason=f"Order {order.label} {what}", now=now,
-        )  # fmt: skip
+            reason=f"Order {order.label} {what}",
+            now=now,
+        )
         redemption.returned = target
         if target == redemption.captured:
             redemption.status = RedemptionStatus.RETURNED
@@ -384,8 +458,7 @@ def stale_redemption_ids(now: datetime | None = None, limit: int = 500) -> list[
     )
 
 
-def release_abandoned(redemption_id: int, *, cards: GiftCards,
-                      now: datetime | None = None) -> bool:  # fmt: skip
+def release_abandoned(redemption_id: int, *, cards: GiftCards, now: datetime | None = None) -> bool:
     """Release a stale redemption (S2); False when it was settled meanwhile, or its
     card turned out to have paid an order (then it is captured for it, S6)."""
     now = now or timezone.now()

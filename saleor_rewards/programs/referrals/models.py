@@ -5,7 +5,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-
 class ReferralCode(models.Model):
     """A member's referral code (R1); one per member, shared by every channel."""
 
@@ -58,6 +57,4 @@ class ReferralInvite(models.Model):
                 fields=["sponsor_id", "email_hash"], name="rewards_referral_invite_unique"
             )
         ]
-        indexes = [
-            models.Index(fields=["sponsor_id", "sent_at"], name="rewards_invite_sent")
-        ]
+        indexes = [models.Index(fields=["sponsor_id", "sent_at"], name="rewards_invite_sent")]

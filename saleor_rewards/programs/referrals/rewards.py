@@ -17,8 +17,9 @@ from ..loyalty.orders import settle
 from .models import Referral
 
 
-def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
-                         now: datetime) -> tuple[int, int]:  # fmt: skip
+def sync_referral_reward(
+    program: Program, settings: dict, order: OrderSnapshot, now: datetime
+) -> tuple[int, int]:
     """The sponsor's reward on the friend's first paid order (R6, R7)."""
     if order.customer_id is None:
         return 0, 0
@@ -42,11 +43,19 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
             points = points_for(basis, percent, settings["points_per_unit"])
             points += settings["referral_reward_points"]
             award = awards.open_award(
-                program, order.order_id,
-                NewAward(AwardKind.REFERRAL, referral.sponsor_id, basis, percent,
-                         points, f"Friend's first order {order.label}"),
-                settings, now,
-            )  # fmt: skip
+                program,
+                order.order_id,
+                NewAward(
+                    AwardKind.REFERRAL,
+                    referral.sponsor_id,
+                    basis,
+                    percent,
+                    points,
+                    f"Friend's first order {order.label}",
+                ),
+                settings,
+                now,
+            )
             referral.rewarded_order_id = order.order_id
             referral.save(update_fields=["rewarded_order_id"])
         taken = settle(award, order, settings, now, "Referral reward")
@@ -59,8 +68,7 @@ def sync_referral_reward(program: Program, settings: dict, order: OrderSnapshot,
         return award.standing, taken
 
 
-def _pass_reward_on(program: Program, settings: dict, referral: Referral,
-                    now: datetime) -> None:  # fmt: skip
+def _pass_reward_on(program: Program, settings: dict, referral: Referral, now: datetime) -> None:
     """R7: the friend's next paid order that still stands takes the reward over.
 
     That order may have been paid (and delivered) before the first one was
@@ -73,31 +81,45 @@ def _pass_reward_on(program: Program, settings: dict, referral: Referral,
         program=program, kind=AwardKind.REFERRAL, member_id=referral.sponsor_id
     ).values_list("order_id", flat=True)
     following = (
-        OrderAward.objects.filter(program=program, kind=AwardKind.LOYALTY,
-                                  member_id=referral.friend_id, reversed=False)
+        OrderAward.objects.filter(
+            program=program, kind=AwardKind.LOYALTY, member_id=referral.friend_id, reversed=False
+        )
         .exclude(order_id__in=rewarded)
         .select_related("lot")
         .order_by("created_at", "id")
         .first()
-    )  # fmt: skip
+    )
     if following is None or not settings["program_enabled"]:
         return
     percent = settings["referral_reward_percent"]
     points = points_for(following.basis, percent, settings["points_per_unit"])
     points += settings["referral_reward_points"]
     award = awards.open_award(
-        program, following.order_id,
-        NewAward(AwardKind.REFERRAL, referral.sponsor_id, following.basis, percent,
-                 points, "Friend's next order (the first was reversed)"),
-        settings, now,
-    )  # fmt: skip
+        program,
+        following.order_id,
+        NewAward(
+            AwardKind.REFERRAL,
+            referral.sponsor_id,
+            following.basis,
+            percent,
+            points,
+            "Friend's next order (the first was reversed)",
+        ),
+        settings,
+        now,
+    )
     referral.rewarded_order_id = following.order_id
     referral.save(update_fields=["rewarded_order_id"])
     if following.refunded_basis > 0:
         standing = standing_points(award.points, award.basis, following.refunded_basis)
-        awards.take_back(award, standing, reversed_=False,
-                         refunded=following.refunded_basis,
-                         reason="Referral reward: order partly refunded", now=now)  # fmt: skip
+        awards.take_back(
+            award,
+            standing,
+            reversed_=False,
+            refunded=following.refunded_basis,
+            reason="Referral reward: order partly refunded",
+            now=now,
+        )
     lot = following.lot
     if lot is not None and lot.status != LotStatus.PENDING:
         awards.deliver(award, now, settings, now)  # that order was delivered
@@ -106,8 +128,9 @@ def _pass_reward_on(program: Program, settings: dict, referral: Referral,
         awards.make_available(award, lot.available_at, now)
 
 
-def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,
-                       now: datetime) -> tuple[int, int]:  # fmt: skip
+def sync_welcome_bonus(
+    program: Program, settings: dict, order: OrderSnapshot, now: datetime
+) -> tuple[int, int]:
     """The friend's own bonus on the order that rewarded their sponsor (R6).
 
     ``referee_signup_bonus_points`` go to the friend with the sponsor's reward:
@@ -128,10 +151,18 @@ def sync_welcome_bonus(program: Program, settings: dict, order: OrderSnapshot,
             if sponsor_award is None or sponsor_award.reversed or points <= 0:
                 return 0, 0
             award = awards.open_award(
-                program, order.order_id,
-                NewAward(AwardKind.WELCOME, order.customer_id, sponsor_award.basis,
-                         Decimal(0), points, f"Welcome: referred friend's order {order.label}"),
-                settings, now,
-            )  # fmt: skip
+                program,
+                order.order_id,
+                NewAward(
+                    AwardKind.WELCOME,
+                    order.customer_id,
+                    sponsor_award.basis,
+                    Decimal(0),
+                    points,
+                    f"Welcome: referred friend's order {order.label}",
+                ),
+                settings,
+                now,
+            )
         taken = settle(award, order, settings, now, "Welcome bonus")
         return award.standing, taken

@@ -25,8 +25,8 @@ from ... import money
 from ...ledger.constants import LotStatus
 from ...ledger.errors import AlreadyExists, InvalidInput, LimitExceeded, NotEligible, NotFound
 from .. import locks
-from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from ..loyalty.models import AwardKind, OrderAward
+from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from .models import Referral, ReferralCode, ReferralInvite
 from .ports import Mailer, ReferralShop
 
@@ -164,12 +164,14 @@ def share_links(url: str | None, shop_name: str = "") -> list[tuple[str, str]]:
         (ShareNetwork.EMAIL, "mailto:", {"subject": text, "body": f"{text}: {url}"}),
         (ShareNetwork.FACEBOOK, "https://www.facebook.com/sharer/sharer.php", {"u": url}),
         (ShareNetwork.TWITTER, "https://x.com/intent/tweet", {"url": url, "text": text}),
-        (ShareNetwork.LINKEDIN, "https://www.linkedin.com/sharing/share-offsite/",
-         {"url": url}),
-        (ShareNetwork.WEIBO, "https://service.weibo.com/share/share.php",
-         {"url": url, "title": text}),
+        (ShareNetwork.LINKEDIN, "https://www.linkedin.com/sharing/share-offsite/", {"url": url}),
+        (
+            ShareNetwork.WEIBO,
+            "https://service.weibo.com/share/share.php",
+            {"url": url, "title": text},
+        ),
         (ShareNetwork.WHATSAPP, "https://wa.me/", {"text": f"{text}: {url}"}),
-    ]  # fmt: skip
+    ]
     return [
         (network, f"{base}?{urlencode(params, quote_via=quote)}")
         for network, base, params in dialogs
@@ -236,9 +238,11 @@ def attribute(
         try:
             with transaction.atomic():
                 return Referral.objects.create(
-                    sponsor_id=sponsor_id, friend_id=friend.member_id, source=source,
+                    sponsor_id=sponsor_id,
+                    friend_id=friend.member_id,
+                    source=source,
                     created_at=now or timezone.now(),
-                )  # fmt: skip
+                )
         except IntegrityError:
             raise AlreadyExists("You already have a sponsor.", field=field_name) from None
 
@@ -311,8 +315,14 @@ def invite_message(shop_name: str, code: str, url: str | None) -> tuple[str, str
     return subject, body
 
 
-def invite(sponsor: Person, emails: list[str], shop: ReferralShop, mailer: Mailer,
-           settings: dict, now: datetime | None = None) -> InviteResult:  # fmt: skip
+def invite(
+    sponsor: Person,
+    emails: list[str],
+    shop: ReferralShop,
+    mailer: Mailer,
+    settings: dict,
+    now: datetime | None = None,
+) -> InviteResult:
     """Send invitations to ``emails`` (R2): valid, deduplicated, rate-limited.
 
     Skipped, and reported: repeats in the request, the sponsor's own mailbox,

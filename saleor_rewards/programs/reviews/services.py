@@ -29,8 +29,8 @@ from ...ledger.errors import (
     ProgramDisabled,
 )
 from .. import locks
-from ..loyalty.daily_cap import credit_activity
 from ..channel.members import Member
+from ..loyalty.daily_cap import credit_activity
 from .models import Review, ReviewStatus
 from .ports import OrderLineInfo
 
@@ -87,8 +87,9 @@ def clean_photo_urls(urls) -> list[str]:
     return cleaned
 
 
-def submit_review(member: Member, line: OrderLineInfo, text: str,
-                  photo_urls=None, *, settings: dict) -> Review:  # fmt: skip
+def submit_review(
+    member: Member, line: OrderLineInfo, text: str, photo_urls=None, *, settings: dict
+) -> Review:
     """Record a pending review of ``line`` by ``member`` (B2)."""
     text = clean_text(text)
     photos = clean_photo_urls(photo_urls)
@@ -104,22 +105,32 @@ def submit_review(member: Member, line: OrderLineInfo, text: str,
             field="orderLineId",
         )
     if Review.objects.filter(order_line_id=line.line_id).exists():
-        raise AlreadyExists("This order line has a review already.", field="orderLineId")
+        raise AlreadyExists("This order line has a review already.", field="orderLineId") from None
     try:
         with transaction.atomic():
             return Review.objects.create(
-                program=program, member_id=member.member_id,
-                order_id=line.order_id, order_line_id=line.line_id,
-                product_id=line.product_id, text=text, photo_urls=photos,
+                program=program,
+                member_id=member.member_id,
+                order_id=line.order_id,
+                order_line_id=line.line_id,
+                product_id=line.product_id,
+                text=text,
+                photo_urls=photos,
                 created_at=member.at,
-            )  # fmt: skip
+            )
     except IntegrityError:  # the same line submitted at the same moment
-        raise AlreadyExists("This order line has a review already.", field="orderLineId")
+        raise AlreadyExists("This order line has a review already.", field="orderLineId") from None
 
 
-def moderate_review(review_id: int, action: str, *, settings: dict, note: str = "",
-                    actor: Actor = SYSTEM,
-                    now: datetime | None = None) -> Review:  # fmt: skip
+def moderate_review(
+    review_id: int,
+    action: str,
+    *,
+    settings: dict,
+    note: str = "",
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> Review:
     """Approve (awarding points) or reject a pending review; a decision is final.
 
     Nobody moderates their own review: approval credits points (I2).
@@ -146,9 +157,13 @@ def moderate_review(review_id: int, action: str, *, settings: dict, note: str = 
         review.save(update_fields=["status", "points", "note", "moderated_by", "decided_at"])
         if review.status == ReviewStatus.APPROVED:
             review_approved_event(
-                review.program, review.id, points=review.points, note=review.note,
-                actor=actor, at=now,
-            )  # fmt: skip
+                review.program,
+                review.id,
+                points=review.points,
+                note=review.note,
+                actor=actor,
+                at=now,
+            )
         else:
             review_rejected_event(review.program, review.id, note=review.note, actor=actor, at=now)
         return review
@@ -159,9 +174,15 @@ def _award(review: Review, settings: dict, actor: Actor, now: datetime) -> int:
     if points <= 0 or review.member_id is None or not settings["program_enabled"]:
         return 0
     return credit_activity(
-        review.program, review.member_id, points, key=f"review:{review.id}",
-        source=LotSource.REVIEW, settings=settings,
+        review.program,
+        review.member_id,
+        points,
+        key=f"review:{review.id}",
+        source=LotSource.REVIEW,
+        settings=settings,
         expires_in_days=settings["expiry_days_review"],
         reference=Reference(ReferenceType.REVIEW, str(review.id)),
-        reason="Review approved", actor=actor, now=now,
-    )  # fmt: skip
+        reason="Review approved",
+        actor=actor,
+        now=now,
+    )

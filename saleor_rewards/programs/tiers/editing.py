@@ -127,8 +127,14 @@ def locked_tier(tier_id: int) -> Tier:
     return tier
 
 
-def create_tier(program: Program, data: TierInput, settings: dict,
-                now: datetime | None = None, *, actor: Actor = SYSTEM) -> Tier:  # fmt: skip
+def create_tier(
+    program: Program,
+    data: TierInput,
+    settings: dict,
+    now: datetime | None = None,
+    *,
+    actor: Actor = SYSTEM,
+) -> Tier:
     if data.name is None:
         raise InvalidInput("Name is required.", field="name")
     now = now or timezone.now()
@@ -142,8 +148,14 @@ def create_tier(program: Program, data: TierInput, settings: dict,
     return tier
 
 
-def update_tier(tier_id: int, data: TierInput, settings: dict,
-                now: datetime | None = None, *, actor: Actor = SYSTEM) -> Tier:  # fmt: skip
+def update_tier(
+    tier_id: int,
+    data: TierInput,
+    settings: dict,
+    now: datetime | None = None,
+    *,
+    actor: Actor = SYSTEM,
+) -> Tier:
     """Change a level; an update that changes nothing records no event."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -157,14 +169,19 @@ def update_tier(tier_id: int, data: TierInput, settings: dict,
         changed = [name for name in before if before[name] != after[name]]
         if changed:
             tier_updated_event(
-                tier.program, tier.id, {name: before[name] for name in changed},
-                {name: after[name] for name in changed}, actor=actor, at=now,
-            )  # fmt: skip
+                tier.program,
+                tier.id,
+                {name: before[name] for name in changed},
+                {name: after[name] for name in changed},
+                actor=actor,
+                at=now,
+            )
     return tier
 
 
-def delete_tier(tier_id: int, settings: dict, now: datetime | None = None, *,
-                actor: Actor = SYSTEM) -> Tier:  # fmt: skip
+def delete_tier(
+    tier_id: int, settings: dict, now: datetime | None = None, *, actor: Actor = SYSTEM
+) -> Tier:
     """Delete a level; its members move to the level their consumption reaches."""
     now = now or timezone.now()
     with transaction.atomic():

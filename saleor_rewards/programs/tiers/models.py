@@ -38,11 +38,10 @@ class Tier(models.Model):
         db_table = "rewards_tier"
         ordering = ["program", "-for_unverified", "min_consumption", "position", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="rewards_tier_name_unique"),
             models.UniqueConstraint(
-                fields=["program", "name"], name="rewards_tier_name_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["program"], condition=Q(for_unverified=True),
+                fields=["program"],
+                condition=Q(for_unverified=True),
                 name="rewards_tier_one_unverified",
             ),
             models.CheckConstraint(
@@ -61,10 +60,8 @@ class Tier(models.Model):
                 condition=Q(earn_multiplier__gte=0) & Q(earn_multiplier__lte=100),
                 name="rewards_tier_earn_multiplier",
             ),
-            models.CheckConstraint(
-                condition=~Q(name=""), name="rewards_tier_name_not_empty"
-            ),
-        ]  # fmt: skip
+            models.CheckConstraint(condition=~Q(name=""), name="rewards_tier_name_not_empty"),
+        ]
 
     def __str__(self):
         return self.name
@@ -95,11 +92,12 @@ class MemberTier(models.Model):
                 fields=["program", "member_id"], name="rewards_member_tier_unique"
             ),
             models.UniqueConstraint(
-                fields=["discount_code"], condition=~Q(discount_code=""),
+                fields=["discount_code"],
+                condition=~Q(discount_code=""),
                 name="rewards_member_tier_code_unique",
             ),
             models.CheckConstraint(
                 condition=Q(consumption__gte=0), name="rewards_member_tier_consumption"
             ),
-        ]  # fmt: skip
+        ]
         indexes = [models.Index(fields=["tier"], name="rewards_member_tier_tier")]

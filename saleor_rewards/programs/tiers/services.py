@@ -66,13 +66,19 @@ def create_default_tiers(program: Program) -> list[Tier]:
     if not Tier.objects.filter(program=program).exists():
         Tier.objects.bulk_create(
             [
-                Tier(program=program, name=t.name, min_consumption=t.min_consumption,
-                     discount_percent=t.discount_percent, for_unverified=t.for_unverified,
-                     max_redeem_percent=t.max_redeem_percent, position=position)
+                Tier(
+                    program=program,
+                    name=t.name,
+                    min_consumption=t.min_consumption,
+                    discount_percent=t.discount_percent,
+                    for_unverified=t.for_unverified,
+                    max_redeem_percent=t.max_redeem_percent,
+                    position=position,
+                )
                 for position, t in enumerate(DEFAULT_TIERS)
             ],
             ignore_conflicts=True,  # a concurrent creation made them already
-        )  # fmt: skip
+        )
     return tiers_of(program)
 
 
@@ -95,11 +101,14 @@ def tier_for(tiers, consumption: Decimal, verified: bool = True) -> Tier | None:
 def next_tier(tiers, current: Tier | None, consumption: Decimal) -> Tier | None:
     """The next level up from ``consumption``: the lowest threshold above it."""
     above = [
-        t for t in tiers
-        if not t.for_unverified and t.min_consumption > consumption
-        and (current is None or current.for_unverified
-             or t.min_consumption > current.min_consumption)
-    ]  # fmt: skip
+        t
+        for t in tiers
+        if not t.for_unverified
+        and t.min_consumption > consumption
+        and (
+            current is None or current.for_unverified or t.min_consumption > current.min_consumption
+        )
+    ]
     return min(above, key=lambda t: (t.min_consumption, t.position, t.id), default=None)
 
 
@@ -108,8 +117,9 @@ def window_start(settings: dict, now: datetime) -> datetime | None:
     return now - timedelta(days=days) if days else None
 
 
-def consumption(program: Program, member_id: int, settings: dict,
-                now: datetime | None = None) -> Decimal:  # fmt: skip
+def consumption(
+    program: Program, member_id: int, settings: dict, now: datetime | None = None
+) -> Decimal:
     """The member's paid product basis net of refunds (T1, T2)."""
     awards = OrderAward.objects.filter(
         program=program, member_id=member_id, kind=AwardKind.LOYALTY, reversed=False
@@ -130,8 +140,14 @@ class TierStatus:
     remaining: Decimal  # consumption still needed for ``next_tier``; 0 at the top
 
 
-def status(program: Program, member_id: int, settings: dict, *, verified: bool = True,
-           now: datetime | None = None) -> TierStatus:  # fmt: skip
+def status(
+    program: Program,
+    member_id: int,
+    settings: dict,
+    *,
+    verified: bool = True,
+    now: datetime | None = None,
+) -> TierStatus:
     """Where the member stands now and how far the next level is (``rewardsMe.tier``)."""
     tiers = tiers_of(program)
     spent = consumption(program, member_id, settings, now)
@@ -141,9 +157,14 @@ def status(program: Program, member_id: int, settings: dict, *, verified: bool =
     return TierStatus(program, tier, spent, following, remaining)
 
 
-def recompute_member(program: Program, member_id: int, settings: dict,
-                     now: datetime | None = None, *,
-                     verified: bool | None = None) -> MemberTier:  # fmt: skip
+def recompute_member(
+    program: Program,
+    member_id: int,
+    settings: dict,
+    now: datetime | None = None,
+    *,
+    verified: bool | None = None,
+) -> MemberTier:
     """Bring one member's level in line with their consumption (T3).
 
     ``verified`` None keeps what was known (new members count as verified). Upgrades
@@ -153,10 +174,14 @@ def recompute_member(program: Program, member_id: int, settings: dict,
     tiers = tiers_of(program)
     with transaction.atomic():
         row, _ = MemberTier.objects.get_or_create(
-            program=program, member_id=member_id,
-            defaults={"verified": True if verified is None else verified,
-                      "since": now, "updated_at": now},
-        )  # fmt: skip
+            program=program,
+            member_id=member_id,
+            defaults={
+                "verified": True if verified is None else verified,
+                "since": now,
+                "updated_at": now,
+            },
+        )
         row = locks.member_tiers().get(id=row.id)
         if verified is not None:
             row.verified = verified
@@ -229,15 +254,20 @@ def member_ids(program: Program) -> list[int]:
     awarded = OrderAward.objects.filter(
         program=program, kind=AwardKind.LOYALTY, member_id__isnull=False
     ).values_list("member_id", flat=True)
-    levelled = MemberTier.objects.filter(
-        program=program, member_id__isnull=False
-    ).values_list("member_id", flat=True)
+    levelled = MemberTier.objects.filter(program=program, member_id__isnull=False).values_list(
+        "member_id", flat=True
+    )
     return sorted(set(awarded.distinct()) | set(levelled))
 
 
-def recompute_program(program: Program, settings: dict, now: datetime | None = None, *,
-                      verified: Collection[int] = (),
-                      unverified: Collection[int] = ()) -> list[int]:  # fmt: skip
+def recompute_program(
+    program: Program,
+    settings: dict,
+    now: datetime | None = None,
+    *,
+    verified: Collection[int] = (),
+    unverified: Collection[int] = (),
+) -> list[int]:
     """Every member's level in one statement (T3: rolling windows, edited tiers).
 
     ``verified`` / ``unverified``: members whose e-mail the shop says is (not)
@@ -248,10 +278,15 @@ def recompute_program(program: Program, settings: dict, now: datetime | None = N
     with connection.cursor() as cursor:
         cursor.execute(
             _RECOMPUTE,
-            {"program": program.id, "kind": AwardKind.LOYALTY, "now": now,
-             "since": window_start(settings, now), "verified": list(verified),
-             "unverified": list(unverified)},
-        )  # fmt: skip
+            {
+                "program": program.id,
+                "kind": AwardKind.LOYALTY,
+                "now": now,
+                "since": window_start(settings, now),
+                "verified": list(verified),
+                "unverified": list(unverified),
+            },
+        )
         return [member_id for (member_id,) in cursor.fetchall()]
 
 
@@ -286,8 +321,9 @@ def current_tier(program: Program, member_id: int, verified: bool | None = None)
     return tier_for(tiers_of(program), spent, True if verified is None else verified)
 
 
-def tier_max_redeem_percent(program: Program, member_id: int,
-                            verified: bool | None = None) -> Decimal | None:  # fmt: skip
+def tier_max_redeem_percent(
+    program: Program, member_id: int, verified: bool | None = None
+) -> Decimal | None:
     """The member's tier cap on paying with points (S1), or None: the program's cap.
 
     The redemption code takes the lower of this and ``max_redeem_percent``.

@@ -46,8 +46,9 @@ def _earlier(program: Program, member_id: int, key: str, points: int) -> Voucher
         .first()
     )
     if conversion is not None and (conversion.program_id, conversion.points) != (
-        program.id, points,
-    ):  # fmt: skip
+        program.id,
+        points,
+    ):
         raise Conflict(
             f"This idempotency key already converted {conversion.points} points in "
             f"{conversion.program.channel_slug}, not {points} in {program.channel_slug}.",
@@ -97,10 +98,15 @@ def convert_to_voucher(
         if earlier := _earlier(program, member_id, key, points):
             return earlier
         posting = debit(
-            account, points, key=key, entry_type=EntryType.REDEEM,
+            account,
+            points,
+            key=key,
+            entry_type=EntryType.REDEEM,
             reference=Reference(ReferenceType.VOUCHER, str(conversion_id)),
-            actor=actor, reason="Voucher code", now=now,
-        )  # fmt: skip
+            actor=actor,
+            reason="Voucher code",
+            now=now,
+        )
         if posting.replayed:
             return _earlier(program, member_id, key, points)
         voucher = NewVoucher(

@@ -81,11 +81,12 @@ def _chargeable(card_ids):
         transaction=OuterRef("pk"), type=TransactionEventType.CHARGE_REQUEST
     )
     return (
-        _gateway(gift_card_id__in=card_ids, order__isnull=False, authorized_value__gt=0,
-                 charged_value=0)
+        _gateway(
+            gift_card_id__in=card_ids, order__isnull=False, authorized_value__gt=0, charged_value=0
+        )
         .exclude(Exists(charge_requested))
         .exclude(order__status__in=_CLOSED)
-    )  # fmt: skip
+    )
 
 
 def _promised(card_id: int) -> tuple[str, ...]:
@@ -97,8 +98,12 @@ def authorised(card_ids) -> dict[int, list[str]]:
     """Where each card still counts as authorised: on checkouts, or on orders that
     may still charge it (the audit's side of S6)."""
     found: dict[int, list[str]] = defaultdict(list)
-    on_checkouts = _gateway(gift_card_id__in=card_ids, order__isnull=True,
-                            checkout__isnull=False, authorized_value__gt=0)  # fmt: skip
+    on_checkouts = _gateway(
+        gift_card_id__in=card_ids,
+        order__isnull=True,
+        checkout__isnull=False,
+        authorized_value__gt=0,
+    )
     for card_id, token in on_checkouts.values_list("gift_card_id", "checkout_id"):
         found[card_id].append(f"checkout {token}")
     for card_id, order_id in _chargeable(card_ids).values_list("gift_card_id", "order_id"):
@@ -242,8 +247,9 @@ def refuse_foreign_rewards_card(checkout) -> None:
 def rewards_cards_on_order(order_id) -> list[int]:
     """The rewards cards that paid the order or are authorised on it."""
     rewards = Q(gift_card__metadata__has_key=METADATA_KEY)
-    used = GiftCardEvent.objects.filter(rewards, order_id=order_id,
-                                        type=GiftCardEvents.USED_IN_ORDER)  # fmt: skip
+    used = GiftCardEvent.objects.filter(
+        rewards, order_id=order_id, type=GiftCardEvents.USED_IN_ORDER
+    )
     authorised = _gateway(order_id=order_id, gift_card__isnull=False).filter(rewards)
     return sorted(
         set(used.values_list("gift_card_id", flat=True))

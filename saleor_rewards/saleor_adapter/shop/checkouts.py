@@ -77,9 +77,10 @@ def rewards_cards_value(found: Checkout) -> Decimal:
     cards = set(found.gift_cards.values_list("pk", flat=True))
     authorised = {}
     for card_id, amount, charged in TransactionItem.objects.filter(
-        checkout_id=found.pk, app_identifier=GIFT_CARD_PAYMENT_GATEWAY_ID,
+        checkout_id=found.pk,
+        app_identifier=GIFT_CARD_PAYMENT_GATEWAY_ID,
         gift_card_id__isnull=False,
-    ).values_list("gift_card_id", "authorized_value", "charged_value"):  # fmt: skip
+    ).values_list("gift_card_id", "authorized_value", "charged_value"):
         authorised[card_id] = authorised.get(card_id, ZERO) + amount + charged
     ours = Redemption.objects.filter(gift_card_id__in=cards | set(authorised)).values_list(
         "gift_card_id", flat=True

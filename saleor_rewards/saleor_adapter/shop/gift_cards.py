@@ -69,8 +69,9 @@ def _new_card_code() -> str:
             return code
 
 
-def issue_gift_card(checkout: CheckoutFacts, member_id: int, amount: Decimal,
-                    currency: str) -> tuple[int, str]:  # fmt: skip
+def issue_gift_card(
+    checkout: CheckoutFacts, member_id: int, amount: Decimal, currency: str
+) -> tuple[int, str]:
     """A card of ``amount`` for the member only, attached to the checkout when the
     channel allows gift cards as promo codes (what ``checkoutAddPromoCode`` does).
 
@@ -213,8 +214,9 @@ def _conservation(r: Redemption, card: GiftCard, paid: Decimal, where_authorised
             )
     elif paid:
         settled = "released" if r.status == RedemptionStatus.RELEASED else "still held"
-        problems.append(f"{where} paid {value} {r.currency} on orders, but its points "
-                        f"were {settled}")  # fmt: skip
+        problems.append(
+            f"{where} paid {value} {r.currency} on orders, but its points were {settled}"
+        )
     if r.status != RedemptionStatus.HELD and where_authorised:
         problems.append(f"{where} is still authorised on {', '.join(where_authorised)}")
     return problems

@@ -40,10 +40,10 @@ from ...ledger.models import Program
 from ...programs import locks
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier, Tier
+from ..settings import program_settings
 from . import channels
 from . import locks as shop_locks
 from .checkouts import payment_started
-from ..settings import program_settings
 
 METADATA_KEY = "saleor_rewards.tier"
 CODE_PREFIX = "MEMBER-"
@@ -58,19 +58,20 @@ def tier_voucher(tier: Tier) -> Voucher:
     name = f"{tier.name} membership discount"
     if voucher is None:
         voucher = Voucher.objects.create(
-            type=VoucherType.ENTIRE_ORDER, name=name,
+            type=VoucherType.ENTIRE_ORDER,
+            name=name,
             discount_value_type=DiscountValueType.PERCENTAGE,
             private_metadata={METADATA_KEY: str(tier.id)},
-        )  # fmt: skip
+        )
     elif voucher.name != name:
         voucher.name = name
         voucher.save(update_fields=["name"])
     channel = Channel.objects.get(slug=tier.program.channel_slug)
     VoucherChannelListing.objects.update_or_create(
-        voucher=voucher, channel=channel,
-        defaults={"discount_value": tier.discount_percent,
-                  "currency": channel.currency_code},
-    )  # fmt: skip
+        voucher=voucher,
+        channel=channel,
+        defaults={"discount_value": tier.discount_percent, "currency": channel.currency_code},
+    )
     return voucher
 
 
@@ -78,15 +79,18 @@ def _has_discount(tier: Tier | None, settings: dict) -> bool:
     return bool(settings["program_enabled"] and tier and tier.discount_percent > 0)
 
 
-def sync_member_discount(program: Program, member_id: int,
-                         settings: dict | None = None) -> VoucherCode | None:  # fmt: skip
+def sync_member_discount(
+    program: Program, member_id: int, settings: dict | None = None
+) -> VoucherCode | None:
     """Put the member's code on their tier's voucher; the code while it discounts."""
     settings = settings or program_settings(program)
     with transaction.atomic():
         row = (
-            locks.member_tiers().select_related("tier__program")
-            .filter(program=program, member_id=member_id).first()
-        )  # fmt: skip
+            locks.member_tiers()
+            .select_related("tier__program")
+            .filter(program=program, member_id=member_id)
+            .first()
+        )
         if row is None or (not row.discount_code and not _has_discount(row.tier, settings)):
             return None
         if not row.discount_code:
@@ -134,8 +138,11 @@ def sync_program_discounts(program: Program, settings: dict | None = None) -> in
     for tier in tiers.tiers_of(program):
         tier_voucher(tier)
         tier_ids.add(str(tier.id))
-    params = {"program": program.id, "key": METADATA_KEY,
-              "enabled": bool(settings["program_enabled"])}  # fmt: skip
+    params = {
+        "program": program.id,
+        "key": METADATA_KEY,
+        "enabled": bool(settings["program_enabled"]),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_MOVE_CODES, params)
         changed = cursor.rowcount
@@ -146,10 +153,11 @@ def sync_program_discounts(program: Program, settings: dict | None = None) -> in
         channel_listings__channel__slug=program.channel_slug,
     )
     orphans = [
-        v.id for v in channel_vouchers
+        v.id
+        for v in channel_vouchers
         if v.private_metadata[METADATA_KEY] not in tier_ids
         and not VoucherCode.objects.filter(voucher=v).exists()
-    ]  # fmt: skip
+    ]
     Voucher.objects.filter(id__in=orphans).delete()
     return changed
 

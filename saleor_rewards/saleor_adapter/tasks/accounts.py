@@ -14,8 +14,8 @@ from saleor.channel.models import Channel
 from saleor.core.db.connection import allow_writer
 
 from ...programs.loyalty.bonus import award_email_verified
-from ..shop import channels
 from ..settings import program_settings
+from ..shop import channels
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ...programs.orders.sync import sync_order
+from ..settings import program_settings
 from ..shop import channels
 from ..shop.orders import order_snapshot
 from ..use_cases.redemption import capture_for_order, settle_for_order
-from ..settings import program_settings
 from .tiers import sync_member
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,9 @@ def sync_order_now(order_id: str):
             logger.warning(
                 "saleor-rewards: channel %s has no rewards program, order %s earns "
                 "nothing; `rewards_create_programs` creates the missing ones",
-                order.channel_slug, order_id,
-            )  # fmt: skip
+                order.channel_slug,
+                order_id,
+            )
             return None
         settle_for_order(program, order)  # S3, S4
         settings = program_settings(program)

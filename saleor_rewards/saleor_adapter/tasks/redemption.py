@@ -59,8 +59,7 @@ def release_stale_redemptions_task() -> int:
             try:
                 released += release_stale(redemption_id) == "released"
             except Exception:  # noqa: BLE001 - one bad row must not stop the others
-                logger.exception("saleor-rewards could not release redemption %s",
-                                 redemption_id)  # fmt: skip
+                logger.exception("saleor-rewards could not release redemption %s", redemption_id)
     logger.info("saleor-rewards: released %s abandoned redemption(s).", released)
     return released
 

@@ -13,8 +13,12 @@ from ..use_cases.redemption_cap import fit_to_cap
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="saleor_rewards.fit_redemption_to_cap", autoretry_for=(OperationalError,),
-          retry_backoff=True, max_retries=5)  # fmt: skip
+@app.task(
+    name="saleor_rewards.fit_redemption_to_cap",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def fit_redemption_to_cap_task(checkout_token: str) -> str:
     with allow_writer():
         return fit_to_cap(checkout_token)

@@ -78,14 +78,19 @@ def attribute_new_customer(user_id: int) -> int | None:
             return None
         try:
             referral = referrals.attribute(
-                referrals.Person(user.pk, user.email), customers, settings,
-                source=ReferralSource.REGISTRATION, code=code or None,
+                referrals.Person(user.pk, user.email),
+                customers,
+                settings,
+                source=ReferralSource.REGISTRATION,
+                code=code or None,
                 sponsor_email=None if code else email,
-            )  # fmt: skip
+            )
         except RewardsError as error:
             logger.info(
                 "Referral at registration refused for user %s: %s (%s)",
-                user_id, error.message, error.code,
-            )  # fmt: skip
+                user_id,
+                error.message,
+                error.code,
+            )
             return None
         return referral.id

@@ -63,13 +63,15 @@ def schedule_every(name: str, task, every: timedelta, conf=app.conf) -> None:
     schedule = conf.beat_schedule
     if schedule is None:
         conf.beat_schedule = schedule = {}
-    schedule.setdefault(name, {
-        "task": task.name,
-        "schedule": every,
-        "options": {"expires": every.total_seconds()},
-    })  # fmt: skip
+    schedule.setdefault(
+        name,
+        {
+            "task": task.name,
+            "schedule": every,
+            "options": {"expires": every.total_seconds()},
+        },
+    )
 
 
-schedule_every("saleor-rewards-activate-due-credits", activate_due_credits_task,
-               ACTIVATION_EVERY)  # fmt: skip
+schedule_every("saleor-rewards-activate-due-credits", activate_due_credits_task, ACTIVATION_EVERY)
 schedule_every("saleor-rewards-expire-due-lots", expire_due_lots_task, EXPIRY_EVERY)

@@ -15,7 +15,6 @@ from saleor.core.db.connection import allow_writer
 from ...ledger.models import Program
 from ...programs.tiers import services as tiers
 from ...programs.tiers.models import MemberTier
-from .schedule import schedule_every
 from ..settings import program_settings, switched_off
 from ..shop.tier_discounts import (
     apply_to_checkout,
@@ -23,6 +22,7 @@ from ..shop.tier_discounts import (
     sync_member_discount,
     sync_program_discounts,
 )
+from .schedule import schedule_every
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,12 @@ def _verification(program: Program) -> tuple[list[int], list[int]]:
     return verified, unverified
 
 
-@app.task(name="saleor_rewards.apply_tier_discount", autoretry_for=(OperationalError,),
-          retry_backoff=True, max_retries=5)  # fmt: skip
+@app.task(
+    name="saleor_rewards.apply_tier_discount",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def apply_tier_discount_task(checkout_token: str) -> str:
     with allow_writer():
         return apply_to_checkout(checkout_token)

@@ -29,9 +29,12 @@ def capture_for_order(order_id) -> Redemption | None:
         held = redemption.open_redemption(token)
         if held is not None:
             own = redemption.capture_for_order(
-                held.program, token, str(order.id), cards=gift_cards,
+                held.program,
+                token,
+                str(order.id),
+                cards=gift_cards,
                 order_label=f"#{order.number}",
-            )  # fmt: skip
+            )
     others = Redemption.objects.filter(
         gift_card_id__in=rewards_cards_on_order(order.id), status=RedemptionStatus.HELD
     )

@@ -35,16 +35,25 @@ def program():
     program = Program.objects.create(channel_slug="main", currency="EUR")
     lines = (OrderLine("a", 1, Decimal(40), Decimal(40)),)
     settings_ = config.parse({"auto_confirm_days": "7"})
-    sync_order(program, settings_, OrderSnapshot(SHIPPED, "main", "EUR", 7, lines, Decimal(40),
-                                                 fully_paid=True, fulfilled=True))  # fmt: skip
+    sync_order(
+        program,
+        settings_,
+        OrderSnapshot(
+            SHIPPED, "main", "EUR", 7, lines, Decimal(40), fully_paid=True, fulfilled=True
+        ),
+    )
     program.settings = {"auto_confirm_days": "7"}
     program.save()
     return program
 
 
 def confirm(order_id, requestor=CUSTOMER, type_="Order"):
-    orders = FakeOrders([OrderDeliveryFacts(SHIPPED, 7, "main", True),
-                         OrderDeliveryFacts(NOT_SHIPPED, 7, "main", False)])  # fmt: skip
+    orders = FakeOrders(
+        [
+            OrderDeliveryFacts(SHIPPED, 7, "main", True),
+            OrderDeliveryFacts(NOT_SHIPPED, 7, "main", False),
+        ]
+    )
     context = RewardsContext(shop=fake_shop(orders=orders), requestor=requestor)
     body = json.dumps({"query": CONFIRM, "variables": {"id": to_global_id(type_, order_id)}})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")

@@ -11,8 +11,8 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import ledger
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_GIFT_CARD, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
+from saleor_rewards.graphql.permissions import MANAGE_GIFT_CARD, MANAGE_USERS
 from saleor_rewards.ledger.models import Entry, Program
 
 from ...fakes import fake_shop
@@ -38,8 +38,9 @@ OTHER_CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=8)
 STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS}))
 STAFF_NO_PERMS = Requestor(kind=RequestorKind.STAFF, user_id=2)
 # Crediting a balance creates value: MANAGE_GIFT_CARD (SPEC §0).
-ADJUSTER = Requestor(kind=RequestorKind.STAFF, user_id=1,
-                     permissions=frozenset({MANAGE_USERS, MANAGE_GIFT_CARD}))  # fmt: skip
+ADJUSTER = Requestor(
+    kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS, MANAGE_GIFT_CARD})
+)
 
 
 @pytest.fixture
@@ -60,17 +61,27 @@ def user_id(pk):
 
 def test_customer_reads_own_points_cash_and_history(program):
     points = ledger.open_account(program, 7, "points")
-    ledger.credit(points, 250, key="k1", source="loyalty", expires_in_days=10,
-                  reference=ledger.Reference("ORDER", "9f1c"))  # fmt: skip
+    ledger.credit(
+        points,
+        250,
+        key="k1",
+        source="loyalty",
+        expires_in_days=10,
+        reference=ledger.Reference("ORDER", "9f1c"),
+    )
     ledger.credit(points, 40, key="k2", source="loyalty", pending=True)
     status, body = call(ME, {"channel": "main"}, CUSTOMER)
     assert status == 200, body
     me = body["data"]["rewardsMe"]
     assert me["userId"] == user_id(7)
     assert me["points"] == {
-        "available": 250, "pending": 40, "held": 0,
-        "expiringSoon": [{"points": 250, "expiresAt": me["points"]["expiringSoon"][0]["expiresAt"]}],
-    }  # fmt: skip
+        "available": 250,
+        "pending": 40,
+        "held": 0,
+        "expiringSoon": [
+            {"points": 250, "expiresAt": me["points"]["expiringSoon"][0]["expiresAt"]}
+        ],
+    }
     assert me["cash"]["available"] == {"amount": 0.0, "currency": "EUR"}
     history = me["history"]
     assert history["totalCount"] == 2
@@ -97,26 +108,54 @@ def test_customer_cannot_read_another_member(program):
 
 
 def test_staff_with_manage_gift_card_adjusts_points_with_a_reason(program):
-    _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "POINTS",
-                            "amount": "500", "reason": "goodwill"}, ADJUSTER)  # fmt: skip
+    _, body = call(
+        ADJUST,
+        {
+            "user": user_id(7),
+            "channel": "main",
+            "kind": "POINTS",
+            "amount": "500",
+            "reason": "goodwill",
+        },
+        ADJUSTER,
+    )
     result = body["data"]["rewardsBalanceAdjust"]
     assert result["errors"] == []
-    assert result["entry"] == {"type": "ADJUST", "amount": 500, "balanceAfter": 500,
-                               "reason": "goodwill"}  # fmt: skip
+    assert result["entry"] == {
+        "type": "ADJUST",
+        "amount": 500,
+        "balanceAfter": 500,
+        "reason": "goodwill",
+    }
     entry = Entry.objects.get()
     assert (entry.actor_type, entry.actor_id, entry.account.member_id) == ("staff", "1", 7)
 
 
 def test_staff_adjusts_cash_in_the_channel_currency(program):
-    _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "CASH",
-                            "amount": "12.50", "reason": "claim"}, ADJUSTER)  # fmt: skip
+    _, body = call(
+        ADJUST,
+        {
+            "user": user_id(7),
+            "channel": "main",
+            "kind": "CASH",
+            "amount": "12.50",
+            "reason": "claim",
+        },
+        ADJUSTER,
+    )
     member = body["data"]["rewardsBalanceAdjust"]["member"]
     assert member["cash"]["available"] == {"amount": 12.5, "currency": "EUR"}
 
 
 def test_adjustment_replayed_with_its_key_applies_once(program):
-    variables = {"user": user_id(7), "channel": "main", "kind": "POINTS",
-                 "amount": "100", "reason": "retry-safe", "key": "ticket-42"}  # fmt: skip
+    variables = {
+        "user": user_id(7),
+        "channel": "main",
+        "kind": "POINTS",
+        "amount": "100",
+        "reason": "retry-safe",
+        "key": "ticket-42",
+    }
     call(ADJUST, variables, ADJUSTER)
     _, body = call(ADJUST, variables, ADJUSTER)
     assert body["data"]["rewardsBalanceAdjust"]["member"]["points"]["available"] == 100
@@ -150,8 +189,13 @@ def test_each_mutation_of_a_request_shows_the_balance_after_it(program):
     ],
 )
 def test_bad_adjustments_are_refused_and_change_nothing(program, variables, code, field):
-    base = {"user": user_id(7), "channel": "main", "kind": "POINTS", "amount": "5",
-            "reason": "test"}  # fmt: skip
+    base = {
+        "user": user_id(7),
+        "channel": "main",
+        "kind": "POINTS",
+        "amount": "5",
+        "reason": "test",
+    }
     _, body = call(ADJUST, base | variables, ADJUSTER)
     errors = body["data"]["rewardsBalanceAdjust"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [(code, field)]
@@ -160,8 +204,11 @@ def test_bad_adjustments_are_refused_and_change_nothing(program, variables, code
 
 @pytest.mark.parametrize("requestor", [CUSTOMER, STAFF_NO_PERMS, STAFF, Requestor()])
 def test_adjust_without_manage_gift_card_is_denied(program, requestor):
-    _, body = call(ADJUST, {"user": user_id(7), "channel": "main", "kind": "POINTS",
-                            "amount": "5", "reason": "x"}, requestor)  # fmt: skip
+    _, body = call(
+        ADJUST,
+        {"user": user_id(7), "channel": "main", "kind": "POINTS", "amount": "5", "reason": "x"},
+        requestor,
+    )
     errors = body["data"]["rewardsBalanceAdjust"]["errors"]
     assert errors[0]["code"] == "PERMISSION_DENIED"
     assert Entry.objects.count() == 0

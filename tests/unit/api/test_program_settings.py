@@ -88,8 +88,9 @@ def test_program_lists_every_setting_inherited_from_the_plugin(program):
     assert list(listed) == [s.name for s in config.SETTINGS]
     assert not any(s.overridden for s in listed.values())
     assert (listed["points_per_unit"].value, listed["points_per_unit"].default) == (
-        "150", "100",
-    )  # fmt: skip
+        "150",
+        "100",
+    )
     assert listed["review_points"].value == listed["review_points"].plugin_value == "5"
 
 
@@ -102,8 +103,11 @@ def test_override_is_stored_as_text_and_takes_effect(program):
     assert effective["loyalty_earn_percent"] == Decimal("3.75")
     assert effective["points_per_unit"] == 200
     listed = states(Program.objects.get(id=program.id))
-    assert (listed["points_per_unit"].value, listed["points_per_unit"].overridden,
-            listed["points_per_unit"].plugin_value) == ("200", True, "150")  # fmt: skip
+    assert (
+        listed["points_per_unit"].value,
+        listed["points_per_unit"].overridden,
+        listed["points_per_unit"].plugin_value,
+    ) == ("200", True, "150")
 
 
 @pytest.mark.parametrize(
@@ -111,10 +115,14 @@ def test_override_is_stored_as_text_and_takes_effect(program):
     [
         ("program_enabled", "off", "false", False),
         ("max_redeem_percent", " 12.50 ", "12.50", Decimal("12.50")),
-        ("storefront_referral_url", "https://s.example/?r={code}",
-         "https://s.example/?r={code}", "https://s.example/?r={code}"),
+        (
+            "storefront_referral_url",
+            "https://s.example/?r={code}",
+            "https://s.example/?r={code}",
+            "https://s.example/?r={code}",
+        ),
     ],
-)  # fmt: skip
+)
 def test_override_round_trips_through_its_text_form(program, name, given, text, typed):
     update(program, [(name, given)])
 
@@ -132,8 +140,9 @@ def test_reset_falls_back_to_the_plugin_configuration(program):
     listed = states(Program.objects.get(id=program.id))
     assert (listed["hold_days"].value, listed["hold_days"].overridden) == ("3", False)
     assert (listed["review_points"].value, listed["review_points"].overridden) == (
-        "9", True,
-    )  # fmt: skip
+        "9",
+        True,
+    )
 
 
 def test_every_bad_setting_is_reported_and_nothing_is_written(program):
@@ -141,14 +150,22 @@ def test_every_bad_setting_is_reported_and_nothing_is_written(program):
     before = stored(program)
 
     with pytest.raises(config.SettingsError) as raised:
-        update(program, [
-            ("points_per_unit", "0"), ("loyalty_earn_percent", "lots"),
-            ("no_such_thing", "1"), ("review_points", "5"),
-        ], reset=["hold_days"])  # fmt: skip
+        update(
+            program,
+            [
+                ("points_per_unit", "0"),
+                ("loyalty_earn_percent", "lots"),
+                ("no_such_thing", "1"),
+                ("review_points", "5"),
+            ],
+            reset=["hold_days"],
+        )
 
     assert set(raised.value.errors) == {
-        "points_per_unit", "loyalty_earn_percent", "no_such_thing",
-    }  # fmt: skip
+        "points_per_unit",
+        "loyalty_earn_percent",
+        "no_such_thing",
+    }
     assert "at least 1" in raised.value.errors["points_per_unit"]
     assert "not a rewards setting" in raised.value.errors["no_such_thing"]
     assert stored(program) == before
@@ -162,8 +179,7 @@ def test_every_bad_setting_is_reported_and_nothing_is_written(program):
         ([], ["nope"], "nope", "not a rewards setting"),
     ],
 )
-def test_contradictory_input_is_refused_naming_the_setting(program, values, reset,
-                                                           field, words):  # fmt: skip
+def test_contradictory_input_is_refused_naming_the_setting(program, values, reset, field, words):
     with pytest.raises(config.SettingsError) as raised:
         update(program, values, reset)
 
@@ -175,18 +191,26 @@ def test_P4_a_change_records_who_when_and_before_after(program, caplog):
     update(program, [("hold_days", "14")])
 
     with caplog.at_level(logging.INFO, logger="saleor_rewards.audit"):
-        update(program, [("points_per_unit", "250")], reset=["hold_days"],
-               actor=Actor(ActorType.APP, "9"), now=WHEN.replace(hour=15))  # fmt: skip
+        update(
+            program,
+            [("points_per_unit", "250")],
+            reset=["hold_days"],
+            actor=Actor(ActorType.APP, "9"),
+            now=WHEN.replace(hour=15),
+        )
 
     newest, oldest = program_settings(Program.objects.get(id=program.id), PLUGIN).changes
     assert (newest.changed_at, newest.actor) == (
-        WHEN.replace(hour=15), Actor(ActorType.APP, "9"),
-    )  # fmt: skip
-    assert [(c.name, c.before, c.after, c.overridden_before, c.overridden_after)
-            for c in newest.settings] == [
+        WHEN.replace(hour=15),
+        Actor(ActorType.APP, "9"),
+    )
+    assert [
+        (c.name, c.before, c.after, c.overridden_before, c.overridden_after)
+        for c in newest.settings
+    ] == [
         ("points_per_unit", "150", "250", False, True),
         ("hold_days", "14", "3", True, False),
-    ]  # fmt: skip
+    ]
     assert (oldest.actor, oldest.settings[0].after) == (STAFF, "14")
     assert "main: settings changed by app 9" in caplog.text
     assert "points_per_unit '150' -> '250'" in caplog.text
@@ -216,18 +240,29 @@ def test_rewards_program_shows_the_settings_in_effect(program):
 
     result = body["data"]["rewardsProgram"]
     assert (result["channel"], result["currency"], result["enabled"]) == (
-        "main", "EUR", False,
-    )  # fmt: skip
+        "main",
+        "EUR",
+        False,
+    )
     assert (result["pointsPerUnit"], result["holdDays"], result["loyaltyEarnPercent"]) == (
-        150, 3, "2.5",
-    )  # fmt: skip
+        150,
+        3,
+        "2.5",
+    )
     assert result["expiryDays"] == {
-        "loyalty": 60, "referral": 60, "bonus": 60, "review": 60, "adjustment": 60,
-    }  # fmt: skip
+        "loyalty": 60,
+        "referral": 60,
+        "bonus": 60,
+        "review": 60,
+        "adjustment": 60,
+    }
     assert result["settings"][0] == {
-        "name": "program_enabled", "value": "false", "overridden": True,
-        "pluginValue": "true", "default": "true",
-    }  # fmt: skip
+        "name": "program_enabled",
+        "value": "false",
+        "overridden": True,
+        "pluginValue": "true",
+        "default": "true",
+    }
     (change,) = result["changes"]
     assert (change["actorType"], change["actorId"]) == ("STAFF", to_global_id("User", 5))
 
@@ -242,9 +277,13 @@ def test_rewards_program_needs_manage_plugins(program, requestor):
 
 def test_rewards_program_update_by_an_app_overrides_and_resets(program):
     update(program, [("hold_days", "14")])
-    variables = {"channel": "main", "input": {
-        "settings": [{"name": "points_per_unit", "value": "300"}], "reset": ["hold_days"],
-    }}  # fmt: skip
+    variables = {
+        "channel": "main",
+        "input": {
+            "settings": [{"name": "points_per_unit", "value": "300"}],
+            "reset": ["hold_days"],
+        },
+    }
 
     body = call(UPDATE, variables, APP)
 
@@ -258,27 +297,35 @@ def test_rewards_program_update_by_an_app_overrides_and_resets(program):
 
 
 def test_rewards_program_update_reports_each_bad_setting_and_changes_nothing(program):
-    variables = {"channel": "main", "input": {"settings": [
-        {"name": "points_per_unit", "value": "-1"},
-        {"name": "max_redeem_percent", "value": "101"},
-        {"name": "hold_days", "value": "2"},
-    ]}}  # fmt: skip
+    variables = {
+        "channel": "main",
+        "input": {
+            "settings": [
+                {"name": "points_per_unit", "value": "-1"},
+                {"name": "max_redeem_percent", "value": "101"},
+                {"name": "hold_days", "value": "2"},
+            ]
+        },
+    }
 
     body = call(UPDATE, variables, ADMIN)
 
     result = body["data"]["rewardsProgramUpdate"]
     assert result["program"] is None
     assert sorted((e["field"], e["code"]) for e in result["errors"]) == [
-        ("max_redeem_percent", "INVALID"), ("points_per_unit", "INVALID"),
-    ]  # fmt: skip
+        ("max_redeem_percent", "INVALID"),
+        ("points_per_unit", "INVALID"),
+    ]
     assert all(e["message"].startswith(e["field"] + ": ") for e in result["errors"])
     assert stored(program) == {}
 
 
 @pytest.mark.parametrize("requestor", [USER_MANAGER, CUSTOMER])
 def test_rewards_program_update_needs_manage_plugins(program, requestor):
-    variables = {"channel": "main", "input": {"settings": [
-        {"name": "points_per_unit", "value": "300"}]}}  # fmt: skip
+    variables = {
+        "channel": "main",
+        "input": {"settings": [{"name": "points_per_unit", "value": "300"}]},
+    }
 
     body = call(UPDATE, variables, requestor)
 

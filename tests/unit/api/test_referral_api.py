@@ -49,8 +49,9 @@ def customer(user_id):
 def call(query, variables, requestor, shop, plugin_settings=URL_SETTING):
     body = json.dumps({"query": query, "variables": variables})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    context = RewardsContext(shop=fake_shop(customers=shop), requestor=requestor,
-                             plugin_settings=plugin_settings)  # fmt: skip
+    context = RewardsContext(
+        shop=fake_shop(customers=shop), requestor=requestor, plugin_settings=plugin_settings
+    )
     return json.loads(view.handle(request, context).content)
 
 
@@ -61,8 +62,13 @@ def test_R1_me_shows_code_url_share_links_and_limit(program, shop):
     assert referral["code"] == code
     assert referral["url"] == f"https://shop.example/r/{code}"
     assert [link["network"] for link in referral["shareLinks"]] == [
-        "EMAIL", "FACEBOOK", "TWITTER", "LINKEDIN", "WEIBO", "WHATSAPP",
-    ]  # fmt: skip
+        "EMAIL",
+        "FACEBOOK",
+        "TWITTER",
+        "LINKEDIN",
+        "WEIBO",
+        "WHATSAPP",
+    ]
     assert (referral["friendsCount"], referral["friendsLimit"]) == (0, 20)
     assert referral["sponsor"] is None
 
@@ -102,8 +108,13 @@ def test_R5_own_code_claim_is_not_eligible(program, shop):
 
 def test_R3_claim_is_refused_while_the_program_is_off(program, shop):
     code = referrals.create_code(SPONSOR)
-    body = call(CLAIM, {"channel": "main", "code": code}, customer(FRIEND), shop,
-                plugin_settings={"program_enabled": "false"})  # fmt: skip
+    body = call(
+        CLAIM,
+        {"channel": "main", "code": code},
+        customer(FRIEND),
+        shop,
+        plugin_settings={"program_enabled": "false"},
+    )
     (error,) = body["data"]["rewardsReferralClaim"]["errors"]
     assert error["code"] == "PROGRAM_DISABLED"
     assert not Referral.objects.exists()
@@ -114,9 +125,12 @@ def test_R2_invite_reports_sent_and_skipped(program, shop):
     body = call(INVITE, {"channel": "main", "emails": emails}, customer(SPONSOR), shop)
     result = body["data"]["rewardsReferralInvite"]
     assert result == {
-        "errors": [], "sent": 1, "skipped": 2, "sentEmails": ["a@example.com"],
+        "errors": [],
+        "sent": 1,
+        "skipped": 2,
+        "sentEmails": ["a@example.com"],
         "skippedEmails": ["a@example.com", "sponsor@example.com"],
-    }  # fmt: skip
+    }
     assert [m.to for m in mail.outbox] == [["a@example.com"]]
 
 

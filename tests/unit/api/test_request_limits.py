@@ -28,8 +28,11 @@ from ...fakes import FakeCheckouts, fake_shop
 pytestmark = pytest.mark.django_db
 
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
-STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1,
-                  permissions=frozenset({MANAGE_USERS, MANAGE_DISCOUNTS, MANAGE_PLUGINS}))  # fmt: skip
+STAFF = Requestor(
+    kind=RequestorKind.STAFF,
+    user_id=1,
+    permissions=frozenset({MANAGE_USERS, MANAGE_DISCOUNTS, MANAGE_PLUGINS}),
+)
 
 
 @pytest.fixture
@@ -42,8 +45,9 @@ def program():
 def post(query, variables=None, requestor=CUSTOMER, *, settings=None, raw=None, shop=None):
     body = raw if raw is not None else json.dumps({"query": query, "variables": variables or {}})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    context = RewardsContext(shop=shop or fake_shop(), requestor=requestor,
-                             plugin_settings=settings or {})  # fmt: skip
+    context = RewardsContext(
+        shop=shop or fake_shop(), requestor=requestor, plugin_settings=settings or {}
+    )
     response = view.handle(request, context)
     return response.status_code, json.loads(response.content)
 
@@ -92,8 +96,10 @@ def test_I3_a_query_deeper_than_the_limit_is_refused():
 
 def test_I3_depth_follows_fragments():
     spreads = "".join(f"fragment F{n} on __Type {{ ofType {{ ...F{n + 1} }} }} " for n in range(20))
-    status, body = post(f'{{ __type(name: "RewardsMember") {{ ...F0 }} }} {spreads}'
-                        "fragment F20 on __Type { name }")  # fmt: skip
+    status, body = post(
+        f'{{ __type(name: "RewardsMember") {{ ...F0 }} }} {spreads}'
+        "fragment F20 on __Type { name }"
+    )
     assert refused(status, body)
 
 
@@ -114,8 +120,10 @@ def test_I3_pages_count_in_the_cost(program):
 
     # a page size from the variables counts the same
     query = """query($n: Int) { rewardsMe(channel: "main") {
-      %s } }""" % " ".join(f"h{n}: history(first: $n) {{ edges {{ node {{ amount reason type kind id }} }} }}"
-                          for n in range(10))  # fmt: skip
+      %s } }""" % " ".join(
+        f"h{n}: history(first: $n) {{ edges {{ node {{ amount reason type kind id }} }} }}"
+        for n in range(10)
+    )
     assert refused(*post(query, {"n": 100}))
     status, body = post(query, {"n": 5})
     assert status == 200, body
@@ -126,8 +134,10 @@ def test_I3_nested_fragments_are_measured_once_each():
     fragments = "".join(
         f"fragment F{n} on RewardsPoints {{ ...F{n + 1} ...F{n + 1} }} " for n in range(40)
     )
-    query = f'{{ rewardsMe(channel: "main") {{ points {{ ...F0 }} }} }} {fragments}' \
-            "fragment F40 on RewardsPoints { available }"  # fmt: skip
+    query = (
+        f'{{ rewardsMe(channel: "main") {{ points {{ ...F0 }} }} }} {fragments}'
+        "fragment F40 on RewardsPoints { available }"
+    )
     started = time.monotonic()
     status, body = post(query)
     assert time.monotonic() - started < 2
@@ -135,8 +145,10 @@ def test_I3_nested_fragments_are_measured_once_each():
 
 
 def test_I3_a_fragment_cycle_is_reported_by_validation_not_a_crash():
-    query = ('{ rewardsMe(channel: "main") { points { ...A } } } '
-             "fragment A on RewardsPoints { ...B } fragment B on RewardsPoints { ...A }")  # fmt: skip
+    query = (
+        '{ rewardsMe(channel: "main") { points { ...A } } } '
+        "fragment A on RewardsPoints { ...B } fragment B on RewardsPoints { ...A }"
+    )
     status, body = post(query)
     assert status == 400
     assert "errors" in body and "INTERNAL_ERROR" not in json.dumps(body)
@@ -167,12 +179,19 @@ def test_I3_a_query_longer_than_the_limit_is_refused():
 @pytest.mark.parametrize(
     "raw",
     [
-        pytest.param(json.dumps({"query": "{ a" + "(x: [" * 5000 + "1" + "])" + " }"}),
-                     id="brackets-in-the-query"),
-        pytest.param('{"query": "{ __typename }", "variables": {"v": ' + "[" * 100_000
-                     + "]" * 100_000 + "}}", id="brackets-in-the-variables"),
+        pytest.param(
+            json.dumps({"query": "{ a" + "(x: [" * 5000 + "1" + "])" + " }"}),
+            id="brackets-in-the-query",
+        ),
+        pytest.param(
+            '{"query": "{ __typename }", "variables": {"v": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}}",
+            id="brackets-in-the-variables",
+        ),
     ],
-)  # fmt: skip
+)
 def test_I3_deep_nesting_is_a_clear_error_not_a_crash(raw):
     status, body = post(None, raw=raw)
     assert status == 400
@@ -218,8 +237,9 @@ def test_I3_invitations_beyond_the_limit_are_refused_before_any_address_is_hashe
 def test_I3_a_user_id_that_does_not_decode_is_invalid(program, global_id):
     status, body = post(
         """query($id: ID!) { rewardsMember(userId: $id, channel: "main") { userId } }""",
-        {"id": global_id}, STAFF,
-    )  # fmt: skip
+        {"id": global_id},
+        STAFF,
+    )
     assert status == 200
     assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "userId"}
 
@@ -228,30 +248,41 @@ def test_I3_a_user_id_that_does_not_decode_is_invalid(program, global_id):
 def test_I3_a_tier_id_that_does_not_decode_is_invalid(program, raw):
     status, body = post(
         """mutation($id: ID!) { rewardsTierDelete(id: $id) { errors { code field } } }""",
-        {"id": to_global_id("RewardsTier", raw)}, STAFF,
-    )  # fmt: skip
+        {"id": to_global_id("RewardsTier", raw)},
+        STAFF,
+    )
     assert body["data"]["rewardsTierDelete"]["errors"] == [{"code": "INVALID", "field": "id"}]
 
 
 @pytest.mark.parametrize(
     ("query", "name", "field"),
     [
-        ("""mutation($id: ID!) { rewardsCheckoutRedeem(checkoutId: $id, points: 10) {
-              errors { code field } } }""", "rewardsCheckoutRedeem", "checkoutId"),
-        ("""mutation($id: ID!) { rewardsReviewSubmit(orderLineId: $id, text: "Good") {
-              errors { code field } } }""", "rewardsReviewSubmit", "orderLineId"),
+        (
+            """mutation($id: ID!) { rewardsCheckoutRedeem(checkoutId: $id, points: 10) {
+              errors { code field } } }""",
+            "rewardsCheckoutRedeem",
+            "checkoutId",
+        ),
+        (
+            """mutation($id: ID!) { rewardsReviewSubmit(orderLineId: $id, text: "Good") {
+              errors { code field } } }""",
+            "rewardsReviewSubmit",
+            "orderLineId",
+        ),
     ],
-)  # fmt: skip
+)
 def test_I3_a_saleor_id_that_is_no_uuid_is_invalid(program, query, name, field):
-    status, body = post(query, {"id": to_global_id("Checkout" if "checkout" in field
-                                                   else "OrderLine", "12")})  # fmt: skip
+    status, body = post(
+        query, {"id": to_global_id("Checkout" if "checkout" in field else "OrderLine", "12")}
+    )
     assert body["data"][name]["errors"] == [{"code": "INVALID", "field": field}]
 
 
 def test_I3_someone_elses_checkout_answers_like_a_missing_one(program):
     token = str(uuid.uuid4())
-    theirs = CheckoutFacts(token=token, owner_id=8, channel_slug="main", currency="EUR",
-                           product_subtotal=Decimal(100))  # fmt: skip
+    theirs = CheckoutFacts(
+        token=token, owner_id=8, channel_slug="main", currency="EUR", product_subtotal=Decimal(100)
+    )
     shop = fake_shop(checkouts=FakeCheckouts([theirs]))
     query = """mutation($id: ID!) { rewardsCheckoutRedeem(checkoutId: $id, points: 100) {
       errors { code field message } } }"""
@@ -268,13 +299,17 @@ def test_I3_someone_elses_checkout_answers_like_a_missing_one(program):
 @pytest.mark.parametrize("cash", ["1e30", "1e16", "NaN", "-1e30"])
 def test_I3_an_absurd_cash_amount_is_invalid(program, cash):
     token = str(uuid.uuid4())
-    mine = CheckoutFacts(token=token, owner_id=7, channel_slug="main", currency="EUR",
-                         product_subtotal=Decimal(100))  # fmt: skip
+    mine = CheckoutFacts(
+        token=token, owner_id=7, channel_slug="main", currency="EUR", product_subtotal=Decimal(100)
+    )
     query = """mutation($id: ID!, $cash: Decimal) { rewardsCheckoutRedeem(checkoutId: $id,
       cashAmount: $cash) { errors { code field } } }"""
 
-    _, body = post(query, {"id": to_global_id("Checkout", token), "cash": cash},
-                   shop=fake_shop(checkouts=FakeCheckouts([mine])))  # fmt: skip
+    _, body = post(
+        query,
+        {"id": to_global_id("Checkout", token), "cash": cash},
+        shop=fake_shop(checkouts=FakeCheckouts([mine])),
+    )
 
     assert body["data"]["rewardsCheckoutRedeem"]["errors"] == [
         {"code": "INVALID", "field": "cashAmount"}

@@ -7,12 +7,12 @@ from django.test import RequestFactory
 from graphql_relay import to_global_id
 
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.graphql.context import (
     Requestor,
     RequestorKind,
     RewardsContext,
 )
+from saleor_rewards.graphql.permissions import MANAGE_USERS
 from saleor_rewards.ledger.models import Lot, Program
 from saleor_rewards.programs.reviews.models import Review
 from saleor_rewards.programs.reviews.ports import OrderLineInfo
@@ -65,10 +65,15 @@ def test_B2_customer_submits_a_pending_review_of_a_received_line(program):
     assert result["errors"] == []
     assert result["review"] == {
         "id": to_global_id("RewardsReview", Review.objects.get().id),
-        "status": "PENDING", "text": TEXT, "photoUrls": ["https://img.example/a.jpg"],
-        "points": 0, "orderLineId": to_global_id("OrderLine", LINE),
-        "productId": to_global_id("Product", "42"), "channel": "main", "note": "",
-    }  # fmt: skip
+        "status": "PENDING",
+        "text": TEXT,
+        "photoUrls": ["https://img.example/a.jpg"],
+        "points": 0,
+        "orderLineId": to_global_id("OrderLine", LINE),
+        "productId": to_global_id("Product", "42"),
+        "channel": "main",
+        "note": "",
+    }
 
 
 def test_B2_unknown_line_is_not_found(program):

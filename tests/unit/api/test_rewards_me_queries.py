@@ -47,15 +47,26 @@ def member_with_history(program, member_id: int, n: int, customers: FakeCustomer
     Referral.objects.create(sponsor_id=SPONSOR, friend_id=member_id, source="claim")
     for i in range(n):
         order = f"{member_id}-{i}"
-        ledger.credit(points, 10, key=f"p{order}", source="loyalty", expires_in_days=10,
-                      reference=ledger.Reference("ORDER", order))  # fmt: skip
+        ledger.credit(
+            points,
+            10,
+            key=f"p{order}",
+            source="loyalty",
+            expires_in_days=10,
+            reference=ledger.Reference("ORDER", order),
+        )
         ledger.credit(cash, 1, key=f"c{order}", source="affiliate", pending=True)
         friend = member_id * 1000 + i
         Referral.objects.create(sponsor_id=member_id, friend_id=friend, source="claim")
         customers.emails[friend] = f"friend{friend}@example.com"
         customers.orders[friend] = [order]
-        Review.objects.create(program=program, member_id=member_id, order_id=order,
-                              order_line_id=f"line-{order}", text="Fine.")  # fmt: skip
+        Review.objects.create(
+            program=program,
+            member_id=member_id,
+            order_id=order,
+            order_line_id=f"line-{order}",
+            text="Fine.",
+        )
 
 
 def queries_of_rewards_me(member_id: int, customers: FakeCustomers) -> int:

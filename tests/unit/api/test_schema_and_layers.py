@@ -34,8 +34,7 @@ def test_ledger_programs_and_schema_import_nothing_from_saleor():
     offenders = {
         str(path.relative_to(ROOT)): imports
         for path in ROOT.rglob("*.py")
-        if path.relative_to(ROOT).parts[0] not in ADAPTER
-        and (imports := _saleor_imports(path))
+        if path.relative_to(ROOT).parts[0] not in ADAPTER and (imports := _saleor_imports(path))
     }
     assert offenders == {}
 
@@ -43,7 +42,6 @@ def test_ledger_programs_and_schema_import_nothing_from_saleor():
 def test_the_adapter_is_where_saleor_is_imported():
     # Guards the check above against passing vacuously (e.g. a moved package).
     adapter_imports = [
-        name for path in (ROOT / "saleor_adapter").rglob("*.py")
-        for name in _saleor_imports(path)
-    ]  # fmt: skip
+        name for path in (ROOT / "saleor_adapter").rglob("*.py") for name in _saleor_imports(path)
+    ]
     assert "saleor.plugins.base_plugin" in adapter_imports

@@ -35,10 +35,12 @@ pytestmark = pytest.mark.django_db
 
 EVERYTHING = frozenset({MANAGE_USERS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS, MANAGE_PLUGINS})
 STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1, permissions=EVERYTHING)
-MAIN_ONLY = Requestor(kind=RequestorKind.STAFF, user_id=2, permissions=EVERYTHING,
-                      channels=frozenset({"main"}))  # fmt: skip
-NO_CHANNEL = Requestor(kind=RequestorKind.STAFF, user_id=3, permissions=EVERYTHING,
-                       channels=frozenset())  # fmt: skip
+MAIN_ONLY = Requestor(
+    kind=RequestorKind.STAFF, user_id=2, permissions=EVERYTHING, channels=frozenset({"main"})
+)
+NO_CHANNEL = Requestor(
+    kind=RequestorKind.STAFF, user_id=3, permissions=EVERYTHING, channels=frozenset()
+)
 APP = Requestor(kind=RequestorKind.APP, app_id=9, permissions=EVERYTHING)
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
 
@@ -65,14 +67,20 @@ def programs():
 def post(query, variables=None, requestor=STAFF, *, settings=None, shop=None):
     body = json.dumps({"query": query, "variables": variables or {}})
     request = RequestFactory().post("/graphql/", body, content_type="application/json")
-    context = RewardsContext(shop=shop or fake_shop(), requestor=requestor,
-                             plugin_settings=settings or {})  # fmt: skip
+    context = RewardsContext(
+        shop=shop or fake_shop(), requestor=requestor, plugin_settings=settings or {}
+    )
     return json.loads(view.handle(request, context).content)
 
 
 def adjust(amount="100", requestor=STAFF, *, user=7, settings=None, **changes):
-    variables = {"user": to_global_id("User", user), "channel": "main", "kind": "POINTS",
-                 "amount": amount, "reason": "Goodwill"} | changes  # fmt: skip
+    variables = {
+        "user": to_global_id("User", user),
+        "channel": "main",
+        "kind": "POINTS",
+        "amount": amount,
+        "reason": "Goodwill",
+    } | changes
     return post(ADJUST, variables, requestor, settings=settings)["data"]["rewardsBalanceAdjust"]
 
 
@@ -125,8 +133,9 @@ def test_I2_nobody_approves_their_own_review(programs):
 
 def test_T2_tier_edits_need_manage_discounts(programs):
     tier = Tier.objects.get(program=programs[0], name="Regular")
-    users_only = Requestor(kind=RequestorKind.STAFF, user_id=1,
-                           permissions=frozenset({MANAGE_USERS}))  # fmt: skip
+    users_only = Requestor(
+        kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS})
+    )
     query = """mutation($id: ID!) { rewardsTierUpdate(id: $id, input: {maxRedeemPercent: "90"})
       { errors { code } } }"""
 
@@ -136,8 +145,9 @@ def test_T2_tier_edits_need_manage_discounts(programs):
     # while reading them needs either permission
     read = """{ rewardsTiers(channel: "main") { name } }"""
     assert "errors" not in post(read, requestor=users_only)
-    discounts_only = Requestor(kind=RequestorKind.STAFF, user_id=1,
-                               permissions=frozenset({MANAGE_DISCOUNTS}))  # fmt: skip
+    discounts_only = Requestor(
+        kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_DISCOUNTS})
+    )
     assert "errors" not in post(read, requestor=discounts_only)
 
 
@@ -183,8 +193,9 @@ def test_P4_restricted_staff_act_only_in_their_channels(programs):
     main, other = programs
     other_tier = Tier.objects.get(program=other, name="Regular")
     line = OrderLineInfo(str(uuid.uuid4()), "o-2", 7, "other", fulfilled=True)
-    other_review = submit_review(Member(other, 7), line, "y" * 40,
-                                 settings={"program_enabled": True})  # fmt: skip
+    other_review = submit_review(
+        Member(other, 7), line, "y" * 40, settings={"program_enabled": True}
+    )
     denied = {"code": "PERMISSION_DENIED", "field": "channel"}
 
     assert errors(adjust(requestor=MAIN_ONLY, channel="other")) == [
@@ -196,12 +207,18 @@ def test_P4_restricted_staff_act_only_in_their_channels(programs):
     assert body["errors"][0]["extensions"] == denied
     body = post("""{ rewardsTiers(channel: "other") { name } }""", requestor=MAIN_ONLY)
     assert body["errors"][0]["extensions"] == denied
-    body = post("""mutation($id: ID!) { rewardsTierDelete(id: $id) { errors { code field } } }""",
-                {"id": to_global_id("RewardsTier", other_tier.id)}, MAIN_ONLY)  # fmt: skip
+    body = post(
+        """mutation($id: ID!) { rewardsTierDelete(id: $id) { errors { code field } } }""",
+        {"id": to_global_id("RewardsTier", other_tier.id)},
+        MAIN_ONLY,
+    )
     assert body["data"]["rewardsTierDelete"]["errors"] == [denied]
-    body = post("""mutation($id: ID!) { rewardsReviewModerate(id: $id, action: REJECT) {
-      errors { code field } } }""", {"id": to_global_id("RewardsReview", other_review.id)},
-                MAIN_ONLY)  # fmt: skip
+    body = post(
+        """mutation($id: ID!) { rewardsReviewModerate(id: $id, action: REJECT) {
+      errors { code field } } }""",
+        {"id": to_global_id("RewardsReview", other_review.id)},
+        MAIN_ONLY,
+    )
     assert body["data"]["rewardsReviewModerate"]["errors"] == [denied]
     body = post("""{ rewardsReviews(first: 5) { totalCount } }""", requestor=MAIN_ONLY)
     assert body["data"]["rewardsReviews"]["totalCount"] == 0

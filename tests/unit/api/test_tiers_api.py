@@ -11,8 +11,8 @@ from graphql_relay import to_global_id
 
 from saleor_rewards import config
 from saleor_rewards.graphql import view
-from saleor_rewards.graphql.permissions import MANAGE_DISCOUNTS, MANAGE_USERS
 from saleor_rewards.graphql.context import Requestor, RequestorKind, RewardsContext
+from saleor_rewards.graphql.permissions import MANAGE_DISCOUNTS, MANAGE_USERS
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
 from saleor_rewards.programs.orders.sync import sync_order
@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 
 CUSTOMER = Requestor(kind=RequestorKind.CUSTOMER, user_id=7)
 # Reading tiers: MANAGE_USERS; editing discounts and caps: MANAGE_DISCOUNTS (SPEC §0).
-STAFF = Requestor(kind=RequestorKind.STAFF, user_id=1,
-                  permissions=frozenset({MANAGE_USERS, MANAGE_DISCOUNTS}))  # fmt: skip
+STAFF = Requestor(
+    kind=RequestorKind.STAFF, user_id=1, permissions=frozenset({MANAGE_USERS, MANAGE_DISCOUNTS})
+)
 STAFF_NO_PERMS = Requestor(kind=RequestorKind.STAFF, user_id=2)
 
 TIERS = """{ rewardsTiers(channel: "main") { name minConsumption { amount currency }
@@ -80,10 +81,14 @@ def test_T2_staff_list_the_default_tiers(program):
         "Top-VIP",
     ]
     assert tiers[2] == {
-        "name": "VIP-D", "minConsumption": {"amount": 200.0, "currency": "EUR"},
-        "discountPercent": 1.0, "maxRedeemPercent": None, "earnMultiplier": 1.0,
-        "forUnverified": False, "membersCount": 0,
-    }  # fmt: skip
+        "name": "VIP-D",
+        "minConsumption": {"amount": 200.0, "currency": "EUR"},
+        "discountPercent": 1.0,
+        "maxRedeemPercent": None,
+        "earnMultiplier": 1.0,
+        "forUnverified": False,
+        "membersCount": 0,
+    }
 
 
 def test_T2_tiers_need_manage_users(program):
@@ -97,18 +102,20 @@ def test_T2_tiers_need_manage_users(program):
 
 def test_T2_create_update_delete(program):
     call(TIERS)
-    created = call(CREATE, {"input": {"name": "Gold", "minConsumption": "10000",
-                                      "discountPercent": "7.5"}})  # fmt: skip
+    created = call(
+        CREATE, {"input": {"name": "Gold", "minConsumption": "10000", "discountPercent": "7.5"}}
+    )
     assert created["data"]["rewardsTierCreate"]["errors"] == []
     assert created["data"]["rewardsTierCreate"]["tier"]["discountPercent"] == 7.5
 
-    updated = call(UPDATE, {"id": tier_id("Gold"),
-                            "input": {"minConsumption": "9000", "maxRedeemPercent": "3"}})  # fmt: skip
+    updated = call(
+        UPDATE,
+        {"id": tier_id("Gold"), "input": {"minConsumption": "9000", "maxRedeemPercent": "3"}},
+    )
     assert updated["data"]["rewardsTierUpdate"] == {
         "errors": [],
-        "tier": {"name": "Gold", "minConsumption": {"amount": 9000.0},
-                 "maxRedeemPercent": 3.0},
-    }  # fmt: skip
+        "tier": {"name": "Gold", "minConsumption": {"amount": 9000.0}, "maxRedeemPercent": 3.0},
+    }
 
     deleted = call(DELETE, {"id": tier_id("Gold")})
     assert deleted["data"]["rewardsTierDelete"] == {"errors": [], "tier": {"name": "Gold"}}
@@ -168,10 +175,15 @@ def test_T1_rewards_me_tier_shows_progress_to_the_next(program):
     tier = call(MY_TIER, requestor=CUSTOMER)["data"]["rewardsMe"]["tier"]
 
     assert tier == {
-        "name": "VIP-D", "discountPercent": 1.0, "maxRedeemPercent": 50.0,
-        "progress": {"spent": {"amount": 250.0, "currency": "EUR"}, "nextTier": "VIP-C",
-                     "remaining": {"amount": 550.0, "currency": "EUR"}},
-    }  # fmt: skip
+        "name": "VIP-D",
+        "discountPercent": 1.0,
+        "maxRedeemPercent": 50.0,
+        "progress": {
+            "spent": {"amount": 250.0, "currency": "EUR"},
+            "nextTier": "VIP-C",
+            "remaining": {"amount": 550.0, "currency": "EUR"},
+        },
+    }
 
 
 def test_T1_rewards_me_tier_of_an_unverified_member(program):

@@ -69,9 +69,10 @@ def test_S5_history_shows_the_redeem_entry_with_a_voucher_reference(program, sho
     conversion = VoucherConversion.objects.get()
     assert me["points"]["available"] == 750
     assert me["history"]["edges"][0]["node"] == {
-        "type": "REDEEM", "amount": -250.0,
+        "type": "REDEEM",
+        "amount": -250.0,
         "reference": {"type": "VOUCHER", "id": str(conversion.id)},
-    }  # fmt: skip
+    }
 
 
 def test_S5_anonymous_is_refused(program, shop):
