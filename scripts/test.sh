@@ -49,8 +49,18 @@ run_suite() {  # name, settings module, junit file, extra pytest args...
 
 say "Lint: ruff check, ruff format --check, makemigrations --check"
 LINT=0
-"$PY" -m ruff check . || LINT=1
-"$PY" -m ruff format --check . || LINT=1
+# ruff is a binary: in the venv's bin when pip installed it there, else beside the
+# Python 3.12 whose site-packages the venv sees (where pip found it already).
+RUFF=$("$PY" -c 'import os, sys, sysconfig
+for d in (sysconfig.get_path("scripts"), os.path.join(sys.base_prefix, "bin")):
+    if os.access(os.path.join(d, "ruff"), os.X_OK):
+        print(os.path.join(d, "ruff")); break')
+if [ -z "$RUFF" ]; then
+  echo "ruff is not installed (it comes with the test extras)." >&2; LINT=1
+else
+  "$RUFF" check . || LINT=1
+  "$RUFF" format --check . || LINT=1
+fi
 DATABASE_URL="${DATABASE_URL%/*}/postgres" DJANGO_SETTINGS_MODULE=tests.settings \
   "$PY" -m django makemigrations saleor_rewards \
   --check --dry-run || LINT=1
