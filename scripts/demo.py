@@ -42,8 +42,10 @@ import saleor_server as srv
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOG = os.path.join(ROOT, ".venv-reports", "demo-saleor.log")
 SALEOR_SPEC = "saleor @ git+https://github.com/saleor/saleor.git@3.23.28"
-DATABASE = "saleor_rewards_demo"
-TEMPLATE = "saleor_rewards_demo_template"
+# REWARDS_DEMO_DB names another pair of databases, so two checkouts can run the demo
+# side by side (the template is "<name>_template").
+DATABASE = os.environ.get("REWARDS_DEMO_DB", "saleor_rewards_demo")
+TEMPLATE = f"{DATABASE}_template"
 CHANNEL = "demo"
 PASSWORD = "Demo-Passw0rd!"
 PRICE, QUANTITY, SHIPPING = Decimal("20.00"), 3, Decimal("5.00")

@@ -23,6 +23,27 @@ class AuditEventType:
     REVIEW_APPROVED = "review_approved"
     REVIEW_REJECTED = "review_rejected"
     BALANCE_ADJUSTED = "balance_adjusted"
+    # Affiliates (A1)
+    AFFILIATE_APPROVED = "affiliate_approved"
+    AFFILIATE_REJECTED = "affiliate_rejected"
+    AFFILIATE_SUSPENDED = "affiliate_suspended"
+    # Withdrawals (W4, W6)
+    WITHDRAWAL_APPROVED = "withdrawal_approved"
+    WITHDRAWAL_REJECTED = "withdrawal_rejected"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_FAILED = "withdrawal_failed"
+    PAYOUT_FILE_CREATED = "payout_file_created"
+    # Claims and the deposit (C2, C3, C5)
+    CLAIM_INFO_REQUESTED = "claim_info_requested"
+    CLAIM_APPROVED = "claim_approved"
+    CLAIM_REJECTED = "claim_rejected"
+    DEPOSIT_ADJUSTED = "deposit_adjusted"
+    RETURN_ADDRESS_SET = "return_address_set"
+    RETURN_ADDRESS_DELETED = "return_address_deleted"
+    # Privacy (P2, P5)
+    MEMBER_RESTRICTED = "member_restricted"
+    MEMBER_UNRESTRICTED = "member_unrestricted"
+    MEMBER_ERASED = "member_erased"
     CHOICES = [
         (PROGRAM_SETTINGS_CHANGED, "A channel's program settings were changed"),
         (TIER_CREATED, "A tier was created"),
@@ -31,6 +52,23 @@ class AuditEventType:
         (REVIEW_APPROVED, "A review was approved"),
         (REVIEW_REJECTED, "A review was rejected"),
         (BALANCE_ADJUSTED, "A member's balance was adjusted by staff"),
+        (AFFILIATE_APPROVED, "An affiliate application was approved"),
+        (AFFILIATE_REJECTED, "An affiliate application was rejected"),
+        (AFFILIATE_SUSPENDED, "An affiliate was suspended"),
+        (WITHDRAWAL_APPROVED, "A withdrawal was approved"),
+        (WITHDRAWAL_REJECTED, "A withdrawal was rejected"),
+        (WITHDRAWAL_PAID, "A withdrawal was marked paid"),
+        (WITHDRAWAL_FAILED, "A withdrawal was marked failed"),
+        (PAYOUT_FILE_CREATED, "A payout file was created"),
+        (CLAIM_INFO_REQUESTED, "More information was requested on a claim"),
+        (CLAIM_APPROVED, "A claim was approved"),
+        (CLAIM_REJECTED, "A claim was rejected"),
+        (DEPOSIT_ADJUSTED, "The merchant security deposit was adjusted"),
+        (RETURN_ADDRESS_SET, "A return address was set"),
+        (RETURN_ADDRESS_DELETED, "A return address was deleted"),
+        (MEMBER_RESTRICTED, "A member's processing was restricted"),
+        (MEMBER_UNRESTRICTED, "A member's restriction was lifted"),
+        (MEMBER_ERASED, "A member's personal data was erased"),
     ]
     ALL = tuple(value for value, _label in CHOICES)
 
@@ -42,11 +80,25 @@ class AuditSubject:
     TIER = "tier"
     REVIEW = "review"
     ACCOUNT = "account"
+    AFFILIATE = "affiliate"
+    WITHDRAWAL = "withdrawal"
+    PAYOUT_FILE = "payout_file"
+    CLAIM = "claim"
+    DEPOSIT = "deposit"
+    RETURN_ADDRESS = "return_address"
+    MEMBER = "member"
     CHOICES = [
         (PROGRAM, "Program"),
         (TIER, "Tier"),
         (REVIEW, "Review"),
         (ACCOUNT, "Account"),
+        (AFFILIATE, "Affiliate"),
+        (WITHDRAWAL, "Withdrawal"),
+        (PAYOUT_FILE, "Payout file"),
+        (CLAIM, "Claim"),
+        (DEPOSIT, "Deposit"),
+        (RETURN_ADDRESS, "Return address"),
+        (MEMBER, "Member"),
     ]
     ALL = tuple(value for value, _label in CHOICES)
 
