@@ -27,6 +27,7 @@ LAYERS = {
     "money": 1,
     "config": 1,
     "events": 1,
+    "keyed_hash": 1,
     "programs": 2,
     "graphql": 3,
     "saleor_adapter": 4,
@@ -48,6 +49,7 @@ FEATURES = {
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
+    "retention": set(),  # the purge registry; features register in their retention.py
 }
 
 
