@@ -77,13 +77,17 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _url_template(value) -> str:
+def _url_template(value, placeholder: str = "{code}", what: str = "the referral code") -> str:
     text = _text(value)
     if text and not text.startswith(("https://", "http://")):
         raise ValueError("must be an http(s) URL")
-    if text and "{code}" not in text:
-        raise ValueError("must contain {code} where the referral code goes")
+    if text and placeholder not in text:
+        raise ValueError(f"must contain {placeholder} where {what} goes")
     return text
+
+
+def _optout_url_template(value) -> str:
+    return _url_template(value, "{token}", "the opt-out token")
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,24 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         _url_template,
     ),
+    _s(
+        "invite_optout_url",
+        "Storefront invitation opt-out URL",
+        "Page with {token} that calls rewardsInviteOptOut, e.g. "
+        "https://shop.example/no-invitations?token={token}; every invitation links to "
+        "it (P6). Empty: the mail carries the bare token.",
+        "",
+        _optout_url_template,
+    ),
+    _s(
+        "invite_retention_days",
+        "Invitation retention (days)",
+        "Days the keyed hash of an invited address is kept (it stops the same sponsor "
+        "inviting the address twice); older ones are purged (P3).",
+        180,
+        _int(1, 3650),
+        per_channel=False,
+    ),
     _s("referral_max_friends", "Friends per sponsor", "R4.", 20, _int(0, 100_000)),
     _s(
         "referral_reward_percent",
@@ -244,6 +266,21 @@ SETTINGS: tuple[Setting, ...] = (
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 GLOBAL_ONLY = frozenset(setting.name for setting in SETTINGS if not setting.per_channel)
+
+
+# Where jobs outside a request read the plugin's own values (the Saleor adapter sets
+# it: ``saleor_adapter/settings.py``); without it, the defaults.
+_plugin_values: Callable[[], Mapping[str, object]] | None = None
+
+
+def read_plugin_values_with(source: Callable[[], Mapping[str, object]]) -> None:
+    global _plugin_values
+    _plugin_values = source
+
+
+def plugin_values() -> dict:
+    """The plugin's own settings, typed: for jobs that run without a channel."""
+    return parse(dict(_plugin_values()) if _plugin_values is not None else {})
 
 
 def parse(values: Mapping[str, object], *, partial: bool = False) -> dict:

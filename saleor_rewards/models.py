@@ -2,9 +2,11 @@
 
 from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
+from .programs.channel.models import MemberRestriction
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
+from .programs.privacy.models import MemberConsent
 from .programs.redemption.models import Redemption
-from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
+from .programs.referrals.models import InviteOptOut, Referral, ReferralCode, ReferralInvite
 from .programs.reviews.models import Review
 from .programs.tiers.models import MemberTier, Tier
 from .programs.vouchers.models import VoucherConversion
@@ -16,7 +18,10 @@ __all__ = [
     "DeliveryConfirmation",
     "Entry",
     "Hold",
+    "InviteOptOut",
     "Lot",
+    "MemberConsent",
+    "MemberRestriction",
     "MemberTier",
     "OrderAward",
     "Program",

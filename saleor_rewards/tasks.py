@@ -8,6 +8,7 @@ every task of the Saleor adapter and the beat schedule entries.
 from .saleor_adapter.tasks import (
     accounts,
     orders,
+    privacy,
     redemption,
     redemption_cap,
     referrals,
@@ -15,4 +16,13 @@ from .saleor_adapter.tasks import (
     tiers,
 )
 
-__all__ = ["accounts", "orders", "redemption", "redemption_cap", "referrals", "schedule", "tiers"]
+__all__ = [
+    "accounts",
+    "orders",
+    "privacy",
+    "redemption",
+    "redemption_cap",
+    "referrals",
+    "schedule",
+    "tiers",
+]

@@ -167,13 +167,17 @@ class FakeGiftCards:
 
 
 class FakeTierDiscounts:
-    """Records the programs whose tiers staff changed."""
+    """Records the programs whose tiers staff changed and the codes erasure deleted."""
 
     def __init__(self):
         self.changed: list[Program] = []
+        self.forgotten: list[str] = []
 
     def tiers_changed(self, program: Program) -> None:
         self.changed.append(program)
+
+    def forget_codes(self, codes: list[str]) -> None:
+        self.forgotten.extend(codes)
 
 
 def fake_shop(**ports) -> Shop:

@@ -189,3 +189,34 @@ def _balances(account: Account, values) -> dict:
         "pending": pending,
         "held": held,
     }
+
+
+def member_restricted_event(
+    member_id: int, *, restricted: bool, was: bool, actor: Actor, at: datetime | None = None
+) -> AuditEvent:
+    """A restriction set or lifted (P5). The reason stays on the restriction row:
+    an audit event is never erased, the member's data may be (P2)."""
+    return _event(
+        AuditEventType.MEMBER_RESTRICTED if restricted else AuditEventType.MEMBER_UNRESTRICTED,
+        None,
+        AuditSubject.MEMBER,
+        member_id,
+        {"restricted": was},
+        {"restricted": restricted},
+        actor,
+        at,
+    )
+
+
+def member_erased_event(member_id: int, *, actor: Actor, at: datetime | None = None) -> AuditEvent:
+    """That the member's personal data was erased (P2), never what it was."""
+    return _event(
+        AuditEventType.MEMBER_ERASED,
+        None,
+        AuditSubject.MEMBER,
+        member_id,
+        {"personal_data": "held"},
+        {"personal_data": "erased"},
+        actor,
+        at,
+    )

@@ -5,6 +5,7 @@ import graphene
 from ..ledger.errors import RewardsError as DomainError
 from ..programs.channel.members import Member
 from ..programs.channel.settings import program_settings
+from ..programs.privacy.export import export_member
 from ..programs.reviews.models import Review
 from ..programs.tiers import services as tiers
 from .errors import query_error
@@ -12,6 +13,10 @@ from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
 from .mutations.checkout_redeem import RewardsCheckoutRedeem
 from .mutations.checkout_redeem_remove import RewardsCheckoutRedeemRemove
+from .mutations.consent_update import RewardsConsentUpdate
+from .mutations.invite_opt_out import RewardsInviteOptOut
+from .mutations.member_erase import RewardsMemberErase
+from .mutations.member_restrict import RewardsMemberRestrict
 from .mutations.order_confirm_delivery import RewardsOrderConfirmDelivery
 from .mutations.program_update import RewardsProgramUpdate
 from .mutations.referral_claim import RewardsReferralClaim
@@ -68,6 +73,17 @@ class Query(graphene.ObjectType):
         description="Staff: a channel's membership tiers, lowest first (MANAGE_USERS or "
         "MANAGE_DISCOUNTS).",
     )
+
+    rewards_data_export = graphene.JSONString(
+        required=True,
+        description="Everything the rewards plugin holds about the signed-in customer, "
+        "every channel and feature, as JSON (P1: access and portability).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_data_export(root, info):
+        return export_member(info.context.requestor.require_user())
 
     @staticmethod
     @_domain_errors_as_graphql
@@ -134,6 +150,10 @@ class Mutation(graphene.ObjectType):
     rewards_tier_create = RewardsTierCreate.Field()
     rewards_tier_update = RewardsTierUpdate.Field()
     rewards_tier_delete = RewardsTierDelete.Field()
+    rewards_member_restrict = RewardsMemberRestrict.Field()
+    rewards_member_erase = RewardsMemberErase.Field()
+    rewards_consent_update = RewardsConsentUpdate.Field()
+    rewards_invite_opt_out = RewardsInviteOptOut.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -13,6 +13,9 @@ in ascending primary key:
  0. ``client_request(scope, key)``: a client's idempotency key (advisory), for the
     whole request: a staff adjustment or a voucher conversion, so two requests with
     one key run one after the other and the second sees what the first wrote (I2).
+ 0b. ``member(member_id)``: a member's privacy change (restriction, erasure, P2, P5),
+    advisory, so a replayed erasure and the staff's own request run one after the
+    other; erasure then writes the member's rows set-based in the order below.
  1. ``checkout(token)``: the redemption's lock on one checkout (advisory, by token):
     applying, replacing, removing, capturing and releasing points on it.
  2. Saleor's checkout rows (the redemption's checkout and any other its card is
@@ -70,6 +73,14 @@ def client_request(scope: str, key: str) -> None:
         raise RuntimeError("The request lock must be taken inside transaction.atomic().")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{scope}:{key}"])
+
+
+def member(member_id: int) -> None:
+    """0b. Hold a member's privacy lock until the transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The member lock must be taken inside transaction.atomic().")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"member:{member_id}"])
 
 
 def checkout(token: str) -> None:

@@ -27,6 +27,7 @@ from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
 from .tasks.orders import enqueue_order_sync
+from .tasks.privacy import enqueue_erasure
 from .tasks.redemption_cap import enqueue_fit_to_cap
 from .tasks.referrals import (
     attribute_new_customer,
@@ -260,6 +261,24 @@ class RewardsPlugin(BasePlugin):
             _after_commit("the referral code of user", create_referral_code.delay, customer.pk)
             _after_commit("the referral of user", attribute_new_customer.delay, customer.pk)
         return previous_value
+
+    # --- Erasure (P2) ------------------------------------------------------------
+    # Staff delete a customer (customer_deleted) or the customer their own account
+    # (account_deleted): the member's rewards data is erased in a task after the
+    # commit. Queued even while the plugin is switched off: erasure is a duty, not a
+    # feature (Saleor calls hooks of active plugins only, so a deletion while it is
+    # off is caught up by staff's rewardsMemberErase).
+
+    def _erase_later(self, user, previous_value):
+        if user is not None and user.pk is not None:
+            _after_commit("the erasure of user", lambda _: enqueue_erasure(user), user.pk)
+        return previous_value
+
+    def customer_deleted(self, customer, previous_value=None, **kwargs):
+        return self._erase_later(customer, previous_value)
+
+    def account_deleted(self, user, previous_value=None, **kwargs):
+        return self._erase_later(user, previous_value)
 
     # --- Bonus points (B1) -----------------------------------------------------
     # Saleor's account_confirmed has no channel; the task credits the bonus in

@@ -63,3 +63,7 @@ def plugin_settings() -> dict:
 def program_settings(program: Program) -> dict:
     """A channel's effective settings (per-channel overrides over the plugin's)."""
     return config.resolve(plugin_settings(), program.settings)
+
+
+# Jobs of the programs (the retention purges) read the plugin's values through config.
+config.read_plugin_values_with(plugin_settings)

@@ -43,13 +43,16 @@ APART = {"models", "apps", "migrations", ""}  # the app's index, its config, its
 FEATURES = {
     "channel": set(),
     "loyalty": {"channel"},
-    "referrals": {"channel", "loyalty"},
+    "referrals": {"channel", "loyalty", "retention"},
     "reviews": {"channel", "loyalty"},
     "tiers": {"channel", "loyalty"},
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
-    "retention": set(),  # the purge registry; features register in their retention.py
+    "retention": set(),
+    # Export and erasure find the features' privacy.py parts by importlib, not by
+    # import; consent reads the restrictions (no mail while restricted, P5).
+    "privacy": {"channel", "tiers"},  # the purge registry; features register in their retention.py
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from saleor_rewards import money
+from saleor_rewards.keyed_hash import keyed_hash
 from saleor_rewards.ledger.errors import (
     AlreadyExists,
     InvalidInput,
@@ -262,10 +263,13 @@ def test_R2_invitations_are_mailed_with_the_code_url_and_shop_name(shop):
     assert code in message.body
 
 
-def test_R2_only_hashes_of_the_addresses_are_stored(shop):
+def test_R2_P3_only_keyed_hashes_of_the_addresses_are_stored(shop):
     invite(shop, ["A@Example.com"])
     (row,) = ReferralInvite.objects.filter(sponsor_id=SPONSOR)
-    assert row.email_hash == hashlib.sha256(b"a@example.com").hexdigest()
+    # P3: not the plain SHA-256 a dictionary of addresses reverses, but the HMAC
+    # under the shop's secret.
+    assert row.email_hash != hashlib.sha256(b"a@example.com").hexdigest()
+    assert row.email_hash == keyed_hash("a@example.com", "invite")
     assert row.email_hash == email_hash("a@example.com")
     stored = [str(value) for value in ReferralInvite.objects.values_list().get()]
     assert not any("example" in value for value in stored)

@@ -10,10 +10,13 @@ from graphql_relay import to_global_id
 from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
 from ...programs.channel.members import Member
+from ...programs.channel.restrictions import is_restricted
+from ...programs.privacy.consent import consents_to_reminders
 from ...programs.reviews.models import Review
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
 from .money import RewardsMoney
+from .privacy import RewardsConsent
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
 from .tiers import RewardsMemberTier, member_tier_status
@@ -237,6 +240,10 @@ class RewardsLedgerEntryConnection(CountableConnection):
 class RewardsMember(graphene.ObjectType):
     user_id = graphene.ID(required=True, description="Saleor's global id of the user.")
     channel = graphene.String(required=True)
+    restricted = graphene.Boolean(
+        required=True, description="Processing restricted: no earning, spending or mail (P5)."
+    )
+    consent = graphene.Field(RewardsConsent, required=True, description="P6.")
     points = graphene.Field(RewardsPoints, required=True)
     cash = graphene.Field(RewardsCash, required=True)
     debt = graphene.Field(
@@ -267,6 +274,14 @@ class RewardsMember(graphene.ObjectType):
         after=graphene.String(),
         description="The member's reviews in this channel, newest first (B2).",
     )
+
+    @staticmethod
+    def resolve_restricted(root: Member, info):
+        return is_restricted(root.member_id)
+
+    @staticmethod
+    def resolve_consent(root: Member, info):
+        return {"expiry_reminders": consents_to_reminders(root.program, root.member_id)}
 
     @staticmethod
     def resolve_user_id(root: Member, info):

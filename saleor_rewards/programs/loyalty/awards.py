@@ -28,6 +28,7 @@ from ...ledger import (
 )
 from ...ledger.models import Lot, Program
 from .. import locks
+from ..channel.restrictions import is_restricted
 from .models import AwardKind, OrderAward
 
 SOURCE = {
@@ -68,8 +69,11 @@ def open_award(
     """Record the award and credit its pending lot; returns the locked row.
 
     A concurrent first sync of the same order waits on the unique row and then
-    finds it (``ON CONFLICT DO NOTHING``), so the lot is credited once.
+    finds it (``ON CONFLICT DO NOTHING``), so the lot is credited once. A member
+    whose processing is restricted (P5) gets the award at 0 points: the order is
+    settled for good, lifting the restriction later does not pay it.
     """
+    points = 0 if is_restricted(new.member_id) else new.points
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO rewards_order_award (program_id, order_id, kind, member_id, "
@@ -83,7 +87,7 @@ def open_award(
                 new.member_id,
                 new.basis,
                 new.percent,
-                new.points,
+                points,
                 now,
                 now,
             ],

@@ -34,6 +34,7 @@ from ...ledger import (
     open_account,
 )
 from ...ledger.models import Account, Entry, Lot, Program
+from ..channel.restrictions import is_restricted
 
 ACTIVITY_SOURCES = (LotSource.BONUS, LotSource.REVIEW)
 PURCHASE_SOURCES = (LotSource.LOYALTY,)
@@ -105,6 +106,8 @@ def credit_activity(
     nothing is recorded, so a later call with the same key may still credit).
     """
     now = now or timezone.now()
+    if is_restricted(member_id):
+        return 0  # P5: nothing recorded, as when the cap leaves nothing
     with transaction.atomic():
         account = open_account(program, member_id, Kind.POINTS)
         lock_account(account)

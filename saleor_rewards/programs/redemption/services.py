@@ -40,6 +40,7 @@ from ...ledger.errors import (
 from ...ledger.models import Entry, Program
 from ...money import money_for_points
 from .. import locks
+from ..channel.restrictions import refuse_if_restricted
 from ..loyalty.earning import OrderSnapshot
 from .amounts import ZERO, cash_amount, largest_within, units_to_return, units_used
 from .cap import checkout_cap, refuse_ineligible
@@ -158,6 +159,7 @@ def redeem(
     if not settings["program_enabled"]:
         raise ProgramDisabled("The rewards program is switched off in this channel.")
     checkout = _own_checkout(checkout, member_id)
+    refuse_if_restricted(member_id, field="points" if points is not None else "cashAmount")
     if (points is None) == (cash is None):
         raise InvalidInput("Give either points or cashAmount.", field="points")
     currency = program.currency

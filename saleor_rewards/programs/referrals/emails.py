@@ -11,13 +11,18 @@ Two forms, on purpose:
   dots of the local part and the alias domain. It may merge two real mailboxes of
   a provider without sub-addressing; for a refusal that errs on the safe side.
 
-Only the SHA-256 of the canonical form is ever stored (P3).
+Only a keyed hash (HMAC-SHA256 under the shop's secret, ``keyed_hash``) of the
+canonical form is ever stored (P3): a plain SHA-256 of an address is reversed by
+hashing a list of addresses, a keyed one is not without the secret.
 """
-
-import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from ...keyed_hash import keyed_hash
+
+INVITE_PURPOSE = "invite"
+OPTOUT_PURPOSE = "invite-optout"
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -41,8 +46,13 @@ def same_mailbox(first: str | None, second: str | None) -> bool:
 
 
 def email_hash(email: str) -> str:
-    """What the plugin keeps of an address someone typed: a SHA-256 hex digest."""
-    return hashlib.sha256(canonical_email(email).encode()).hexdigest()
+    """What the plugin keeps of an invited address: its keyed hash (P3)."""
+    return keyed_hash(canonical_email(email), INVITE_PURPOSE)
+
+
+def optout_hash(email: str) -> str:
+    """What the plugin keeps of an address that refused invitations (P6)."""
+    return keyed_hash(canonical_email(email), OPTOUT_PURPOSE)
 
 
 def is_valid_email(email: str) -> bool:

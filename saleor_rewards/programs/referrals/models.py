@@ -58,3 +58,19 @@ class ReferralInvite(models.Model):
             )
         ]
         indexes = [models.Index(fields=["sponsor_id", "sent_at"], name="rewards_invite_sent")]
+
+
+class InviteOptOut(models.Model):
+    """An address whose owner refused every future invitation, from anyone (P6).
+
+    Only ``keyed_hash(canonical address, "invite-optout")`` is kept: the shop can
+    recognise the address when someone invites it, never read it. Kept for good
+    (the objection has no expiry) and not erased with a member: it belongs to the
+    person who opted out, who may never have been a member.
+    """
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "rewards_invite_optout"

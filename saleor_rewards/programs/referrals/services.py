@@ -25,9 +25,11 @@ from ... import money
 from ...ledger.constants import LotStatus
 from ...ledger.errors import AlreadyExists, InvalidInput, LimitExceeded, NotEligible, NotFound
 from .. import locks
+from ..channel.restrictions import refuse_if_restricted
 from ..loyalty.models import AwardKind, OrderAward
 from .emails import email_hash, is_valid_email, normalize_email, same_mailbox
 from .models import Referral, ReferralCode, ReferralInvite
+from .optout import opted_out, optout_link
 from .ports import Mailer, ReferralShop
 
 # R1: codes people read aloud and type (the house alphabet: no 0/O, 1/I). 32**8
@@ -182,6 +184,7 @@ def share_links(url: str | None, shop_name: str = "") -> list[tuple[str, str]]:
 
 
 def sponsor_by_code(code: str) -> int:
+    # An erased member's code is deleted with them (P2): it resolves to nobody.
     row = ReferralCode.objects.filter(code=normalize_code(code), member_id__isnull=False).first()
     if row is None:
         raise NotFound(f"Referral code {code!r} does not exist.", field="code")
@@ -255,7 +258,9 @@ def sponsorship_of(friend_id: int) -> Referral | None:
 
 
 def friends_of(sponsor_id: int):
-    return Referral.objects.filter(sponsor_id=sponsor_id).order_by("-id")
+    """The sponsor's friends; an erased friend (P2) still counts toward R4's limit
+    (``attribute`` counts every row) but is no longer shown."""
+    return Referral.objects.filter(sponsor_id=sponsor_id, friend_id__isnull=False).order_by("-id")
 
 
 def friend_states(sponsor_id: int, friend_ids, order_ids: dict[int, list[str]]) -> dict:
@@ -304,7 +309,7 @@ def _clean_addresses(emails: list[str]) -> list[str]:
     return [normalize_email(email) for email in emails]
 
 
-def invite_message(shop_name: str, code: str, url: str | None) -> tuple[str, str]:
+def invite_message(shop_name: str, code: str, url: str | None, optout: str = "") -> tuple[str, str]:
     shop = shop_name or "our shop"
     subject = f"A friend invites you to {shop}"
     where = f"Sign up here: {url}" if url else f"Sign up at {shop}"
@@ -312,6 +317,9 @@ def invite_message(shop_name: str, code: str, url: str | None) -> tuple[str, str
         f"Hello,\n\na friend who shops at {shop} would like you to join.\n\n"
         f"{where}\nand use the referral code {code} when you register.\n"
     )
+    if optout:
+        # P6: every invitation carries the way to refuse all future ones.
+        body += f"\nTo receive no more invitations from {shop}, from anyone: {optout}\n"
     return subject, body
 
 
@@ -326,7 +334,9 @@ def invite(
     """Send invitations to ``emails`` (R2): valid, deduplicated, rate-limited.
 
     Skipped, and reported: repeats in the request, the sponsor's own mailbox,
-    addresses this sponsor invited before. Only the hash of each address is stored.
+    addresses this sponsor invited before, addresses that refused invitations (P6).
+    Only the keyed hash of each address is stored (P3). A restricted sponsor sends
+    nothing (P5, NOT_ELIGIBLE).
     A request names at most ``INVITES_PER_REQUEST`` addresses, repeats included:
     counted before any is read (I3), so a long list costs nothing.
     """
@@ -334,15 +344,17 @@ def invite(
         raise LimitExceeded(
             f"Invite at most {INVITES_PER_REQUEST} addresses at a time.", field="emails"
         )
+    refuse_if_restricted(sponsor.member_id, field="emails")
     now = now or timezone.now()
     addresses = _clean_addresses(emails)
+    refused = opted_out(addresses)
     result, fresh, seen = InviteResult(), {}, set()
     sponsor_email = sponsor.email or shop.member_emails([sponsor.member_id]).get(
         sponsor.member_id, ""
     )
     for address in addresses:
         digest = email_hash(address)
-        if digest in seen or same_mailbox(address, sponsor_email):
+        if digest in seen or address in refused or same_mailbox(address, sponsor_email):
             result.skipped.append(address)
         else:
             fresh[digest] = address
@@ -363,8 +375,9 @@ def invite(
             ReferralInvite(sponsor_id=sponsor.member_id, email_hash=digest, sent_at=now)
             for digest in fresh
         )
-        subject, body = invite_message(shop.shop_name(), code, share_url(settings, code))
+        shop_name, url = shop.shop_name(), share_url(settings, code)
         for address in fresh.values():
+            subject, body = invite_message(shop_name, code, url, optout_link(settings, address))
             mailer.send_invite(address, subject, body)
             result.sent.append(address)
     return result

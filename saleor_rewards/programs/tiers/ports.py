@@ -13,3 +13,7 @@ class TierDiscounts(Protocol):
     def tiers_changed(self, program: Program) -> None:
         """Staff changed the channel's tiers: bring the shop's discounts in line."""
         ...
+
+    def forget_codes(self, codes: list[str]) -> None:
+        """An erased member's personal discount codes (P2): the shop deletes them."""
+        ...

@@ -22,6 +22,7 @@ from ...ledger import SYSTEM, Actor, EntryType, Kind, Reference, ReferenceType, 
 from ...ledger.errors import Conflict, ProgramDisabled
 from ...ledger.models import Program
 from .. import locks
+from ..channel.restrictions import refuse_if_restricted
 from ..redemption.cap import member_cap, voucher_min_spent
 from .models import VoucherConversion
 from .ports import NewVoucher, VoucherIssuer
@@ -82,6 +83,7 @@ def convert_to_voucher(
     """
     if not settings["program_enabled"]:
         raise ProgramDisabled("The rewards program is switched off in this channel.")
+    refuse_if_restricted(member_id, field="points")
     key = money.client_key("voucher:", idempotency_key)
     amount = money.money_for_points(points, settings["points_per_unit"], program.currency)
     now = now or timezone.now()

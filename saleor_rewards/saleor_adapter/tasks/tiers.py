@@ -11,6 +11,7 @@ from django.db import OperationalError, transaction
 from saleor.account.models import User
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
+from saleor.discount.models import VoucherCode
 
 from ...ledger.models import Program
 from ...programs.tiers import services as tiers
@@ -93,6 +94,12 @@ def tiers_changed(program: Program) -> None:
     """The ``TierDiscounts`` port (programs/tiers/ports.py): staff changed the tiers,
     so the vouchers, the members' codes and their open checkouts follow."""
     sync_program(program)
+
+
+def forget_codes(codes: list[str]) -> None:
+    """The ``TierDiscounts`` port: an erased member's personal codes leave the shop
+    (P2), so nobody can use them once the member's tier row is gone."""
+    VoucherCode.objects.filter(code__in=list(codes)).delete()
 
 
 @app.task(name="saleor_rewards.recompute_member_tiers")

@@ -1,0 +1,75 @@
+"""Erasure (P2): the member's personal data goes, the accounting stays.
+
+Each feature's part deletes or blanks what is personal in its tables and cuts the
+member's id off what must stay (ledger accounts and their entries, order awards,
+redemptions: ``member_id`` set to NULL, amounts untouched, so every liability total
+is what it was). The member's codes stop resolving (their rows are deleted). One
+audit event records that an erasure happened, not what it erased.
+
+Replay-safe: Saleor may fire its hook twice and staff may ask again. A second
+erasure finds nothing left; from the hook it then writes nothing at all, from staff
+it records the request (every staff mutation leaves one audit event, P4).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...events.events import member_erased_event
+from ...events.models import AuditEvent, AuditEventType, AuditSubject
+from ...ledger import SYSTEM, Actor
+from .. import locks
+from ..tiers.privacy import discount_codes_of
+from .parts import discover
+
+
+@dataclass
+class Erasure:
+    member_id: int
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    recorded: bool = False  # an audit event was written
+
+    @property
+    def erased(self) -> int:
+        return sum(sum(part.values()) for part in self.counts.values())
+
+
+def erased_before(member_id: int) -> bool:
+    return AuditEvent.objects.filter(
+        type=AuditEventType.MEMBER_ERASED,
+        subject_type=AuditSubject.MEMBER,
+        subject_id=str(member_id),
+    ).exists()
+
+
+def erase_member(
+    member_id: int,
+    *,
+    email_hash: str | None = None,
+    actor: Actor = SYSTEM,
+    forget_codes: Callable[[list[str]], None] | None = None,
+    now: datetime | None = None,
+) -> Erasure:
+    """Erase the member's personal data from every feature, in one transaction.
+
+    ``actor`` SYSTEM is Saleor's hook: a replay (erased before, nothing left) writes
+    nothing. Staff and Apps always leave their one audit event. ``forget_codes``:
+    the shop deletes its codes of the member's tier discounts (T4), in the same
+    transaction, so no code of theirs is left that anyone could use.
+    """
+    now = now or timezone.now()
+    result = Erasure(member_id)
+    with transaction.atomic():
+        locks.member(member_id)
+        codes = discount_codes_of(member_id)
+        if codes and forget_codes is not None:
+            forget_codes(codes)
+        for part in discover():
+            result.counts[part.NAME] = dict(part.erase_member(member_id, email_hash=email_hash))
+        if actor != SYSTEM or result.erased or not erased_before(member_id):
+            member_erased_event(member_id, actor=actor, at=now)
+            result.recorded = True
+    return result
