@@ -13,6 +13,7 @@ from saleor.account.tests.fixtures.user import dangerously_create_test_user
 from saleor.core.jwt import create_access_token
 from saleor.order import OrderChargeStatus
 
+from saleor_rewards.keyed_hash import keyed_hash
 from saleor_rewards.ledger.models import Lot
 from saleor_rewards.programs.loyalty.awards import NewAward, open_award
 from saleor_rewards.programs.loyalty.models import AwardKind
@@ -309,12 +310,14 @@ def test_R2_invitations_go_out_through_saleors_mail_backend(
     assert "Mirumee Shop" in message.subject
     assert sponsor_code in message.body
 
-    # and the database holds only hashes of the addresses
+    # and the database holds only keyed hashes of the addresses (P3), not the
+    # plain SHA-256 a dictionary of addresses reverses
     hashes = set(ReferralInvite.objects.values_list("email_hash", flat=True))
     assert hashes == {
-        hashlib.sha256(b"ann@example.com").hexdigest(),
-        hashlib.sha256(b"bob@example.com").hexdigest(),
+        keyed_hash("ann@example.com", "invite"),
+        keyed_hash("bob@example.com", "invite"),
     }
+    assert hashlib.sha256(b"ann@example.com").hexdigest() not in hashes
 
 
 def test_R2_invitations_are_rate_limited(
