@@ -155,6 +155,35 @@ def test_P2_customer_delete_erases_the_rewards_data_and_keeps_the_liability(
     assert liability(channel_USD) == before
 
 
+def test_P2_points_held_on_a_checkout_are_released_before_the_member_goes(
+    store, rewards_api, product, customer_user, channel_USD, staff_token
+):
+    from saleor.giftcard.models import GiftCard
+
+    from saleor_rewards.programs.redemption.models import Redemption
+    from saleor_rewards.saleor_adapter.shop.gift_cards import redemption_disagreements
+
+    account = open_account(store_program(channel_USD), customer_user.pk, Kind.POINTS)
+    credit(account, 1000, key="seed", source=LotSource.BONUS, expires_in_days=30)
+    checkout = store.checkout([(product.variants.get(), 2)])
+    body = rewards_api.execute(
+        REDEEM, {"id": checkout, "points": 500}, token=create_access_token(customer_user)
+    )
+    assert body["data"]["rewardsCheckoutRedeem"]["errors"] == []
+    card = GiftCard.objects.get(pk=Redemption.objects.get().gift_card_id)
+
+    run(store, store.staff.post_graphql, CUSTOMER_DELETE, {"id": user_global_id(customer_user)})
+
+    redemption = Redemption.objects.get()
+    account.refresh_from_db()
+    card.refresh_from_db()
+    assert (redemption.status, redemption.member_id) == ("released", None)
+    assert (account.member_id, account.available, account.held) == (None, 1000, 0)
+    assert card.current_balance_amount == 0
+    assert redemption_disagreements() == []
+    settle_deferred_checks()
+
+
 def test_P2_staff_erasure_is_audited_once_and_needs_every_channel(
     active_rewards_plugin,
     rewards_api,

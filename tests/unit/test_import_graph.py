@@ -49,10 +49,11 @@ FEATURES = {
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
-    "retention": set(),
+    "retention": set(),  # the purge registry; features register in their retention.py
     # Export and erasure find the features' privacy.py parts by importlib, not by
-    # import; consent reads the restrictions (no mail while restricted, P5).
-    "privacy": {"channel", "tiers"},  # the purge registry; features register in their retention.py
+    # import; consent reads the restrictions (no mail while restricted, P5); erasure
+    # releases held points (redemption) and the tier codes (tiers).
+    "privacy": {"channel", "redemption", "tiers"},
 }
 
 

@@ -49,5 +49,6 @@ class RewardsMemberErase(RewardsMutation):
             email_hash=email_hash(email) if email else None,
             actor=context.requestor.actor(),
             forget_codes=context.shop.tier_discounts.forget_codes,
+            cards=context.shop.gift_cards,
         )
         return {"erased": True}

@@ -22,6 +22,9 @@ from ...events.events import member_erased_event
 from ...events.models import AuditEvent, AuditEventType, AuditSubject
 from ...ledger import SYSTEM, Actor
 from .. import locks
+from ..redemption.models import Redemption, RedemptionStatus
+from ..redemption.ports import GiftCards
+from ..redemption.services import release_abandoned
 from ..tiers.privacy import discount_codes_of
 from .parts import discover
 
@@ -51,6 +54,7 @@ def erase_member(
     email_hash: str | None = None,
     actor: Actor = SYSTEM,
     forget_codes: Callable[[list[str]], None] | None = None,
+    cards: GiftCards | None = None,
     now: datetime | None = None,
 ) -> Erasure:
     """Erase the member's personal data from every feature, in one transaction.
@@ -58,12 +62,19 @@ def erase_member(
     ``actor`` SYSTEM is Saleor's hook: a replay (erased before, nothing left) writes
     nothing. Staff and Apps always leave their one audit event. ``forget_codes``:
     the shop deletes its codes of the member's tier discounts (T4), in the same
-    transaction, so no code of theirs is left that anyone could use.
+    transaction, so no code of theirs is left that anyone could use. ``cards``: the
+    member's points still held on a checkout are released first (S2's release: the
+    card is emptied, the points go back), so no open redemption is left without
+    its member.
     """
     now = now or timezone.now()
     result = Erasure(member_id)
     with transaction.atomic():
         locks.member(member_id)
+        if cards is not None:
+            held = Redemption.objects.filter(member_id=member_id, status=RedemptionStatus.HELD)
+            for redemption_id in held.order_by("id").values_list("id", flat=True):
+                release_abandoned(redemption_id, cards=cards, now=now)
         codes = discount_codes_of(member_id)
         if codes and forget_codes is not None:
             forget_codes(codes)

@@ -16,6 +16,7 @@ from saleor.core.db.connection import allow_writer
 
 from ...programs.privacy.erasure import erase_member
 from ...programs.referrals.emails import email_hash
+from ..shop import gift_cards
 from .tiers import forget_codes
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 def erase_member_task(user_id: int, address_hash: str | None = None) -> dict:
     """Erase the member's rewards data; returns the counts per part."""
     with allow_writer():
-        erasure = erase_member(user_id, email_hash=address_hash, forget_codes=forget_codes)
+        erasure = erase_member(
+            user_id, email_hash=address_hash, forget_codes=forget_codes, cards=gift_cards
+        )
     return erasure.counts
 
 
