@@ -155,6 +155,29 @@ def test_P2_customer_delete_erases_the_rewards_data_and_keeps_the_liability(
     assert liability(channel_USD) == before
 
 
+ACCOUNT_DELETE = """mutation($token: String!) { accountDelete(token: $token) {
+  errors { field message } } }"""
+
+
+def test_P2_the_customers_own_account_deletion_erases_too(
+    store, customer_user, channel_USD, customer_balance
+):
+    from saleor.core.tokens import account_delete_token_generator
+
+    referrals.create_code(customer_user.pk)
+    before = liability(channel_USD)
+    token = account_delete_token_generator.make_token(customer_user)
+
+    response = run(store, store.customer.post_graphql, ACCOUNT_DELETE, {"token": token})
+
+    assert response.json()["data"]["accountDelete"]["errors"] == []
+    assert not Account.objects.filter(member_id=customer_user.pk).exists()
+    assert not ReferralCode.objects.exists()
+    assert liability(channel_USD) == before
+    assert AuditEvent.objects.filter(type=AuditEventType.MEMBER_ERASED).count() == 1
+    settle_deferred_checks()
+
+
 def test_P2_points_held_on_a_checkout_are_released_before_the_member_goes(
     store, rewards_api, product, customer_user, channel_USD, staff_token
 ):
