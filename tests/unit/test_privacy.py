@@ -400,3 +400,81 @@ def test_P3_retention_is_a_plugin_setting():
     with pytest.raises(config.SettingsError):
         config.parse({"invite_retention_days": "0"})
     assert timedelta(days=config.BY_NAME["invite_retention_days"].default).days == 180
+
+
+# The API's guards (P4, P5, P2), with the in-memory shop
+
+
+def _call(query, variables, requestor, **ports):
+    from django.test import RequestFactory
+
+    from saleor_rewards.graphql import view
+    from saleor_rewards.graphql.context import RewardsContext
+
+    from ..fakes import FakeChannels, fake_shop
+
+    ports.setdefault("channels", FakeChannels(unknown_members=frozenset({404})))
+    context = RewardsContext(shop=fake_shop(**ports), requestor=requestor)
+    body = json.dumps({"query": query, "variables": variables})
+    request = RequestFactory().post("/graphql/", body, content_type="application/json")
+    return json.loads(view.handle(request, context).content)
+
+
+RESTRICT = """mutation($user: ID!, $on: Boolean!) {
+  rewardsMemberRestrict(userId: $user, restricted: $on, reason: "asked") {
+    restricted errors { field code } } }"""
+ERASE = """mutation($user: ID!) { rewardsMemberErase(userId: $user, reason: "asked") {
+  erased errors { field code } } }"""
+
+
+def _requestor(kind, user_id=None, app_id=None, perms=("account.manage_users",), channels=None):
+    from saleor_rewards.graphql.context import Requestor
+
+    return Requestor(
+        kind=kind, user_id=user_id, app_id=app_id, permissions=frozenset(perms), channels=channels
+    )
+
+
+def _user(pk):
+    from graphql_relay import to_global_id
+
+    return to_global_id("User", pk)
+
+
+@pytest.mark.parametrize(
+    "requestor, code",
+    [
+        (_requestor("customer", user_id=ANNA, perms=()), "PERMISSION_DENIED"),
+        (_requestor("staff", user_id=9, perms=()), "PERMISSION_DENIED"),
+        (_requestor("staff", user_id=9, channels=frozenset({"web-eu"})), "PERMISSION_DENIED"),
+        (_requestor("staff", user_id=ANNA), "PERMISSION_DENIED"),  # oneself
+        (_requestor("staff", user_id=9), None),
+        (_requestor("app", app_id=3), None),
+    ],
+)
+def test_P5_P4_only_staff_of_every_channel_restrict_and_never_themselves(requestor, code):
+    result = _call(RESTRICT, {"user": _user(ANNA), "on": True}, requestor)["data"]
+    errors = result["rewardsMemberRestrict"]["errors"]
+    assert [e["code"] for e in errors] == ([code] if code else [])
+    assert is_restricted(ANNA) == (code is None)
+    assert AuditEvent.objects.count() == (0 if code else 1)
+
+
+def test_P5_an_unknown_user_cannot_be_restricted():
+    staff = _requestor("staff", user_id=9)
+    result = _call(RESTRICT, {"user": _user(404), "on": True}, staff)["data"]
+    assert result["rewardsMemberRestrict"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+def test_P2_staff_erasure_through_the_api_deletes_the_shops_tier_codes(program):
+    seed(program, ANNA, REVIEW_TEXT)
+    tiers = FakeTierDiscounts()
+    staff = _requestor("staff", user_id=9)
+
+    result = _call(ERASE, {"user": _user(ANNA)}, staff, tier_discounts=tiers)["data"]
+
+    assert result["rewardsMemberErase"] == {"erased": True, "errors": []}
+    assert tiers.forgotten == [f"TIER{ANNA}web-eu"]
+    assert not Account.objects.filter(member_id=ANNA).exists()
+    (event,) = AuditEvent.objects.all()
+    assert (event.type, event.actor_id) == ("member_erased", "9")
