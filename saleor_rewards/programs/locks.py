@@ -15,7 +15,9 @@ in ascending primary key:
     one key run one after the other and the second sees what the first wrote (I2).
  0b. ``member(member_id)``: a member's privacy change (restriction, erasure, P2, P5),
     advisory, so a replayed erasure and the staff's own request run one after the
-    other; erasure then writes the member's rows set-based in the order below.
+    other; erasure then writes the member's rows set-based in the order below
+    (tier rows, then Saleor's codes of them; the points the member holds on a
+    checkout were released before, each in its own transaction, as S2 does).
  1. ``checkout(token)``: the redemption's lock on one checkout (advisory, by token):
     applying, replacing, removing, capturing and releasing points on it.
  2. Saleor's checkout rows (the redemption's checkout and any other its card is

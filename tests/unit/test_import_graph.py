@@ -52,8 +52,8 @@ FEATURES = {
     "retention": set(),  # the purge registry; features register in their retention.py
     # Export and erasure find the features' privacy.py parts by importlib, not by
     # import; consent reads the restrictions (no mail while restricted, P5); erasure
-    # releases held points (redemption) and the tier codes (tiers).
-    "privacy": {"channel", "redemption", "tiers"},
+    # releases the points held on checkouts first (redemption).
+    "privacy": {"channel", "redemption"},
 }
 
 

@@ -1,7 +1,8 @@
 import graphene
 
 from ...ledger.errors import NotFound, PermissionDenied
-from ...programs.privacy.erasure import erase_member
+from ...ledger.errors import RewardsError as DomainError
+from ...programs.privacy.erasure import erase_member, release_held_points
 from ...programs.referrals.emails import email_hash
 from ..ids import decode_int_id
 from ..permissions import MANAGE_USERS
@@ -40,6 +41,18 @@ class RewardsMemberErase(RewardsMutation):
     erased = graphene.Boolean(description="True once the member's data is erased.")
 
     @classmethod
+    def mutate(cls, root, info, **data):
+        # The member's points held on checkouts go back first, each release in its
+        # own transaction as S2 does (``release_held_points``): the erasure's own
+        # transaction then takes its row locks in the order of ``locks.py``.
+        try:
+            member_id = privacy_target(info.context, data["user_id"], "erases", must_exist=False)
+            release_held_points(member_id, cards=info.context.shop.gift_cards)
+        except DomainError as error:
+            return cls(errors=cls.errors_for(error))
+        return super().mutate(root, info, **data)
+
+    @classmethod
     def perform(cls, root, info, *, user_id, reason):
         context = info.context
         member_id = privacy_target(context, user_id, "erases", must_exist=False)
@@ -49,6 +62,5 @@ class RewardsMemberErase(RewardsMutation):
             email_hash=email_hash(email) if email else None,
             actor=context.requestor.actor(),
             forget_codes=context.shop.tier_discounts.forget_codes,
-            cards=context.shop.gift_cards,
         )
         return {"erased": True}

@@ -25,7 +25,6 @@ from .. import locks
 from ..redemption.models import Redemption, RedemptionStatus
 from ..redemption.ports import GiftCards
 from ..redemption.services import release_abandoned
-from ..tiers.privacy import discount_codes_of
 from .parts import discover
 
 
@@ -48,34 +47,45 @@ def erased_before(member_id: int) -> bool:
     ).exists()
 
 
+def release_held_points(member_id: int, *, cards: GiftCards, now: datetime | None = None) -> int:
+    """Before the erasure: the member's points still held on a checkout go back.
+
+    Each open redemption is released as S2 releases an abandoned one (its card
+    emptied and deactivated, its hold released), each in its own transaction with
+    the redemption's locks (``locks.py`` 1-3, 11, 12): so no open redemption is left
+    without its member, and the erasure's own transaction takes its locks in order.
+    Returns how many were released (a card already paying an order is left to it).
+    """
+    held = Redemption.objects.filter(member_id=member_id, status=RedemptionStatus.HELD)
+    ids = list(held.order_by("id").values_list("id", flat=True))
+    return sum(release_abandoned(redemption_id, cards=cards, now=now) for redemption_id in ids)
+
+
 def erase_member(
     member_id: int,
     *,
     email_hash: str | None = None,
     actor: Actor = SYSTEM,
     forget_codes: Callable[[list[str]], None] | None = None,
-    cards: GiftCards | None = None,
     now: datetime | None = None,
 ) -> Erasure:
     """Erase the member's personal data from every feature, in one transaction.
 
-    ``actor`` SYSTEM is Saleor's hook: a replay (erased before, nothing left) writes
-    nothing. Staff and Apps always leave their one audit event. ``forget_codes``:
-    the shop deletes its codes of the member's tier discounts (T4), in the same
-    transaction, so no code of theirs is left that anyone could use. ``cards``: the
-    member's points still held on a checkout are released first (S2's release: the
-    card is emptied, the points go back), so no open redemption is left without
-    its member.
+    Call ``release_held_points`` first. ``actor`` SYSTEM is Saleor's hook: a replay
+    (erased before, nothing left) writes nothing. Staff and Apps always leave their
+    one audit event. ``forget_codes``: the shop deletes its codes of the member's
+    tier discounts (T4) in the same transaction, after their tier rows are locked
+    (``locks.py`` 6), so no code of theirs is left that anyone could use.
+
+    Locks: the member's (0b), their tier rows (6), then each part writes its rows
+    set-based in the order of ``locks.py`` (``parts.discover``), the accounts last.
     """
     now = now or timezone.now()
     result = Erasure(member_id)
     with transaction.atomic():
         locks.member(member_id)
-        if cards is not None:
-            held = Redemption.objects.filter(member_id=member_id, status=RedemptionStatus.HELD)
-            for redemption_id in held.order_by("id").values_list("id", flat=True):
-                release_abandoned(redemption_id, cards=cards, now=now)
-        codes = discount_codes_of(member_id)
+        tiers = locks.member_tiers().filter(member_id=member_id).exclude(discount_code="")
+        codes = [row.discount_code for row in tiers]
         if codes and forget_codes is not None:
             forget_codes(codes)
         for part in discover():

@@ -24,14 +24,6 @@ def export_member(member_id: int) -> dict:
     }
 
 
-def discount_codes_of(member_id: int) -> list[str]:
-    return list(
-        MemberTier.objects.filter(member_id=member_id)
-        .exclude(discount_code="")
-        .values_list("discount_code", flat=True)
-    )
-
-
 def erase_member(member_id: int, *, email_hash: str | None) -> dict[str, int]:
     deleted, _ = MemberTier.objects.filter(member_id=member_id).delete()
     return {"tiers": deleted}

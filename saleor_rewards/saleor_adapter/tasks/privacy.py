@@ -14,7 +14,7 @@ from django.db import OperationalError
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
-from ...programs.privacy.erasure import erase_member
+from ...programs.privacy.erasure import erase_member, release_held_points
 from ...programs.referrals.emails import email_hash
 from ..shop import gift_cards
 from .tiers import forget_codes
@@ -31,9 +31,8 @@ logger = logging.getLogger(__name__)
 def erase_member_task(user_id: int, address_hash: str | None = None) -> dict:
     """Erase the member's rewards data; returns the counts per part."""
     with allow_writer():
-        erasure = erase_member(
-            user_id, email_hash=address_hash, forget_codes=forget_codes, cards=gift_cards
-        )
+        release_held_points(user_id, cards=gift_cards)
+        erasure = erase_member(user_id, email_hash=address_hash, forget_codes=forget_codes)
     return erasure.counts
 
 
