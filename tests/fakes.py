@@ -111,6 +111,9 @@ class FakeVouchers:
         self.vouchers.append(voucher)
         return f"stand-in-{len(self.vouchers)}"
 
+    def forget_member(self, member_id: int) -> None:
+        self.forgotten = [*getattr(self, "forgotten", []), member_id]
+
 
 class FakeCheckouts:
     def __init__(self, checkouts=()):

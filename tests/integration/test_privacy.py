@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.db.models import Sum
 from saleor.core.jwt import create_access_token
-from saleor.discount.models import VoucherCode
+from saleor.discount.models import Voucher, VoucherCode
 from saleor.order.models import Order
 
 from saleor_rewards.events.models import AuditEvent, AuditEventType
@@ -123,6 +123,8 @@ def test_P2_customer_delete_erases_the_rewards_data_and_keeps_the_liability(
     discount = MemberTier.objects.get(member_id=customer_user.pk).discount_code
     assert discount and VoucherCode.objects.filter(code=discount).exists()
     assert points(customer_user)["available"] == 49  # 2.5 % of 19.90 (Regular: 0.5 % off)
+    # a voucher bought with points before 0015 named the member in the shop
+    old_voucher = Voucher.objects.create(name=f"Rewards: 500 points of member {customer_user.pk}")
     before = liability(channel_USD)
     member_id = customer_user.pk
 
@@ -144,6 +146,8 @@ def test_P2_customer_delete_erases_the_rewards_data_and_keeps_the_liability(
     assert not MemberTier.objects.filter(member_id=member_id).exists()
     assert not VoucherCode.objects.filter(code=discount).exists()  # stops resolving
     assert not OrderAward.objects.filter(member_id=member_id).exists()
+    old_voucher.refresh_from_db()
+    assert str(member_id) not in old_voucher.name
     (event,) = AuditEvent.objects.filter(type=AuditEventType.MEMBER_ERASED)
     assert event.subject_id == str(member_id)
     assert REVIEW_TEXT not in json.dumps([event.before, event.after])

@@ -470,13 +470,14 @@ def test_P5_an_unknown_user_cannot_be_restricted():
 
 def test_P2_staff_erasure_through_the_api_deletes_the_shops_tier_codes(program):
     seed(program, ANNA, REVIEW_TEXT)
-    tiers = FakeTierDiscounts()
+    tiers, vouchers = FakeTierDiscounts(), FakeVouchers()
     staff = _requestor("staff", user_id=9)
 
-    result = _call(ERASE, {"user": _user(ANNA)}, staff, tier_discounts=tiers)["data"]
+    result = _call(ERASE, {"user": _user(ANNA)}, staff, tier_discounts=tiers, vouchers=vouchers)
+    result = result["data"]
 
     assert result["rewardsMemberErase"] == {"erased": True, "errors": []}
-    assert tiers.forgotten == [f"TIER{ANNA}web-eu"]
+    assert tiers.forgotten == [f"TIER{ANNA}web-eu"] and vouchers.forgotten == [ANNA]
     assert not Account.objects.filter(member_id=ANNA).exists()
     (event,) = AuditEvent.objects.all()
     assert (event.type, event.actor_id) == ("member_erased", "9")

@@ -62,5 +62,6 @@ class RewardsMemberErase(RewardsMutation):
             email_hash=email_hash(email) if email else None,
             actor=context.requestor.actor(),
             forget_codes=context.shop.tier_discounts.forget_codes,
+            forget_member=context.shop.vouchers.forget_member,
         )
         return {"erased": True}

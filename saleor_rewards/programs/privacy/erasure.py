@@ -67,6 +67,7 @@ def erase_member(
     email_hash: str | None = None,
     actor: Actor = SYSTEM,
     forget_codes: Callable[[list[str]], None] | None = None,
+    forget_member: Callable[[int], None] | None = None,
     now: datetime | None = None,
 ) -> Erasure:
     """Erase the member's personal data from every feature, in one transaction.
@@ -75,7 +76,8 @@ def erase_member(
     (erased before, nothing left) writes nothing. Staff and Apps always leave their
     one audit event. ``forget_codes``: the shop deletes its codes of the member's
     tier discounts (T4) in the same transaction, after their tier rows are locked
-    (``locks.py`` 6), so no code of theirs is left that anyone could use.
+    (``locks.py`` 6), so no code of theirs is left that anyone could use;
+    ``forget_member``: the shop's other records naming the member (its vouchers).
 
     Locks: the member's (0b), their tier rows (6), then each part writes its rows
     set-based in the order of ``locks.py`` (``parts.discover``), the accounts last.
@@ -88,6 +90,8 @@ def erase_member(
         codes = [row.discount_code for row in tiers]
         if codes and forget_codes is not None:
             forget_codes(codes)
+        if forget_member is not None:
+            forget_member(member_id)
         for part in discover():
             result.counts[part.NAME] = dict(part.erase_member(member_id, email_hash=email_hash))
         if actor != SYSTEM or result.erased or not erased_before(member_id):

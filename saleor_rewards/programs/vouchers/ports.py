@@ -34,3 +34,8 @@ class VoucherIssuer(Protocol):
     def create_voucher(self, voucher: NewVoucher) -> str:
         """Create the voucher code in the shop; its id there. Raises on failure."""
         ...
+
+    def forget_member(self, member_id: int) -> None:
+        """Erasure (P2): no voucher of the shop names the member any more. The codes
+        stay valid: the member paid for them."""
+        ...

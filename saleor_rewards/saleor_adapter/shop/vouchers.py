@@ -38,7 +38,8 @@ def create_voucher(voucher: NewVoucher) -> str:
     channel = Channel.objects.get(slug=voucher.channel_slug)
     instance = Voucher.objects.create(
         type=VoucherType.ENTIRE_ORDER,
-        name=f"Rewards: {voucher.points} points of member {voucher.member_id}",
+        # No member id in the shop's voucher (P3): the conversion id links it.
+        name=f"Rewards: {voucher.points} points",
         usage_limit=1,
         single_use=True,
         apply_once_per_order=False,
@@ -57,3 +58,10 @@ def create_voucher(voucher: NewVoucher) -> str:
     )
     VoucherCode.objects.create(voucher=instance, code=voucher.code)
     return str(instance.pk)
+
+
+def forget_member(member_id: int) -> None:
+    """The ``VoucherIssuer`` port (P2): vouchers bought before 0015 named the member."""
+    Voucher.objects.filter(name__endswith=f" points of member {member_id}").update(
+        name="Rewards: points (member erased)"
+    )

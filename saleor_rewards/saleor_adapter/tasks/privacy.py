@@ -16,7 +16,7 @@ from saleor.core.db.connection import allow_writer
 
 from ...programs.privacy.erasure import erase_member, release_held_points
 from ...programs.referrals.emails import email_hash
-from ..shop import gift_cards
+from ..shop import gift_cards, vouchers
 from .tiers import forget_codes
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,12 @@ def erase_member_task(user_id: int, address_hash: str | None = None) -> dict:
     """Erase the member's rewards data; returns the counts per part."""
     with allow_writer():
         release_held_points(user_id, cards=gift_cards)
-        erasure = erase_member(user_id, email_hash=address_hash, forget_codes=forget_codes)
+        erasure = erase_member(
+            user_id,
+            email_hash=address_hash,
+            forget_codes=forget_codes,
+            forget_member=vouchers.forget_member,
+        )
     return erasure.counts
 
 
