@@ -8,6 +8,7 @@ from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
 from .programs.reviews.models import Review
 from .programs.tiers.models import MemberTier, Tier
 from .programs.vouchers.models import VoucherConversion
+from .programs.withdrawals.models import Withdrawal
 
 __all__ = [
     "Account",
@@ -27,4 +28,5 @@ __all__ = [
     "Review",
     "VoucherConversion",
     "Tier",
+    "Withdrawal",
 ]

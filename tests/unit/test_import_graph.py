@@ -50,6 +50,7 @@ FEATURES = {
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
     "retention": set(),  # the purge registry; features register in their retention.py
+    "withdrawals": {"retention"},  # cash payouts (W1-W6); the purge of their details
 }
 
 

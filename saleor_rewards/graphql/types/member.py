@@ -11,12 +11,14 @@ from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
 from ...programs.channel.members import Member
 from ...programs.reviews.models import Review
+from ...programs.withdrawals.models import Withdrawal
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
 from .money import RewardsMoney
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
 from .tiers import RewardsMemberTier, member_tier_status
+from .withdrawals import RewardsWithdrawalConnection, withdrawal_connection
 
 EXPIRING_SOON_DAYS = 30
 
@@ -260,6 +262,13 @@ class RewardsMember(graphene.ObjectType):
         kind=RewardsBalanceKind(),
         description="Every change of the member's balances, newest first.",
     )
+    withdrawals = graphene.Field(
+        RewardsWithdrawalConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's withdrawals in this channel, newest first (W5).",
+    )
     reviews = graphene.Field(
         RewardsReviewConnection,
         required=True,
@@ -309,3 +318,8 @@ class RewardsMember(graphene.ObjectType):
     def resolve_reviews(root: Member, info, first=None, after=None):
         reviews = Review.objects.filter(program=root.program, member_id=root.member_id)
         return review_connection(reviews, first=first, after=after)
+
+    @staticmethod
+    def resolve_withdrawals(root: Member, info, first=None, after=None):
+        withdrawals = Withdrawal.objects.filter(program=root.program, member_id=root.member_id)
+        return withdrawal_connection(withdrawals, first=first, after=after)
