@@ -17,7 +17,7 @@ import io
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -187,10 +187,14 @@ def create_payout_file(
             content = paypal_csv(rows)
             name, content_type = f"withdrawals-{stamp}.csv", "text/csv"
         totals: dict[str, Decimal] = {}
-        for withdrawal, _ in rows:
+        for withdrawal, _ in sorted(rows, key=lambda row: row[0].currency):
             totals[withdrawal.currency] = (
                 totals.get(withdrawal.currency, Decimal(0)) + withdrawal.amount
             )
+        totals = {
+            code: money.quantize(total, code, rounding=ROUND_HALF_UP)
+            for code, total in totals.items()
+        }
         programs = {withdrawal.program_id for withdrawal, _ in rows}
         payout_file_created_event(
             rows[0][0].program if len(programs) == 1 else None,
