@@ -401,3 +401,34 @@ def test_W6_payout_file_command_writes_the_approved_sepa_batch(
     xml = (tmp_path / "b.xml").read_bytes()
     xmlschema.XMLSchema(PAIN_001).validate(xml.decode())
     assert "1 withdrawal(s), 42.00 EUR" in out.getvalue()
+
+
+class _DemoSaleor:
+    """demo.py's ``Saleor.rewards`` over the test client: raises on any error."""
+
+    def __init__(self, api):
+        self.api = api
+
+    def rewards(self, query, variables=None, token=None):
+        body = self.api.execute(query, variables, token=token)
+        assert not body.get("errors"), body
+        for value in body["data"].values():
+            assert not (isinstance(value, dict) and value.get("errors")), value
+        return body["data"]
+
+
+def test_demo_cash_out_chapter_checks_its_figures(shop, rewards_api, customer_user, cashier):
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+    from demo_withdrawals import cash_out
+
+    fund(shop["eu"], customer_user, "30.00")
+    story = type("Story", (), {})()
+    story.saleor, story.failures = _DemoSaleor(rewards_api), 0
+    story.tokens = {"Ada": create_access_token(customer_user)}
+    story.staff = create_access_token(cashier)
+
+    xml = cash_out(story, "Ada", channel="eu", amount=Decimal("12.34"))
+
+    assert story.failures == 0 and b'<InstdAmt Ccy="EUR">12.34</InstdAmt>' in xml
