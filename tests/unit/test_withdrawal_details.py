@@ -19,6 +19,7 @@ from saleor_rewards.ledger.errors import (
     InsufficientBalance,
     InvalidInput,
     LimitExceeded,
+    NotEligible,
     NotFound,
     PermissionDenied,
 )
@@ -402,3 +403,15 @@ def test_W5_a_request_racing_another_spend_never_overdraws(program, member, cash
     assert after.available >= 0 and after.available + after.held <= Decimal("250.00")
     assert all(isinstance(e, InsufficientBalance | AlreadyExists) for e in errors)
     assert audit_is_clean()
+
+
+def test_L3_a_take_back_after_the_request_blocks_paying_it_out(program, member, cash):
+    from saleor_rewards.ledger import revoke
+
+    withdrawal = request(program, member, "200.00")
+    revoke(cash, "100.00", key="commission:refunded", now=at(1))  # 50 owed: 200 were held
+    with pytest.raises(NotEligible):
+        _step(withdrawal, WithdrawalAction.APPROVE)
+    _step(withdrawal, WithdrawalAction.REJECT)
+    after = balance(cash, now=at(2))
+    assert (after.available, after.held) == (Decimal("150.00"), 0)  # 200 back, 50 paid the debt

@@ -28,6 +28,7 @@ from ...ledger import (
     ReferenceType,
     capture,
     hold,
+    lock_account,
     open_account,
     release,
 )
@@ -36,6 +37,7 @@ from ...ledger.errors import (
     Conflict,
     InvalidInput,
     LimitExceeded,
+    NotEligible,
     NotFound,
     PermissionDenied,
     ProgramDisabled,
@@ -129,8 +131,9 @@ def _notify(mail: WithdrawalMail | None, withdrawal: Withdrawal, subject: str, b
     transaction.on_commit(lambda: mail.notify_member(member_id, subject, body))
 
 
-def _same_request(earlier: Withdrawal, amount: Decimal, method: str, masked: str) -> None:
-    if (earlier.amount, earlier.method, earlier.details_masked) != (amount, method, masked):
+def _same_request(earlier: Withdrawal, amount: Decimal, method: str, details: dict) -> None:
+    same_details = bool(earlier.details) and crypto.decrypt(earlier.details) == details
+    if (earlier.amount, earlier.method) != (amount, method) or not same_details:
         raise Conflict(
             "This idempotency key was used for another withdrawal.", field="idempotencyKey"
         )
@@ -172,7 +175,7 @@ def request_withdrawal(
         locks.client_request("withdrawal", str(member_id))
         earlier = Withdrawal.objects.filter(account=account, idempotency_key=key).first()
         if earlier is not None:
-            _same_request(earlier, value, method, masked)
+            _same_request(earlier, value, method, cleaned)
             return earlier
         if Withdrawal.objects.filter(
             member_id=member_id, status__in=WithdrawalStatus.OPEN
@@ -306,6 +309,8 @@ def _step(
             f"{dict(WithdrawalAction.CHOICES)[action].lower()}ed now.",
             field="id",
         )
+    if target in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):
+        _refuse_while_in_debt(withdrawal)
     before = _state(withdrawal)
     if ledger_step == "capture":
         capture(withdrawal.hold_id, actor=actor, reason="Withdrawal paid", now=now)
@@ -350,6 +355,19 @@ def _step(
         ).strip(),
     )
     return withdrawal
+
+
+def _refuse_while_in_debt(withdrawal: Withdrawal) -> None:
+    """A commission taken back after the request was held leaves a debt (L3, U8: a
+    hold is not reached into). Paying out would pay what the member owes: refuse,
+    so staff reject it (the release pays the debt first) or wait."""
+    owed = lock_account(withdrawal.account_id).debt
+    if owed > 0:
+        raise NotEligible(
+            f"The member owes {owed.normalize():f} {withdrawal.currency} (a take-back after "
+            "the request); reject this withdrawal or wait until the debt is paid.",
+            field="id",
+        )
 
 
 def _text(value, field: str, limit: int) -> str:
