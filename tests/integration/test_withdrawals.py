@@ -58,6 +58,7 @@ PAYOUT_FILE = """mutation($ids: [ID!]!, $format: RewardsPayoutFileFormat!) {
     file { filename contentType content withdrawalIds totals { amount currency } } } }"""
 ME = f"""query($channel: String!) {{ rewardsMe(channel: $channel) {{
   points {{ available held }}
+  history(first: 5, kind: CASH) {{ edges {{ node {{ type amount reference {{ type id }} }} }} }}
   cash {{ available {{ amount }} held {{ amount }} }}
   withdrawals(first: 10) {{ totalCount edges {{ node {{ {WITHDRAWAL_FIELDS} }} }} }}
 }} }}"""
@@ -217,7 +218,11 @@ def test_W5_approve_then_paid_captures_the_hold_audited_and_mailed(
     assert paid["errors"] == []
     assert paid["withdrawal"]["status"] == "PAID"
     assert paid["withdrawal"]["payoutReference"] == "SEPA-2026-1"
-    assert cash_of(calls.me(customer_user)) == (Decimal("29.50"), 0)
+    me = calls.me(customer_user)
+    assert cash_of(me) == (Decimal("29.50"), 0)
+    newest = [edge["node"] for edge in me["history"]["edges"][:2]]
+    assert [node["type"] for node in newest] == ["CAPTURE", "HOLD"]
+    assert {node["reference"]["id"] for node in newest} == {withdrawal["id"]}
     events = AuditEvent.objects.order_by("id")
     assert [e.type for e in events] == ["withdrawal_approved", "withdrawal_paid"]
     assert {e.actor_id for e in events} == {str(cashier.pk)}

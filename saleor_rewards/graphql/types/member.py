@@ -18,7 +18,7 @@ from .money import RewardsMoney
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
 from .tiers import RewardsMemberTier, member_tier_status
-from .withdrawals import RewardsWithdrawalConnection, withdrawal_connection
+from .withdrawals import WITHDRAWAL_TYPE, RewardsWithdrawalConnection, withdrawal_connection
 
 EXPIRING_SOON_DAYS = 30
 
@@ -30,7 +30,12 @@ RewardsEntryType = graphene.Enum(
 )
 
 # Saleor objects are named by Saleor's own global ids (API.md).
-_SALEOR_TYPES = {ReferenceType.ORDER: "Order", ReferenceType.CHECKOUT: "Checkout"}
+_SALEOR_TYPES = {
+    ReferenceType.ORDER: "Order",
+    ReferenceType.CHECKOUT: "Checkout",
+    # not Saleor's: the plugin's own, the id rewardsWithdrawalCancel takes
+    ReferenceType.WITHDRAWAL: WITHDRAWAL_TYPE,
+}
 
 # What the member reads as the reason of a staff adjustment: the reason staff type
 # is for staff (a ticket, a note about the customer), never shown to the customer (I3).
