@@ -298,7 +298,8 @@ def test_W5_staff_need_HANDLE_PAYMENTS_and_the_channel(
     elsewhere = grant(staff_users[1], permission_manage_payments, channels=[channel_USD])
 
     assert codes(calls.process(staff_user, withdrawal["id"], "APPROVE")) == ["PERMISSION_DENIED"]
-    assert codes(calls.process(elsewhere, withdrawal["id"], "APPROVE")) == ["NOT_FOUND"]
+    denied = calls.process(elsewhere, withdrawal["id"], "APPROVE")["errors"]
+    assert [(e["code"], e["field"]) for e in denied] == [("PERMISSION_DENIED", "channel")]
     assert codes(calls.process(customer_user, withdrawal["id"], "APPROVE")) == ["PERMISSION_DENIED"]
     listed = calls.api.post(LIST, {"channel": "eu"}, token=create_access_token(elsewhere))
     assert listed.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"

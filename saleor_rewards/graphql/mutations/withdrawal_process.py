@@ -13,10 +13,8 @@ from .base import RewardsMutation
 
 
 def staff_withdrawal_ids(context, global_ids, field: str) -> list[int]:
-    """The ids, once the caller is staff with HANDLE_PAYMENTS in each one's channel.
-
-    An id in a channel the caller has no access to looks like none at all (I3).
-    """
+    """The ids, once the caller is staff with HANDLE_PAYMENTS in each one's channel
+    (PERMISSION_DENIED on ``channel`` otherwise, as for tiers and reviews)."""
     context.requestor.require_perm(HANDLE_PAYMENTS)
     ids = [decode_withdrawal_id(global_id, field) for global_id in global_ids]
     channels = dict(
@@ -24,8 +22,9 @@ def staff_withdrawal_ids(context, global_ids, field: str) -> list[int]:
     )
     for withdrawal_id, global_id in zip(ids, global_ids, strict=True):
         slug = channels.get(withdrawal_id)
-        if slug is None or not context.requestor.may_act_in(slug):
+        if slug is None:
             raise NotFound(f"Withdrawal {global_id} does not exist.", field=field)
+        context.requestor.require_channel(slug)
     return ids
 
 
