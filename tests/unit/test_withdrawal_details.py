@@ -415,3 +415,67 @@ def test_L3_a_take_back_after_the_request_blocks_paying_it_out(program, member, 
     _step(withdrawal, WithdrawalAction.REJECT)
     after = balance(cash, now=at(2))
     assert (after.available, after.held) == (Decimal("150.00"), 0)  # 200 back, 50 paid the debt
+
+
+def test_W5_no_request_while_the_program_is_switched_off(program, member, cash):
+    from saleor_rewards.ledger.errors import ProgramDisabled
+
+    off = config.parse({"program_enabled": "false"})
+    with pytest.raises(ProgramDisabled):
+        request_withdrawal(program, member, "10", "bank_transfer", BANK, off)
+    assert Withdrawal.objects.count() == 0
+
+
+def test_W2_the_rotation_command_re_encrypts_and_reports(program, member, cash, settings):
+    import io
+
+    from django.core.management import call_command
+
+    withdrawal = request(program, member)
+    settings.SALEOR_REWARDS_FERNET_KEYS = f"{KEY_B},{KEY_A}"
+    out = io.StringIO()
+    call_command("rewards_rotate_payout_keys", stdout=out)
+    settings.SALEOR_REWARDS_FERNET_KEYS = KEY_B
+    assert "1 payout details re-encrypted" in out.getvalue()
+    assert crypto.decrypt(Withdrawal.objects.get(id=withdrawal.id).details)["iban"] == (
+        "DE89370400440532013000"
+    )
+
+
+def test_W6_sepa_needs_the_shops_account_in_settings(program, member, cash, settings):
+    from saleor_rewards.ledger.errors import ProgramDisabled
+    from saleor_rewards.programs.withdrawals.payout_files import create_payout_file
+
+    withdrawal = request(program, member)
+    _step(withdrawal, WithdrawalAction.APPROVE)
+    for name in ("NAME", "IBAN", "BIC"):
+        setattr(settings, f"SALEOR_REWARDS_SEPA_DEBTOR_{name}", "")
+    with pytest.raises(ProgramDisabled):
+        create_payout_file([withdrawal.id], "sepa_xml", actor=STAFF)
+    assert AuditEvent.objects.filter(type=AuditEventType.PAYOUT_FILE_CREATED).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_W5_a_cancel_racing_staff_steps_ends_in_exactly_one_state(program, member, cash):
+    withdrawal = request(program, member, "100.00")
+
+    def work(n):
+        with transaction.atomic():
+            if n == 0:
+                return cancel_withdrawal(withdrawal.id, member, settings_for).status
+            action = (WithdrawalAction.APPROVE, WithdrawalAction.REJECT)[n % 2]
+            return process_withdrawal(
+                withdrawal.id, action, settings_for=settings_for, actor=STAFF
+            ).status
+
+    results, errors = run_at_once(4, work)
+
+    final = Withdrawal.objects.get(id=withdrawal.id).status
+    assert all(isinstance(error, Conflict) for error in errors)
+    after = balance(cash, now=at(1))
+    if final == WithdrawalStatus.APPROVED:
+        assert (after.available, after.held) == (Decimal("150.00"), Decimal("100.00"))
+    else:
+        assert final in (WithdrawalStatus.CANCELLED, WithdrawalStatus.REJECTED)
+        assert (after.available, after.held) == (Decimal("250.00"), 0)
+    assert audit_is_clean()
