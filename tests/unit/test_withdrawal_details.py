@@ -26,15 +26,14 @@ from saleor_rewards.ledger.errors import (
 from saleor_rewards.ledger.posting import Actor
 from saleor_rewards.programs.retention import discover
 from saleor_rewards.programs.withdrawals import crypto, privacy
-from saleor_rewards.programs.withdrawals.details import clean_details, mask
-from saleor_rewards.programs.withdrawals.models import Withdrawal, WithdrawalStatus
-from saleor_rewards.programs.withdrawals.services import (
+from saleor_rewards.programs.withdrawals.decisions import (
     WithdrawalAction,
-    cancel_withdrawal,
     process_withdrawal,
     process_withdrawals,
-    request_withdrawal,
 )
+from saleor_rewards.programs.withdrawals.details import clean_details, mask
+from saleor_rewards.programs.withdrawals.models import Withdrawal, WithdrawalStatus
+from saleor_rewards.programs.withdrawals.services import cancel_withdrawal, request_withdrawal
 
 from ..fakes import FakeWithdrawalMail
 from .helpers import T0, at, sql

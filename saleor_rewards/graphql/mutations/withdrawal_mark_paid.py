@@ -1,7 +1,7 @@
 import graphene
 
-from ...programs.withdrawals import services as withdrawals
-from ...programs.withdrawals.services import WithdrawalAction
+from ...programs.withdrawals import decisions as withdrawals
+from ...programs.withdrawals.decisions import WithdrawalAction
 from ..types.withdrawals import RewardsWithdrawal
 from .base import RewardsMutation
 from .withdrawal_process import staff_withdrawal_ids

@@ -1,7 +1,7 @@
 import graphene
 
 from ...ledger.errors import NotFound
-from ...programs.withdrawals import services as withdrawals
+from ...programs.withdrawals import decisions as withdrawals
 from ...programs.withdrawals.models import Withdrawal
 from ..permissions import HANDLE_PAYMENTS
 from ..types.withdrawals import (

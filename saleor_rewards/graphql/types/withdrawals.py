@@ -3,9 +3,9 @@
 import graphene
 from graphql_relay import to_global_id
 
+from ...programs.withdrawals.decisions import WithdrawalAction
 from ...programs.withdrawals.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
 from ...programs.withdrawals.payout_files import PayoutFormat
-from ...programs.withdrawals.services import WithdrawalAction
 from ..ids import decode_int_id
 from ..pagination import CountableConnection, connection_from_queryset
 from .money import RewardsMoney

@@ -28,10 +28,10 @@ from sepaxml import SepaTransfer
 from ... import money
 from ...events.events import payout_file_created_event
 from ...ledger import SYSTEM, Actor
-from ...ledger.errors import InvalidInput, NotFound, ProgramDisabled
-from .. import locks
+from ...ledger.errors import InvalidInput, ProgramDisabled
 from . import crypto
 from .models import Withdrawal, WithdrawalMethod, WithdrawalStatus
+from .services import batch_ids, lock_batch
 
 
 class PayoutFormat:
@@ -167,18 +167,14 @@ def create_payout_file(
     does not belong (another state, method or currency)."""
     if file_format not in _METHOD:
         raise InvalidInput(f"Unknown payout file format {file_format!r}.", field="format")
-    ids = sorted(set(withdrawal_ids))
-    if not ids:
-        raise InvalidInput("Name at least one withdrawal.", field="ids")
+    ids = batch_ids(withdrawal_ids)
     now = now or timezone.now()
     with transaction.atomic():
         # Locked so that no decision lands between reading and recording the file.
-        found = {w.id: w for w in locks.withdrawals().select_related("program").filter(id__in=ids)}
-        if missing := [i for i in ids if i not in found]:
-            raise NotFound(f"Withdrawal {missing[0]} does not exist.", field="ids")
-        for withdrawal in found.values():
+        found = lock_batch(ids)
+        for withdrawal in found:
             _checked(withdrawal, _METHOD[file_format], file_format)
-        rows = [(found[i], crypto.decrypt(found[i].details)) for i in ids]
+        rows = [(withdrawal, crypto.decrypt(withdrawal.details)) for withdrawal in found]
         stamp = now.strftime("%Y%m%d-%H%M%S")
         if file_format == PayoutFormat.SEPA_XML:
             content = sepa_xml(rows, sepa_debtor(), on=now.date())
