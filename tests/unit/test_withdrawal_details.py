@@ -478,3 +478,22 @@ def test_W5_a_cancel_racing_staff_steps_ends_in_exactly_one_state(program, membe
         assert final in (WithdrawalStatus.CANCELLED, WithdrawalStatus.REJECTED)
         assert (after.available, after.held) == (Decimal("250.00"), 0)
     assert audit_is_clean()
+
+
+def test_W5_rewards_audit_names_a_withdrawal_that_disagrees_with_its_hold(program, member, cash):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    withdrawal = request(program, member)
+    assert audit_is_clean()
+    # marked paid behind the ledger's back: its hold is still open
+    sql(
+        "UPDATE rewards_withdrawal SET status = 'paid', payout_reference = 'x', "
+        "closed_at = now() WHERE id = %s",
+        [withdrawal.id],
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 withdrawal"):
+        call_command("rewards_audit", stdout=io.StringIO(), stderr=err)
+    assert f"withdrawal {withdrawal.id} is paid for 120.000 but its hold is open" in err.getvalue()
