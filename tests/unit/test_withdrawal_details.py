@@ -497,3 +497,19 @@ def test_W5_rewards_audit_names_a_withdrawal_that_disagrees_with_its_hold(progra
     with pytest.raises(CommandError, match="1 withdrawal"):
         call_command("rewards_audit", stdout=io.StringIO(), stderr=err)
     assert f"withdrawal {withdrawal.id} is paid for 120.000 but its hold is open" in err.getvalue()
+
+
+def test_W6_a_paypal_file_holds_one_currency(program, other_program, new_member):
+    from saleor_rewards.programs.withdrawals.payout_files import create_payout_file
+
+    ids = []
+    for shop in (program, other_program):
+        someone = new_member()
+        account = open_account(shop, someone, Kind.CASH)
+        credit(account, "20", key="c", source=LotSource.AFFILIATE, now=T0)
+        withdrawal = request(shop, someone, "20", "paypal", {"email": f"p{someone}@example.com"})
+        ids.append(_step(withdrawal, WithdrawalAction.APPROVE).id)
+    with pytest.raises(InvalidInput, match="one currency"):
+        create_payout_file(ids, "paypal_csv", actor=STAFF)
+    content = create_payout_file(ids[:1], "paypal_csv", actor=STAFF).content.decode()
+    assert content.endswith(",20.00,EUR,withdrawal-%d,Your rewards withdrawal,PAYPAL\n" % ids[0])

@@ -5,7 +5,8 @@
   debited from the shop's account: ``SALEOR_REWARDS_SEPA_DEBTOR_NAME``, ``_IBAN``
   and ``_BIC`` (Django settings or environment variables).
 - PAYPAL_CSV: the approved PayPal withdrawals as a PayPal Payouts batch file, one
-  row per payment: recipient e-mail, amount, currency, reference id, note, wallet.
+  row per payment and no header (PayPal's Payouts Web format): recipient e-mail,
+  amount, currency (one per file), customer id, note to the recipient, wallet.
 
 A file changes no withdrawal: staff upload it, then mark the batch paid with the
 bank's or PayPal's reference (``services.process_withdrawals``). Creating one is
@@ -174,6 +175,9 @@ def create_payout_file(
         found = lock_batch(ids)
         for withdrawal in found:
             _checked(withdrawal, _METHOD[file_format], file_format)
+        if len({withdrawal.currency for withdrawal in found}) > 1:
+            # PayPal takes one currency per file (and SEPA is EUR only).
+            raise InvalidInput("A payout file holds one currency; split the batch.", field="ids")
         rows = [(withdrawal, crypto.decrypt(withdrawal.details)) for withdrawal in found]
         stamp = now.strftime("%Y%m%d-%H%M%S")
         if file_format == PayoutFormat.SEPA_XML:
