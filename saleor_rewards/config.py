@@ -90,6 +90,28 @@ def _optout_url_template(value) -> str:
     return _url_template(value, "{token}", "the opt-out token")
 
 
+def _currency_table(value) -> dict[str, Decimal]:
+    """``EUR:200, USD:222`` -> ``{"EUR": Decimal("200"), ...}`` (W3: a per-currency table)."""
+    if isinstance(value, Mapping):
+        items = [(str(code), str(amount)) for code, amount in value.items()]
+    else:
+        items = []
+        for part in _text(value).split(","):
+            if not part.strip():
+                continue
+            code, colon, amount = part.partition(":")
+            if not colon:
+                raise ValueError(f"needs CURRENCY:AMOUNT pairs, got {part.strip()!r}")
+            items.append((code, amount))
+    table = {}
+    for code, amount in items:
+        code = code.strip().upper()
+        if len(code) != 3 or not code.isalpha() or not code.isascii():
+            raise ValueError(f"{code!r} is not a currency code")
+        table[code] = _decimal()(amount)
+    return table
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -104,6 +126,8 @@ class Setting:
     def as_text(self, value) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, Mapping):
+            return ", ".join(f"{code}:{amount}" for code, amount in value.items())
         return str(value)
 
 
@@ -251,6 +275,28 @@ SETTINGS: tuple[Setting, ...] = (
         "in points); 0 = staff cannot credit at all, only correct down (I2).",
         10_000,
         _int(0, 10**12),
+    ),
+    _s(
+        "withdrawal_max",
+        "Most cash per withdrawal, per currency",
+        "CURRENCY:AMOUNT pairs; a currency not listed has no maximum (W3).",
+        {"EUR": Decimal(200), "USD": Decimal(222), "CNY": Decimal("1549.80")},
+        _currency_table,
+    ),
+    _s(
+        "withdrawal_min",
+        "Least cash per withdrawal",
+        "In the channel's currency; 0 = any amount (W3).",
+        Decimal(0),
+        _decimal(),
+    ),
+    _s(
+        "retention_days",
+        "Payout details kept after a withdrawal closes (days)",
+        "A withdrawal's bank, PayPal or Alipay details are deleted this many days "
+        "after it is paid, rejected, failed or cancelled (W2, P3).",
+        90,
+        _int(0, 3650),
     ),
     _s(
         "graphiql_enabled",

@@ -10,6 +10,7 @@ from .programs.referrals.models import InviteOptOut, Referral, ReferralCode, Ref
 from .programs.reviews.models import Review
 from .programs.tiers.models import MemberTier, Tier
 from .programs.vouchers.models import VoucherConversion
+from .programs.withdrawals.models import Withdrawal
 
 __all__ = [
     "Account",
@@ -32,4 +33,5 @@ __all__ = [
     "Review",
     "VoucherConversion",
     "Tier",
+    "Withdrawal",
 ]

@@ -183,6 +183,16 @@ class FakeTierDiscounts:
         self.forgotten.extend(codes)
 
 
+class FakeWithdrawalMail:
+    """Records the mails about withdrawals: (member id, subject, body)."""
+
+    def __init__(self):
+        self.sent: list[tuple[int, str, str]] = []
+
+    def notify_member(self, member_id: int, subject: str, body: str) -> None:
+        self.sent.append((member_id, subject, body))
+
+
 def fake_shop(**ports) -> Shop:
     """A ``Shop`` of fresh fakes; ``ports`` replaces any of them by name."""
     parts = {
@@ -195,6 +205,7 @@ def fake_shop(**ports) -> Shop:
         "checkouts": FakeCheckouts(),
         "gift_cards": FakeGiftCards(),
         "tier_discounts": FakeTierDiscounts(),
+        "withdrawal_mail": FakeWithdrawalMail(),
     }
     unknown = set(ports) - set(parts)
     assert not unknown, f"no such port: {unknown}"

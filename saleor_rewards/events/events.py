@@ -220,3 +220,92 @@ def member_erased_event(member_id: int, *, actor: Actor, at: datetime | None = N
         actor,
         at,
     )
+
+
+def _withdrawal_event(type, program, withdrawal_id, before, after, actor, at) -> AuditEvent:
+    return _event(type, program, AuditSubject.WITHDRAWAL, withdrawal_id, before, after, actor, at)
+
+
+def withdrawal_approved_event(
+    program: Program,
+    withdrawal_id: int,
+    *,
+    before: Mapping,
+    after: Mapping,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """W5: states as ``{"status", "amount", "currency", ...}``; never the details."""
+    return _withdrawal_event(
+        AuditEventType.WITHDRAWAL_APPROVED, program, withdrawal_id, before, after, actor, at
+    )
+
+
+def withdrawal_rejected_event(
+    program: Program,
+    withdrawal_id: int,
+    *,
+    before: Mapping,
+    after: Mapping,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    return _withdrawal_event(
+        AuditEventType.WITHDRAWAL_REJECTED, program, withdrawal_id, before, after, actor, at
+    )
+
+
+def withdrawal_paid_event(
+    program: Program,
+    withdrawal_id: int,
+    *,
+    before: Mapping,
+    after: Mapping,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    return _withdrawal_event(
+        AuditEventType.WITHDRAWAL_PAID, program, withdrawal_id, before, after, actor, at
+    )
+
+
+def withdrawal_failed_event(
+    program: Program,
+    withdrawal_id: int,
+    *,
+    before: Mapping,
+    after: Mapping,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    return _withdrawal_event(
+        AuditEventType.WITHDRAWAL_FAILED, program, withdrawal_id, before, after, actor, at
+    )
+
+
+def payout_file_created_event(
+    program: Program | None,
+    file_name: str,
+    *,
+    withdrawal_ids: list[int],
+    file_format: str,
+    totals: Mapping[str, str],
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """W6: which withdrawals a payout file carries and its total per currency; no
+    details (they are in the file only)."""
+    return _event(
+        AuditEventType.PAYOUT_FILE_CREATED,
+        program,
+        AuditSubject.PAYOUT_FILE,
+        file_name,
+        None,
+        {
+            "format": file_format,
+            "withdrawal_ids": list(withdrawal_ids),
+            "totals": dict(totals),
+        },
+        actor,
+        at,
+    )

@@ -18,6 +18,7 @@ from ..programs.referrals.ports import Mailer, ReferralShop
 from ..programs.reviews.ports import OrderLines
 from ..programs.tiers.ports import TierDiscounts
 from ..programs.vouchers.ports import VoucherIssuer
+from ..programs.withdrawals.ports import WithdrawalMail
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,3 +32,4 @@ class Shop:
     checkouts: Checkouts  # checkouts paid with points (S1)
     gift_cards: GiftCards  # the cards that carry the points (S1-S4)
     tier_discounts: TierDiscounts  # the shop's tier discounts (T4)
+    withdrawal_mail: WithdrawalMail  # mails about a member's withdrawal (W5)

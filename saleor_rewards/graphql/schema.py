@@ -8,6 +8,7 @@ from ..programs.channel.settings import program_settings
 from ..programs.privacy.export import export_member
 from ..programs.reviews.models import Review
 from ..programs.tiers import services as tiers
+from ..programs.withdrawals.models import Withdrawal
 from .errors import query_error
 from .ids import decode_int_id
 from .mutations.balance_adjust import RewardsBalanceAdjust
@@ -27,11 +28,21 @@ from .mutations.tier_create import RewardsTierCreate
 from .mutations.tier_delete import RewardsTierDelete
 from .mutations.tier_update import RewardsTierUpdate
 from .mutations.voucher_create import RewardsVoucherCreate
-from .permissions import MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
+from .mutations.withdrawal_cancel import RewardsWithdrawalCancel
+from .mutations.withdrawal_mark_paid import RewardsWithdrawalMarkPaid
+from .mutations.withdrawal_payout_file import RewardsWithdrawalPayoutFile
+from .mutations.withdrawal_process import RewardsWithdrawalProcess
+from .mutations.withdrawal_request import RewardsWithdrawalRequest
+from .permissions import HANDLE_PAYMENTS, MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
 from .types.member import MemberForStaff, RewardsMember
 from .types.program import RewardsProgram
 from .types.reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
 from .types.tiers import RewardsTier
+from .types.withdrawals import (
+    RewardsWithdrawalConnection,
+    RewardsWithdrawalStatus,
+    withdrawal_connection,
+)
 
 
 def _domain_errors_as_graphql(resolver):
@@ -129,6 +140,25 @@ class Query(graphene.ObjectType):
         program = context.staff_program(channel, MANAGE_PLUGINS)
         return program_settings(program, context.plugin_settings)
 
+    rewards_withdrawals = graphene.Field(
+        RewardsWithdrawalConnection,
+        required=True,
+        channel=graphene.String(required=True),
+        status=RewardsWithdrawalStatus(),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Staff / Apps: a channel's withdrawals, newest first (HANDLE_PAYMENTS).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_withdrawals(root, info, channel, status=None, first=None, after=None):
+        program = info.context.staff_program(channel, HANDLE_PAYMENTS)
+        withdrawals = Withdrawal.objects.filter(program=program)
+        if status:
+            withdrawals = withdrawals.filter(status=status)
+        return withdrawal_connection(withdrawals, first=first, after=after)
+
     @staticmethod
     @_domain_errors_as_graphql
     def resolve_rewards_tiers(root, info, channel):
@@ -154,6 +184,11 @@ class Mutation(graphene.ObjectType):
     rewards_member_erase = RewardsMemberErase.Field()
     rewards_consent_update = RewardsConsentUpdate.Field()
     rewards_invite_opt_out = RewardsInviteOptOut.Field()
+    rewards_withdrawal_request = RewardsWithdrawalRequest.Field()
+    rewards_withdrawal_cancel = RewardsWithdrawalCancel.Field()
+    rewards_withdrawal_process = RewardsWithdrawalProcess.Field()
+    rewards_withdrawal_mark_paid = RewardsWithdrawalMarkPaid.Field()
+    rewards_withdrawal_payout_file = RewardsWithdrawalPayoutFile.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

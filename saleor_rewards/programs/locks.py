@@ -34,7 +34,10 @@ in ascending primary key:
  9. ``reviews()``: a review being moderated.
 10. ``order_awards()``: an order's award rows.
 11. ``redemptions()``: a checkout's or an order's redemption.
-12. The member's ledger accounts, last: every ledger operation locks its account
+12. ``withdrawals()``: a member's withdrawal being decided, or a batch of them in
+    ascending id (W5, W6); a new request is serialised by ``client_request``
+    ("withdrawal", the member) instead, as its row does not exist yet.
+13. The member's ledger accounts, last: every ledger operation locks its account
     itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
     that reads, then posts under the lock (``ledger/locks.py``).
 
@@ -62,6 +65,7 @@ from .redemption.models import Redemption
 from .referrals.models import Referral, ReferralCode
 from .reviews.models import Review
 from .tiers.models import MemberTier, Tier
+from .withdrawals.models import Withdrawal
 
 
 def _select_for_update(queryset: QuerySet) -> QuerySet:
@@ -131,3 +135,8 @@ def order_awards() -> QuerySet[OrderAward]:
 def redemptions() -> QuerySet[Redemption]:
     """11."""
     return _select_for_update(Redemption.objects.all())
+
+
+def withdrawals() -> QuerySet[Withdrawal]:
+    """12."""
+    return _select_for_update(Withdrawal.objects.all())

@@ -23,6 +23,7 @@ from saleor.graphql.context import get_context_value
 
 from ..graphql.context import ANONYMOUS, Requestor, RequestorKind
 from ..graphql.permissions import (
+    HANDLE_PAYMENTS,
     MANAGE_DISCOUNTS,
     MANAGE_GIFT_CARD,
     MANAGE_PLUGINS,
@@ -32,7 +33,7 @@ from ..graphql.permissions import (
 logger = logging.getLogger(__name__)
 
 # The Saleor permissions the plugin's operations check (graphql/permissions.py).
-PERMISSIONS = (MANAGE_USERS, MANAGE_PLUGINS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS)
+PERMISSIONS = (MANAGE_USERS, MANAGE_PLUGINS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS, HANDLE_PAYMENTS)
 
 
 def staff_channels(context, user) -> frozenset[str] | None:

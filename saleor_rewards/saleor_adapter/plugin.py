@@ -21,6 +21,7 @@ from .shop import (
     order_lines,
     orders,
     vouchers,
+    withdrawal_mail,
 )
 from .shop.card_payments import refuse_foreign_rewards_card, take_off_foreign_cards
 from .shop.tier_discounts import refuse_foreign_tier_code
@@ -54,6 +55,7 @@ SALEOR_SHOP = Shop(
     checkouts=checkouts,
     gift_cards=gift_cards,
     tier_discounts=tier_tasks,
+    withdrawal_mail=withdrawal_mail,
 )
 
 

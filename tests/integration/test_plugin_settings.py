@@ -242,9 +242,9 @@ def test_dashboard_can_save_back_every_value_it_was_shown(
 def test_a_configuration_saved_before_a_setting_was_retired_can_still_be_saved(
     plugin_configuration_row, staff_api_client_can_manage_plugins
 ):
-    # given a row saved by a version that still had withdrawal_max
+    # given a row saved by a version that still had legacy_bonus_multiplier
     row = plugin_configuration_row(active=False)
-    row.configuration.append({"name": "withdrawal_max", "value": "EUR:200, USD:222"})
+    row.configuration.append({"name": "legacy_bonus_multiplier", "value": "2"})
     row.save(update_fields=["configuration"])
 
     # when a merchant enables the plugin and changes a setting
@@ -263,4 +263,4 @@ def test_a_configuration_saved_before_a_setting_was_retired_can_still_be_saved(
     plugin = _loaded_plugin()
     assert plugin.active is True
     assert plugin.settings()["loyalty_earn_percent"] == "3"
-    assert "withdrawal_max" not in plugin.settings()
+    assert "legacy_bonus_multiplier" not in plugin.settings()

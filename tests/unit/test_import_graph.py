@@ -54,6 +54,7 @@ FEATURES = {
     # import; consent reads the restrictions (no mail while restricted, P5); erasure
     # releases the points held on checkouts first (redemption).
     "privacy": {"channel", "redemption"},
+    "withdrawals": {"channel", "retention"},  # cash payouts (W1-W6); the purge of their details
 }
 
 

@@ -13,6 +13,7 @@ from ...programs.channel.members import Member
 from ...programs.channel.restrictions import is_restricted
 from ...programs.privacy.consent import consents_to_reminders
 from ...programs.reviews.models import Review
+from ...programs.withdrawals.models import Withdrawal
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
 from .money import RewardsMoney
@@ -20,6 +21,7 @@ from .privacy import RewardsConsent
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
 from .tiers import RewardsMemberTier, member_tier_status
+from .withdrawals import WITHDRAWAL_TYPE, RewardsWithdrawalConnection, withdrawal_connection
 
 EXPIRING_SOON_DAYS = 30
 
@@ -31,7 +33,12 @@ RewardsEntryType = graphene.Enum(
 )
 
 # Saleor objects are named by Saleor's own global ids (API.md).
-_SALEOR_TYPES = {ReferenceType.ORDER: "Order", ReferenceType.CHECKOUT: "Checkout"}
+_SALEOR_TYPES = {
+    ReferenceType.ORDER: "Order",
+    ReferenceType.CHECKOUT: "Checkout",
+    # not Saleor's: the plugin's own, the id rewardsWithdrawalCancel takes
+    ReferenceType.WITHDRAWAL: WITHDRAWAL_TYPE,
+}
 
 # What the member reads as the reason of a staff adjustment: the reason staff type
 # is for staff (a ticket, a note about the customer), never shown to the customer (I3).
@@ -267,6 +274,13 @@ class RewardsMember(graphene.ObjectType):
         kind=RewardsBalanceKind(),
         description="Every change of the member's balances, newest first.",
     )
+    withdrawals = graphene.Field(
+        RewardsWithdrawalConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's withdrawals in this channel, newest first (W5).",
+    )
     reviews = graphene.Field(
         RewardsReviewConnection,
         required=True,
@@ -324,3 +338,8 @@ class RewardsMember(graphene.ObjectType):
     def resolve_reviews(root: Member, info, first=None, after=None):
         reviews = Review.objects.filter(program=root.program, member_id=root.member_id)
         return review_connection(reviews, first=first, after=after)
+
+    @staticmethod
+    def resolve_withdrawals(root: Member, info, first=None, after=None):
+        withdrawals = Withdrawal.objects.filter(program=root.program, member_id=root.member_id)
+        return withdrawal_connection(withdrawals, first=first, after=after)

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from ...ledger import audit
+from ...programs.withdrawals.audit import withdrawal_disagreements
 
 
 def card_disagreements() -> list[str] | None:
@@ -18,20 +19,24 @@ def card_disagreements() -> list[str] | None:
 class Command(BaseCommand):
     help = (
         "Recompute every rewards balance from its entries, lots, allocations and "
-        "holds, and check every rewards gift card against the points captured for "
-        "it; exit non-zero, naming each member or card, on any drift (SPEC U5, S6)."
+        "holds, check every rewards gift card against the points captured for it and "
+        "every withdrawal against its hold; exit non-zero, naming each member, card or "
+        "withdrawal, on any drift (SPEC U5, S6, W5)."
     )
 
     def handle(self, *args, **options):
         counts, drifts = audit()
         checked = card_disagreements()
         cards = checked or []
+        withdrawals = withdrawal_disagreements()
         summary = ", ".join(f"{value} {name}" for name, value in counts.items())
         self.stdout.write(f"Audited {summary}.")
         for drift in drifts:
             self.stderr.write(f"DRIFT {drift}")
         for problem in cards:
             self.stderr.write(f"CARD {problem}")
+        for problem in withdrawals:
+            self.stderr.write(f"WITHDRAWAL {problem}")
         if drifts:
             raise CommandError(
                 f"{len(drifts)} drift(s) found in "
@@ -40,6 +45,8 @@ class Command(BaseCommand):
             )
         if cards:
             raise CommandError(f"{len(cards)} gift card problem(s) found.")
+        if withdrawals:
+            raise CommandError(f"{len(withdrawals)} withdrawal(s) disagree with their holds.")
         self.stdout.write(self.style.SUCCESS("No drift: every balance is proven."))
         if checked is not None:
             self.stdout.write(

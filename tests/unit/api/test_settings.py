@@ -59,7 +59,7 @@ def test_channel_overrides_win_over_plugin_values():
 
 
 def test_a_retired_setting_left_in_a_channels_overrides_is_ignored():
-    # e.g. withdrawal_max, stored by a version that had it before withdrawals were built
-    merged = config.resolve({}, {"withdrawal_max": "EUR:150", "hold_days": "2"})
-    assert "withdrawal_max" not in merged
+    # e.g. legacy_bonus_multiplier, stored by a version that had it
+    merged = config.resolve({}, {"legacy_bonus_multiplier": "2", "hold_days": "2"})
+    assert "legacy_bonus_multiplier" not in merged
     assert merged["hold_days"] == 2
