@@ -5,6 +5,7 @@ from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.redemption.models import Redemption
 from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
+from .programs.reminders.models import ExpiryReminder
 from .programs.reviews.models import Review
 from .programs.tiers.models import MemberTier, Tier
 from .programs.vouchers.models import VoucherConversion
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "DeliveryConfirmation",
     "Entry",
+    "ExpiryReminder",
     "Hold",
     "Lot",
     "MemberTier",

@@ -50,6 +50,8 @@ FEATURES = {
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
     "retention": set(),  # the purge registry; features register in their retention.py
+    "reminders": {"retention"},  # expiry reminders (O1) and their purge
+    "liability": set(),  # the liability report (O3)
 }
 
 
