@@ -133,3 +133,21 @@ mutation Adjust($userId: ID!, $channel: String!, $kind: RewardsBalanceKind!,
   }
 }
 """
+
+
+def grant_reminder_consent(user) -> None:
+    """The member switches expiry reminders on (P6). Wired to the placeholder of
+    ``saleor_adapter/shop/reminders.py``; swapped for privacy's MemberConsent at merge."""
+    from saleor_rewards.saleor_adapter.shop.reminders import CONSENT_KEY
+
+    user.store_value_in_private_metadata({CONSENT_KEY: "true"})
+    user.save(update_fields=["private_metadata"])
+
+
+def restrict_member(user) -> None:
+    """Staff restrict the member's processing (P5); placeholder as above, swapped for
+    privacy's restriction at merge."""
+    from saleor_rewards.saleor_adapter.shop.reminders import RESTRICTED_KEY
+
+    user.store_value_in_private_metadata({RESTRICTED_KEY: "true"})
+    user.save(update_fields=["private_metadata"])

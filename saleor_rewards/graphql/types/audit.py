@@ -1,7 +1,5 @@
 """The audit trail as the API shows it (P4, API.md ``RewardsAuditEvent``)."""
 
-import json
-
 import graphene
 from graphql_relay import from_global_id, to_global_id
 
@@ -92,14 +90,6 @@ class RewardsAuditEvent(graphene.ObjectType):
     @staticmethod
     def resolve_subject_id(root: AuditEvent, info):
         return to_global_id(_SUBJECT_TYPES[root.subject_type], root.subject_id)
-
-    @staticmethod
-    def resolve_before(root: AuditEvent, info):
-        return None if root.before is None else json.dumps(root.before)
-
-    @staticmethod
-    def resolve_after(root: AuditEvent, info):
-        return None if root.after is None else json.dumps(root.after)
 
     @staticmethod
     def resolve_channel(root: AuditEvent, info):
