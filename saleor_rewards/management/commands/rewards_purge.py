@@ -3,8 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...programs.retention import discover
-from ...saleor_adapter.use_cases.operations import purge_by_retention
+from ...programs.retention import discover, run_purges
 
 
 class Command(BaseCommand):
@@ -37,7 +36,7 @@ class Command(BaseCommand):
                 f"  {name}: {count} row(s) {verb} so far ({time.monotonic() - clock:.2f}s)"
             )
 
-        done = purge_by_retention(
+        done = run_purges(
             timezone.now(),
             only=only,
             batch_size=batch_size,

@@ -20,8 +20,9 @@ from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ...ledger import activate_due_lots, expire_due_lots
+from ...programs.retention import run_purges
 from ..settings import switched_off
-from ..use_cases.operations import purge_by_retention, send_reminders
+from ..use_cases.operations import send_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def purge_by_retention_task() -> int:
     plugin is switched off too: keeping data longer than promised is no way to
     switch a plugin off."""
     with allow_writer():
-        done = purge_by_retention(timezone.now())
+        done = run_purges(timezone.now())
     for name, count in done.items():
         logger.info("saleor-rewards: purge %s removed %s row(s).", name, count)
     return sum(done.values())
