@@ -29,6 +29,10 @@ in ascending primary key:
  9. ``reviews()``: a review being moderated.
 10. ``order_awards()``: an order's award rows.
 11. ``redemptions()``: a checkout's or an order's redemption.
+    (Then the expiry reminders' rows, ``rewards_expiry_reminder``: never locked by
+    a ``SELECT ... FOR UPDATE``; the reminder pass holds no other lock and inserts a
+    lot's row with ``ON CONFLICT DO NOTHING``, so an overlapping run waits on that
+    unique key alone. A lock on them would go here, above the accounts.)
 12. The member's ledger accounts, last: every ledger operation locks its account
     itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
     that reads, then posts under the lock (``ledger/locks.py``).
