@@ -355,3 +355,30 @@ def test_P4_a_bad_subject_or_actor_filter_is_invalid(world, rewards_api):
     assert body.json()["errors"][0]["extensions"]["code"] == "INVALID"
     body = rewards_api.post(AUDIT_EVENTS, {"actor": "nonsense"}, token=world["token"]).json()
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+def test_P4_plugin_update_by_an_app_names_the_app(world, app_api_client, permission_manage_plugins):
+    app_api_client.app.permissions.add(permission_manage_plugins)
+
+    response = app_api_client.post_graphql(
+        PLUGIN_UPDATE,
+        {"id": PLUGIN_ID, "active": True, "configuration": [{"name": "hold_days", "value": "4"}]},
+    )
+
+    assert get_graphql_content(response)["data"]["pluginUpdate"]["pluginsErrors"] == []
+    event = AuditEvent.objects.get(type=AuditEventType.PLUGIN_SETTINGS_CHANGED)
+    assert (event.actor_type, event.actor_id) == ("app", str(app_api_client.app.pk))
+
+
+def test_P4_staff_restricted_to_other_channels_see_none_of_mains_events(
+    world, rewards_api, staff_users, permission_manage_plugins, channel_PLN
+):
+    _event(world)
+    other_staff = grant(staff_users[1], permission_manage_plugins, channels=[channel_PLN])
+    token = create_access_token(other_staff)
+
+    mine = rewards_api.execute(AUDIT_EVENTS, {}, token=token)["data"]["rewardsAuditEvents"]
+    refused = rewards_api.post(AUDIT_EVENTS, {"channel": "main"}, token=token).json()
+
+    assert mine["totalCount"] == 0
+    assert refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
