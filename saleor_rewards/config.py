@@ -299,6 +299,14 @@ SETTINGS: tuple[Setting, ...] = (
         _int(0, 3650),
     ),
     _s(
+        "reminder_days_before",
+        "Expiry reminder (days before)",
+        "Mail members who agreed to reminders when their points expire within this many "
+        "days, once per lot; 0 = no reminders (O1, P6).",
+        7,
+        _int(0, 365),
+    ),
+    _s(
         "graphiql_enabled",
         "Serve GraphiQL",
         "Open the GraphiQL explorer at the rewards API's URL in a browser; it is "

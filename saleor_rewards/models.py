@@ -7,6 +7,7 @@ from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.privacy.models import MemberConsent
 from .programs.redemption.models import Redemption
 from .programs.referrals.models import InviteOptOut, Referral, ReferralCode, ReferralInvite
+from .programs.reminders.models import ExpiryReminder
 from .programs.reviews.models import Review
 from .programs.tiers.models import MemberTier, Tier
 from .programs.vouchers.models import VoucherConversion
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "DeliveryConfirmation",
     "Entry",
+    "ExpiryReminder",
     "Hold",
     "InviteOptOut",
     "Lot",

@@ -55,6 +55,28 @@ def program_settings_changed_event(
     )
 
 
+def plugin_settings_changed_event(
+    plugin_id: str,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """The plugin's own configuration (``pluginUpdate``): per changed setting (and
+    ``active``), its value before and after. No program: it is every channel's."""
+    return _event(
+        AuditEventType.PLUGIN_SETTINGS_CHANGED,
+        None,
+        AuditSubject.PLUGIN,
+        plugin_id,
+        dict(before),
+        dict(after),
+        actor,
+        at,
+    )
+
+
 def tier_created_event(
     program: Program, tier_id: int, tier: Mapping, *, actor: Actor, at: datetime | None = None
 ) -> AuditEvent:

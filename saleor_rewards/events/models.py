@@ -44,6 +44,8 @@ class AuditEventType:
     MEMBER_RESTRICTED = "member_restricted"
     MEMBER_UNRESTRICTED = "member_unrestricted"
     MEMBER_ERASED = "member_erased"
+    # The plugin's own configuration, saved with Saleor's pluginUpdate (P4)
+    PLUGIN_SETTINGS_CHANGED = "plugin_settings_changed"
     CHOICES = [
         (PROGRAM_SETTINGS_CHANGED, "A channel's program settings were changed"),
         (TIER_CREATED, "A tier was created"),
@@ -69,6 +71,7 @@ class AuditEventType:
         (MEMBER_RESTRICTED, "A member's processing was restricted"),
         (MEMBER_UNRESTRICTED, "A member's restriction was lifted"),
         (MEMBER_ERASED, "A member's personal data was erased"),
+        (PLUGIN_SETTINGS_CHANGED, "The plugin's configuration was changed"),
     ]
     ALL = tuple(value for value, _label in CHOICES)
 
@@ -87,6 +90,7 @@ class AuditSubject:
     DEPOSIT = "deposit"
     RETURN_ADDRESS = "return_address"
     MEMBER = "member"
+    PLUGIN = "plugin"
     CHOICES = [
         (PROGRAM, "Program"),
         (TIER, "Tier"),
@@ -99,6 +103,7 @@ class AuditSubject:
         (DEPOSIT, "Deposit"),
         (RETURN_ADDRESS, "Return address"),
         (MEMBER, "Member"),
+        (PLUGIN, "Plugin"),
     ]
     ALL = tuple(value for value, _label in CHOICES)
 

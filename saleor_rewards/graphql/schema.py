@@ -2,9 +2,12 @@
 
 import graphene
 
+from ..events.models import AuditEvent
+from ..ledger.errors import InvalidInput
 from ..ledger.errors import RewardsError as DomainError
 from ..programs.channel.members import Member
 from ..programs.channel.settings import program_settings
+from ..programs.liability.report import MAX_DAYS, liability
 from ..programs.privacy.export import export_member
 from ..programs.reviews.models import Review
 from ..programs.tiers import services as tiers
@@ -34,6 +37,13 @@ from .mutations.withdrawal_payout_file import RewardsWithdrawalPayoutFile
 from .mutations.withdrawal_process import RewardsWithdrawalProcess
 from .mutations.withdrawal_request import RewardsWithdrawalRequest
 from .permissions import HANDLE_PAYMENTS, MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
+from .types.audit import (
+    RewardsAuditEventConnection,
+    actor_filter,
+    audit_event_connection,
+    subject_filter,
+)
+from .types.liability import RewardsLiability
 from .types.member import MemberForStaff, RewardsMember
 from .types.program import RewardsProgram
 from .types.reviews import RewardsReviewConnection, RewardsReviewStatus, review_connection
@@ -150,6 +160,27 @@ class Query(graphene.ObjectType):
         description="Staff / Apps: a channel's withdrawals, newest first (HANDLE_PAYMENTS).",
     )
 
+    # Operations (MANAGE_PLUGINS)
+    rewards_audit_events = graphene.Field(
+        RewardsAuditEventConnection,
+        required=True,
+        channel=graphene.String(description="Only this channel's events."),
+        actor=graphene.ID(description="Only this staff User's or App's changes."),
+        subject=graphene.ID(description="Only events about this subject (its subjectId)."),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Staff / Apps: the audit trail of staff changes, newest first "
+        "(MANAGE_PLUGINS, P4); without a channel, those of every channel the caller may "
+        "act in and the plugin's own configuration.",
+    )
+    rewards_liability = graphene.Field(
+        RewardsLiability,
+        channel=graphene.String(required=True),
+        days=graphene.Int(description=f"Days of the daily series, 1 to {MAX_DAYS} (30)."),
+        description="Staff / Apps: what the shop owes its members in a channel, now and "
+        "day by day (MANAGE_PLUGINS, O3).",
+    )
+
     @staticmethod
     @_domain_errors_as_graphql
     def resolve_rewards_withdrawals(root, info, channel, status=None, first=None, after=None):
@@ -158,6 +189,38 @@ class Query(graphene.ObjectType):
         if status:
             withdrawals = withdrawals.filter(status=status)
         return withdrawal_connection(withdrawals, first=first, after=after)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_audit_events(
+        root, info, channel=None, actor=None, subject=None, first=None, after=None
+    ):
+        context = info.context
+        context.requestor.require_perm(MANAGE_PLUGINS)
+        events = AuditEvent.objects.all()
+        if channel:
+            events = events.filter(program=context.staff_program(channel, MANAGE_PLUGINS))
+        elif context.requestor.channels is not None:
+            # Restricted staff: their channels' events; the plugin-wide ones need
+            # access to every channel.
+            events = events.filter(program__channel_slug__in=context.requestor.channels)
+        if actor:
+            actor_type, actor_id = actor_filter(actor)
+            events = events.filter(actor_type=actor_type, actor_id=actor_id)
+        if subject:
+            subject_type, subject_id = subject_filter(subject)
+            events = events.filter(subject_type=subject_type, subject_id=subject_id)
+        return audit_event_connection(events, first=first, after=after)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_liability(root, info, channel, days=None):
+        context = info.context
+        program = context.staff_program(channel, MANAGE_PLUGINS)
+        if days is not None and not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"days must be between 1 and {MAX_DAYS}.", field="days")
+        settings = context.settings_for(program)
+        return liability(program, points_per_unit=settings["points_per_unit"], days=days or 30)
 
     @staticmethod
     @_domain_errors_as_graphql

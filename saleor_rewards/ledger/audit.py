@@ -158,3 +158,25 @@ def audit() -> tuple[dict[str, int], list[Drift]]:
                 member, channel, kind = owners.get(account_id, (None, "?", "?"))
                 drifts.append(Drift(account_id, member, channel, kind, problem))
     return counts, drifts
+
+
+def channel_totals() -> dict[tuple[str, str], dict[str, object]]:
+    """(channel, kind) -> available, pending, held and debt recomputed from the
+    entries alone, and the points of available lots by expiry (O3's check: the
+    liability report reads the balance columns; this never does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.channel_slug, a.kind, SUM(e.available_delta), SUM(e.pending_delta),"
+            " SUM(e.held_delta), SUM(e.debt_delta)"
+            " FROM rewards_entry e JOIN rewards_account a ON a.id = e.account_id"
+            " JOIN rewards_program p ON p.id = a.program_id GROUP BY 1, 2"
+        )
+        return {
+            (channel, kind): {
+                "available": available,
+                "pending": pending,
+                "held": held,
+                "debt": debt,
+            }
+            for channel, kind, available, pending, held, debt in cursor.fetchall()
+        }

@@ -37,6 +37,10 @@ in ascending primary key:
 12. ``withdrawals()``: a member's withdrawal being decided, or a batch of them in
     ascending id (W5, W6); a new request is serialised by ``client_request``
     ("withdrawal", the member) instead, as its row does not exist yet.
+    (Then the expiry reminders' rows, ``rewards_expiry_reminder``: never locked by
+    a ``SELECT ... FOR UPDATE``; the reminder pass holds no other lock and inserts a
+    lot's row with ``ON CONFLICT DO NOTHING``, so an overlapping run waits on that
+    unique key alone. A lock on them would go here, above the accounts.)
 13. The member's ledger accounts, last: every ledger operation locks its account
     itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
     that reads, then posts under the lock (``ledger/locks.py``).

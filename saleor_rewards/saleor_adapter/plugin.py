@@ -36,6 +36,7 @@ from .tasks.referrals import (
     create_referral_code,
 )
 from .tasks.tiers import enqueue_member_tiers, enqueue_tier_discount
+from .use_cases import plugin_audit
 from .use_cases.programs import create_missing_programs, create_program
 from .use_cases.redemption_cap import give_back_voucher_use, refuse_above_cap
 
@@ -163,6 +164,20 @@ class RewardsPlugin(BasePlugin):
             lambda _: create_missing_referral_codes.delay(),
             "the existing customers",
         )
+
+    def save_plugin_configuration(self, plugin_configuration, cleaned_data):
+        """Saleor's save (``pluginUpdate``), and one audit event of what changed (P4).
+
+        Saleor declares this a classmethod but calls it on the request's plugin
+        instance (``PluginsManager.save_plugin_configuration``, 3.23), which knows
+        the requestor: the staff user or App who saved."""
+        with transaction.atomic():
+            before = plugin_audit.snapshot(plugin_configuration)
+            saved = super().save_plugin_configuration(plugin_configuration, cleaned_data)
+            plugin_audit.record_change(
+                self.PLUGIN_ID, before, saved, requestor=getattr(self, "requestor", None)
+            )
+        return saved
 
     def settings(self) -> dict:
         return {item["name"]: item.get("value") for item in self.configuration}

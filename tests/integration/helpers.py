@@ -133,3 +133,21 @@ mutation Adjust($userId: ID!, $channel: String!, $kind: RewardsBalanceKind!,
   }
 }
 """
+
+
+def grant_reminder_consent(user) -> None:
+    """The member switches expiry reminders on (P6) in every channel, as
+    ``rewardsConsentUpdate`` does in one."""
+    from saleor_rewards.ledger.models import Program
+    from saleor_rewards.programs.privacy.consent import update_consent
+
+    for program in Program.objects.all():
+        update_consent(program, user.id, expiry_reminders=True)
+
+
+def restrict_member(user) -> None:
+    """Staff restrict the member's processing (P5), as ``rewardsMemberRestrict`` does."""
+    from saleor_rewards.ledger import Actor
+    from saleor_rewards.programs.channel.restrictions import restrict_member as restrict
+
+    restrict(user.id, True, reason="the member asked (P5)", actor=Actor("staff", "1"))

@@ -33,9 +33,13 @@ ENTRIES = (
     "saleor-rewards-expire-due-lots",
     "saleor-rewards-release-stale-redemptions",
     "saleor-rewards-recompute-tiers",
+    "saleor-rewards-send-expiry-reminders",
+    "saleor-rewards-purge-by-retention",
 )
 RELEASE_TASK = "saleor_rewards.release_stale_redemptions"
 TIERS_TASK = "saleor_rewards.recompute_tiers"
+REMINDERS_TASK = "saleor_rewards.send_expiry_reminders"
+PURGE_TASK = "saleor_rewards.purge_by_retention"
 
 
 @pytest.fixture
@@ -280,6 +284,8 @@ def test_O1_saleors_database_scheduler_stores_our_beat_entries(fresh_beat_proces
         ("saleor-rewards-expire-due-lots", EXPIRE_TASK, True),
         ("saleor-rewards-release-stale-redemptions", RELEASE_TASK, True),  # S2
         ("saleor-rewards-recompute-tiers", TIERS_TASK, True),  # T3
+        ("saleor-rewards-send-expiry-reminders", REMINDERS_TASK, True),  # O1
+        ("saleor-rewards-purge-by-retention", PURGE_TASK, True),  # O2
     }
     assert set(ENTRIES) <= set(scheduler.schedule)
 

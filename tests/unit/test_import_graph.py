@@ -55,6 +55,8 @@ FEATURES = {
     # releases the points held on checkouts first (redemption).
     "privacy": {"channel", "redemption"},
     "withdrawals": {"channel", "retention"},  # cash payouts (W1-W6); the purge of their details
+    "reminders": {"retention"},  # expiry reminders (O1) and their purge
+    "liability": set(),  # the liability report (O3)
 }
 
 

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from ...ledger import audit
+from ...ledger.audit import channel_totals
 from ...programs.withdrawals.audit import withdrawal_disagreements
 
 
@@ -24,13 +25,25 @@ class Command(BaseCommand):
         "withdrawal, on any drift (SPEC U5, S6, W5)."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--totals",
+            action="store_true",
+            help="Also print each channel's totals recomputed from the entries alone "
+            "(what rewards_liability must show, O3).",
+        )
+
+    def handle(self, *args, totals=False, **options):
         counts, drifts = audit()
         checked = card_disagreements()
         cards = checked or []
         withdrawals = withdrawal_disagreements()
         summary = ", ".join(f"{value} {name}" for name, value in counts.items())
         self.stdout.write(f"Audited {summary}.")
+        if totals:
+            for (channel, kind), sums in sorted(channel_totals().items()):
+                figures = " ".join(f"{name}={value.normalize():f}" for name, value in sums.items())
+                self.stdout.write(f"TOTAL {channel} {kind} {figures}")
         for drift in drifts:
             self.stderr.write(f"DRIFT {drift}")
         for problem in cards:

@@ -27,6 +27,15 @@ def is_restricted(member_id: int | None) -> bool:
     return MemberRestriction.objects.filter(member_id=member_id, restricted=True).exists()
 
 
+def restricted_among(member_ids) -> set[int]:
+    """Of ``member_ids``, those whose processing is restricted now (one query)."""
+    return set(
+        MemberRestriction.objects.filter(
+            member_id__in=list(member_ids), restricted=True
+        ).values_list("member_id", flat=True)
+    )
+
+
 def refuse_if_restricted(member_id: int | None, *, field: str | None = None) -> None:
     """NOT_ELIGIBLE while the member's processing is restricted (API.md)."""
     if is_restricted(member_id):

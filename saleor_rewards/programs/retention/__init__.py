@@ -16,6 +16,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,30 @@ def discover() -> dict[str, Purge]:
                 if missing.name != f"saleor_rewards.programs.{module.name}.retention":
                     raise
     return dict(sorted(PURGES.items()))
+
+
+def run_purges(
+    now: datetime,
+    *,
+    only: str | None = None,
+    batch_size: int = 1000,
+    dry_run: bool = False,
+    started: Callable[[str, str], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Run every purge (or the one named ``only``, KeyError if none is); returns
+    purge name -> rows removed (or, with ``dry_run``, that would be)."""
+    purges = discover()
+    if only is not None:
+        purges = {only: purges[only]}
+    done = {}
+    for name, registered in purges.items():
+        if started:
+            started(name, registered.description)
+
+        def report(count, name=name):
+            if progress:
+                progress(name, count)
+
+        done[name] = registered.run(now, dry_run=dry_run, batch_size=batch_size, progress=report)
+    return done

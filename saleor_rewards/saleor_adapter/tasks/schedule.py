@@ -15,16 +15,21 @@ against Celery 5.x and Saleor 3.23.28). An entry of the same name already in
 import logging
 from datetime import timedelta
 
+from django.utils import timezone
 from saleor.celeryconf import app
 from saleor.core.db.connection import allow_writer
 
 from ...ledger import activate_due_lots, expire_due_lots
+from ...programs.retention import run_purges
 from ..settings import switched_off
+from ..use_cases.operations import send_reminders
 
 logger = logging.getLogger(__name__)
 
 ACTIVATION_EVERY = timedelta(hours=1)
 EXPIRY_EVERY = timedelta(minutes=15)
+REMINDERS_EVERY = timedelta(hours=6)
+PURGE_EVERY = timedelta(days=1)
 
 
 @app.task(name="saleor_rewards.activate_due_credits")
@@ -47,6 +52,35 @@ def expire_due_lots_task() -> int:
         expired = expire_due_lots()
     logger.info("saleor-rewards: expired %s lot(s).", expired)
     return expired
+
+
+@app.task(name="saleor_rewards.send_expiry_reminders")
+def send_expiry_reminders_task() -> int:
+    """Mail consenting members whose points expire soon, once per lot (O1); returns
+    how many mails went out."""
+    if switched_off("expiry reminders"):
+        return 0
+    with allow_writer():
+        run = send_reminders(timezone.now())
+    logger.info(
+        "saleor-rewards: sent %s expiry reminder(s) about %s lot(s), %s failed.",
+        run.mails,
+        run.lots,
+        run.failed,
+    )
+    return run.mails
+
+
+@app.task(name="saleor_rewards.purge_by_retention")
+def purge_by_retention_task() -> int:
+    """Run every retention purge (P3, O2); returns how many rows went. Runs while the
+    plugin is switched off too: keeping data longer than promised is no way to
+    switch a plugin off."""
+    with allow_writer():
+        done = run_purges(timezone.now())
+    for name, count in done.items():
+        logger.info("saleor-rewards: purge %s removed %s row(s).", name, count)
+    return sum(done.values())
 
 
 def schedule_every(name: str, task, every: timedelta, conf=app.conf) -> None:
@@ -75,3 +109,5 @@ def schedule_every(name: str, task, every: timedelta, conf=app.conf) -> None:
 
 schedule_every("saleor-rewards-activate-due-credits", activate_due_credits_task, ACTIVATION_EVERY)
 schedule_every("saleor-rewards-expire-due-lots", expire_due_lots_task, EXPIRY_EVERY)
+schedule_every("saleor-rewards-send-expiry-reminders", send_expiry_reminders_task, REMINDERS_EVERY)
+schedule_every("saleor-rewards-purge-by-retention", purge_by_retention_task, PURGE_EVERY)

@@ -1,0 +1,384 @@
+"""SPEC P4 in a real Saleor 3.23: every staff change leaves exactly one append-only
+audit event with who, when, what and before/after, readable with
+``rewardsAuditEvents``; Saleor's ``pluginUpdate`` of the plugin's settings too.
+
+``STAFF_MUTATIONS`` is the table of every staff mutation of the schema; a guard test
+fails naming any staff-only mutation a later feature adds without a row here.
+"""
+
+import inspect
+import json
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from saleor.core.jwt import create_access_token
+from saleor.graphql.tests.utils import get_graphql_content
+
+from saleor_rewards.events.models import AuditEvent, AuditEventType
+from saleor_rewards.graphql.schema import Mutation
+from saleor_rewards.programs.reviews.models import Review
+from saleor_rewards.programs.tiers.models import Tier
+from saleor_rewards.saleor_adapter.use_cases import plugin_audit
+
+from .helpers import PLUGIN_ID, grant, user_global_id
+from .storefront import gid
+
+AUDIT_EVENTS = """query($channel: String, $actor: ID, $subject: ID, $first: Int, $after: String) {
+  rewardsAuditEvents(channel: $channel, actor: $actor, subject: $subject, first: $first,
+                     after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id createdAt actorType actorId type subjectType subjectId
+                   before after channel } } } }"""
+PLUGIN_UPDATE = """mutation($id: ID!, $active: Boolean, $configuration: [ConfigurationItemInput!]) {
+  pluginUpdate(id: $id, input: {active: $active, configuration: $configuration}) {
+    pluginsErrors { field code message } } }"""
+
+
+@pytest.fixture
+def world(
+    active_rewards_plugin,
+    program,
+    customer_user,
+    staff_user,
+    permission_manage_users,
+    permission_manage_gift_card,
+    permission_manage_discounts,
+    permission_manage_plugins,
+):
+    """A channel with a pending review, and staff who may do every staff change."""
+    grant(
+        staff_user,
+        permission_manage_users,
+        permission_manage_gift_card,
+        permission_manage_discounts,
+        permission_manage_plugins,
+    )
+    review = Review.objects.create(
+        program=program,
+        member_id=customer_user.pk,
+        order_id="1",
+        order_line_id="11111111-1111-1111-1111-111111111111",
+        text="Exactly as described, and it arrived in two days. Recommended.",
+    )
+    return {
+        "program": program,
+        "customer": customer_user,
+        "staff": staff_user,
+        "token": create_access_token(staff_user),
+        "review": review,
+        "tier": Tier.objects.filter(program=program).order_by("position").last(),
+    }
+
+
+# name -> (mutation, variables from the world, event type it records, subject shape)
+# "changed": before and after both set; "created": before null; "deleted": after null.
+STAFF_MUTATIONS = {
+    "rewardsBalanceAdjust": (
+        """mutation($user: ID!) { rewardsBalanceAdjust(userId: $user, channel: "main",
+           kind: POINTS, amount: "120", reason: "Goodwill") { errors { field code } } }""",
+        lambda w: {"user": user_global_id(w["customer"])},
+        AuditEventType.BALANCE_ADJUSTED,
+        "changed",
+    ),
+    "rewardsReviewModerate": (
+        """mutation($id: ID!) { rewardsReviewModerate(id: $id, action: APPROVE,
+           note: "Thanks") { errors { field code } } }""",
+        lambda w: {"id": gid("RewardsReview", w["review"].id)},
+        AuditEventType.REVIEW_APPROVED,
+        "changed",
+    ),
+    "rewardsProgramUpdate": (
+        """mutation { rewardsProgramUpdate(channel: "main", input: {settings: [
+           {name: "hold_days", value: "5"}]}) { errors { field code } } }""",
+        lambda w: {},
+        AuditEventType.PROGRAM_SETTINGS_CHANGED,
+        "changed",
+    ),
+    "rewardsTierCreate": (
+        """mutation { rewardsTierCreate(channel: "main", input: {name: "Ops Gold",
+           minConsumption: "123456", discountPercent: "4"}) { errors { field code } } }""",
+        lambda w: {},
+        AuditEventType.TIER_CREATED,
+        "created",
+    ),
+    "rewardsTierUpdate": (
+        """mutation($id: ID!) { rewardsTierUpdate(id: $id, input: {discountPercent: "7"})
+           { errors { field code } } }""",
+        lambda w: {"id": gid("RewardsTier", w["tier"].id)},
+        AuditEventType.TIER_UPDATED,
+        "changed",
+    ),
+    "rewardsTierDelete": (
+        """mutation($id: ID!) { rewardsTierDelete(id: $id) { errors { field code } } }""",
+        lambda w: {"id": gid("RewardsTier", w["tier"].id)},
+        AuditEventType.TIER_DELETED,
+        "deleted",
+    ),
+}
+
+# Calls that mark a mutation as staff-only (graphql/context.py): a permission check.
+STAFF_CHECKS = ("require_perm(", "require_any_perm(", "staff_program(")
+
+
+def _staff_only_mutations() -> set[str]:
+    found = set()
+    for name, field in Mutation._meta.fields.items():
+        source = inspect.getsource(field.type)
+        if any(check in source for check in STAFF_CHECKS):
+            found.add(_camel(name))
+    return found
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def test_P4_every_staff_only_mutation_is_in_the_audit_table():
+    staff_only = _staff_only_mutations()
+
+    missing = sorted(staff_only - set(STAFF_MUTATIONS))
+    assert not missing, (
+        f"staff mutations without a row in STAFF_MUTATIONS (each must write exactly "
+        f"one audit event with before/after; add them): {', '.join(missing)}"
+    )
+    # and the table names no mutation that is not a staff-only one (renamed, gone)
+    assert set(STAFF_MUTATIONS) <= staff_only
+
+
+def test_P4_the_guard_sees_customer_mutations_as_not_staff_only():
+    staff_only = _staff_only_mutations()
+
+    assert "rewardsCheckoutRedeem" not in staff_only
+    assert "rewardsReviewSubmit" not in staff_only
+    assert {"rewardsBalanceAdjust", "rewardsTierDelete"} <= staff_only
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_MUTATIONS))
+def test_P4_a_staff_mutation_writes_exactly_one_audit_event_with_before_and_after(
+    name, world, rewards_api
+):
+    mutation, variables, event_type, shape = STAFF_MUTATIONS[name]
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    body = rewards_api.execute(mutation, variables(world), token=world["token"])
+
+    assert "errors" not in body, body["errors"]
+    assert body["data"][name]["errors"] == []
+    new = list(AuditEvent.objects.filter(id__gt=last))
+    assert len(new) == 1, [(e.type, e.subject_type) for e in new]
+    event = new[0]
+    assert event.type == event_type
+    assert (event.actor_type, event.actor_id) == ("staff", str(world["staff"].pk))
+    assert event.program_id == world["program"].id
+    if shape == "changed":
+        assert event.before is not None and event.after is not None
+        assert event.before != event.after
+    elif shape == "created":
+        assert event.before is None and event.after
+    else:
+        assert event.before and event.after is None
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_MUTATIONS))
+def test_P4_a_refused_staff_mutation_writes_no_event(name, world, rewards_api, customer_user):
+    mutation, variables, _type, _shape = STAFF_MUTATIONS[name]
+    before = AuditEvent.objects.count()
+
+    body = rewards_api.execute(mutation, variables(world), token=create_access_token(customer_user))
+
+    assert body["data"][name]["errors"][0]["code"] == "PERMISSION_DENIED"
+    assert AuditEvent.objects.count() == before
+
+
+def _event(world) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_type="staff",
+        actor_id=str(world["staff"].pk),
+        type=AuditEventType.TIER_UPDATED,
+        program=world["program"],
+        subject_type="tier",
+        subject_id=str(world["tier"].id),
+        before={"discount_percent": "1"},
+        after={"discount_percent": "2"},
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE rewards_audit_event SET after = '{}'::jsonb WHERE id = %s",
+        "DELETE FROM rewards_audit_event WHERE id = %s",
+    ],
+)
+def test_P4_the_database_refuses_to_edit_or_delete_an_audit_event(statement, world):
+    event = _event(world)
+
+    with pytest.raises(IntegrityError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event.id])
+
+    event.refresh_from_db()
+    assert event.after == {"discount_percent": "2"}
+
+
+def test_P4_plugin_update_records_one_event_with_the_changed_settings(
+    world, staff_api_client, permission_manage_plugins
+):
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    response = staff_api_client.post_graphql(
+        PLUGIN_UPDATE,
+        {
+            "id": PLUGIN_ID,
+            "active": True,
+            "configuration": [
+                {"name": "hold_days", "value": "9"},
+                {"name": "points_per_unit", "value": "100"},  # unchanged: not recorded
+            ],
+        },
+    )
+
+    assert get_graphql_content(response)["data"]["pluginUpdate"]["pluginsErrors"] == []
+    new = list(AuditEvent.objects.filter(id__gt=last))
+    assert len(new) == 1
+    event = new[0]
+    assert event.type == AuditEventType.PLUGIN_SETTINGS_CHANGED
+    assert (event.subject_type, event.subject_id, event.program_id) == ("plugin", PLUGIN_ID, None)
+    assert (event.actor_type, event.actor_id) == ("staff", str(staff_api_client.user.pk))
+    assert event.before == {"hold_days": "0"}
+    assert event.after == {"hold_days": "9"}
+
+
+def test_P4_plugin_update_that_changes_nothing_records_nothing(
+    world, staff_api_client, permission_manage_plugins
+):
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    before = AuditEvent.objects.count()
+
+    response = staff_api_client.post_graphql(
+        PLUGIN_UPDATE, {"id": PLUGIN_ID, "active": True, "configuration": []}
+    )
+
+    assert get_graphql_content(response)["data"]["pluginUpdate"]["pluginsErrors"] == []
+    assert AuditEvent.objects.count() == before
+
+
+def test_P4_plugin_update_switching_off_is_recorded_and_a_refused_one_is_not(
+    world, staff_api_client, permission_manage_plugins
+):
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    before = AuditEvent.objects.count()
+
+    refused = staff_api_client.post_graphql(
+        PLUGIN_UPDATE,
+        {"id": PLUGIN_ID, "active": False, "configuration": [{"name": "hold_days", "value": "x"}]},
+    )
+    assert get_graphql_content(refused)["data"]["pluginUpdate"]["pluginsErrors"]
+    assert AuditEvent.objects.count() == before
+
+    staff_api_client.post_graphql(PLUGIN_UPDATE, {"id": PLUGIN_ID, "active": False})
+
+    event = AuditEvent.objects.get(type=AuditEventType.PLUGIN_SETTINGS_CHANGED)
+    assert (event.before, event.after) == ({"active": True}, {"active": False})
+
+
+def test_P4_secret_settings_are_masked_in_the_audit_trail():
+    class Row:
+        active = True
+        configuration = [
+            {"name": "payout_api_key", "value": "sk-live-1234"},
+            {"name": "hold_days", "value": "3"},
+        ]
+
+    shown = plugin_audit.audited_values(Row)
+
+    assert shown == {"active": True, "payout_api_key": plugin_audit.MASK, "hold_days": "3"}
+
+
+def test_P4_audit_events_are_read_newest_first_with_who_what_and_before_after(world, rewards_api):
+    token = world["token"]
+    for name in ("rewardsTierUpdate", "rewardsBalanceAdjust"):
+        mutation, variables, _type, _shape = STAFF_MUTATIONS[name]
+        assert (
+            rewards_api.execute(mutation, variables(world), token=token)["data"][name]["errors"]
+            == []
+        )
+
+    body = rewards_api.execute(AUDIT_EVENTS, {"channel": "main", "first": 1}, token=token)
+
+    page = body["data"]["rewardsAuditEvents"]
+    assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"] is True
+    newest = page["edges"][0]["node"]
+    assert newest["type"] == "BALANCE_ADJUSTED"
+    assert newest["actorType"] == "USER"
+    assert newest["actorId"] == user_global_id(world["staff"])
+    assert newest["channel"] == "main"
+    assert json.loads(newest["before"])["available"] == "0"
+    assert json.loads(newest["after"])["available"] == "120"
+
+    second = rewards_api.execute(
+        AUDIT_EVENTS,
+        {"channel": "main", "first": 5, "after": page["pageInfo"]["endCursor"]},
+        token=token,
+    )["data"]["rewardsAuditEvents"]["edges"]
+    assert [edge["node"]["type"] for edge in second] == ["TIER_UPDATED"]
+    tier_event = second[0]["node"]
+    assert tier_event["subjectId"] == gid("RewardsTier", world["tier"].id)
+
+    # filtered by subject (the id the trail showed) and by actor
+    by_subject = rewards_api.execute(
+        AUDIT_EVENTS, {"subject": tier_event["subjectId"]}, token=token
+    )["data"]["rewardsAuditEvents"]
+    assert [e["node"]["id"] for e in by_subject["edges"]] == [tier_event["id"]]
+    by_someone_else = rewards_api.execute(
+        AUDIT_EVENTS, {"actor": user_global_id(world["customer"])}, token=token
+    )["data"]["rewardsAuditEvents"]
+    assert by_someone_else["totalCount"] == 0
+
+
+def test_P4_reading_the_audit_trail_needs_manage_plugins(
+    world, rewards_api, app_can_manage_users, customer_user
+):
+    _event(world)
+    _, app_token = app_can_manage_users.tokens.create(name="back office")
+    tokens = (create_access_token(customer_user), app_token, None)
+    for token in tokens:
+        body = rewards_api.post(AUDIT_EVENTS, {}, token=token).json()
+        assert body["data"] is None or body["data"]["rewardsAuditEvents"] is None
+        assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+def test_P4_a_bad_subject_or_actor_filter_is_invalid(world, rewards_api):
+    body = rewards_api.post(AUDIT_EVENTS, {"subject": gid("Order", 1)}, token=world["token"])
+    assert body.json()["errors"][0]["extensions"]["code"] == "INVALID"
+    body = rewards_api.post(AUDIT_EVENTS, {"actor": "nonsense"}, token=world["token"]).json()
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+def test_P4_plugin_update_by_an_app_names_the_app(world, app_api_client, permission_manage_plugins):
+    app_api_client.app.permissions.add(permission_manage_plugins)
+
+    response = app_api_client.post_graphql(
+        PLUGIN_UPDATE,
+        {"id": PLUGIN_ID, "active": True, "configuration": [{"name": "hold_days", "value": "4"}]},
+    )
+
+    assert get_graphql_content(response)["data"]["pluginUpdate"]["pluginsErrors"] == []
+    event = AuditEvent.objects.get(type=AuditEventType.PLUGIN_SETTINGS_CHANGED)
+    assert (event.actor_type, event.actor_id) == ("app", str(app_api_client.app.pk))
+
+
+def test_P4_staff_restricted_to_other_channels_see_none_of_mains_events(
+    world, rewards_api, staff_users, permission_manage_plugins, channel_PLN
+):
+    _event(world)
+    other_staff = grant(staff_users[1], permission_manage_plugins, channels=[channel_PLN])
+    token = create_access_token(other_staff)
+
+    mine = rewards_api.execute(AUDIT_EVENTS, {}, token=token)["data"]["rewardsAuditEvents"]
+    refused = rewards_api.post(AUDIT_EVENTS, {"channel": "main"}, token=token).json()
+
+    assert mine["totalCount"] == 0
+    assert refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
