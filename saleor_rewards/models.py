@@ -2,6 +2,7 @@
 
 from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
+from .programs.affiliates.models import Affiliate, AffiliateCommission, AffiliateVisit
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.redemption.models import Redemption
 from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
@@ -11,6 +12,9 @@ from .programs.vouchers.models import VoucherConversion
 
 __all__ = [
     "Account",
+    "Affiliate",
+    "AffiliateCommission",
+    "AffiliateVisit",
     "Allocation",
     "AuditEvent",
     "DeliveryConfirmation",

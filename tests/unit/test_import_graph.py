@@ -48,7 +48,8 @@ FEATURES = {
     "tiers": {"channel", "loyalty"},
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
-    "orders": {"loyalty", "referrals", "tiers"},
+    "orders": {"loyalty", "referrals", "tiers", "affiliates"},
+    "affiliates": {"loyalty", "referrals", "retention"},
     "retention": set(),  # the purge registry; features register in their retention.py
 }
 

@@ -9,10 +9,12 @@ from graphql_relay import to_global_id
 
 from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
+from ...programs.affiliates.services import affiliate_of
 from ...programs.channel.members import Member
 from ...programs.reviews.models import Review
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
+from .affiliates import RewardsAffiliate
 from .money import RewardsMoney
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
@@ -252,6 +254,11 @@ class RewardsMember(graphene.ObjectType):
         required=True,
         description="Membership tier and progress to the next (T1-T3).",
     )
+    affiliate = graphene.Field(
+        RewardsAffiliate,
+        description="The member's affiliate application or account; null if they never "
+        "applied (A1).",
+    )
     history = graphene.Field(
         RewardsLedgerEntryConnection,
         required=True,
@@ -291,6 +298,10 @@ class RewardsMember(graphene.ObjectType):
     @staticmethod
     def resolve_referral(root: Member, info):
         return root
+
+    @staticmethod
+    def resolve_affiliate(root: Member, info):
+        return affiliate_of(root.program, root.member_id)
 
     @staticmethod
     def resolve_tier(root: Member, info):
