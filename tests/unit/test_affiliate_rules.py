@@ -332,3 +332,38 @@ def test_A3_a_forged_attribution_earns_nothing(program, affiliate):
     forged = order([line("a", "30.00")], attribution="eyJ2IjoxfQ:forged", fully_paid=True)
     sync_commission(program, SETTINGS, forged, at(1))
     assert not AffiliateCommission.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_U6_concurrent_syncs_of_one_paid_order_credit_one_commission(program, affiliate, shop):
+    from .test_ledger_concurrency import run_at_once
+
+    token = tracked(affiliate, shop)
+    paid = order([line("a", "30.00", quantity=3)], attribution=token, fully_paid=True)
+
+    results, errors = run_at_once(4, lambda n: sync_commission(program, SETTINGS, paid, at(2)))
+
+    assert errors == []
+    assert AffiliateCommission.objects.count() == 1
+    assert cash_of(program, affiliate.member_id) == (D(0), D("0.30"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_A1_a_suspension_racing_the_first_sync_never_earns_after_it(program, affiliate, shop):
+    from .test_ledger_concurrency import run_at_once
+
+    token = tracked(affiliate, shop)
+    paid = order([line("a", "30.00", quantity=3)], attribution=token, fully_paid=True)
+
+    def step(n):
+        if n == 0:
+            return services.review(affiliate.id, "suspend")
+        return sync_commission(program, SETTINGS, paid, at(2))
+
+    results, errors = run_at_once(2, step)
+
+    assert errors == []
+    commission = AffiliateCommission.objects.get()
+    suspended_first = commission.amount == 0
+    assert commission.amount in (D(0), D("0.300"))
+    assert cash_of(program, affiliate.member_id)[1] == (D(0) if suspended_first else D("0.30"))
