@@ -580,3 +580,30 @@ def test_retention_blanks_stale_visit_hashes(store, rewards_api, affiliate, prod
         False,
         True,
     ]
+
+
+CONFIRM = """
+mutation Confirm($id: ID!) {
+  rewardsOrderConfirmDelivery(orderId: $id) { errors { field code message } }
+}
+"""
+
+
+def test_A4_the_buyers_delivery_confirmation_makes_the_commission_available(
+    configure, rewards_api, shop_program, customer_user, customer_user2, product
+):
+    store = configure(auto_confirm_days="7")
+    affiliate = approve(shop_program, customer_user2)
+    checkout, _ = referred_checkout(
+        store, rewards_api, affiliate.code, product, [(product.variants.get(), 3)]
+    )
+    order = run(store, store.pay_legacy, checkout)
+    run(store, store.fulfil, order["id"])
+    assert cash(customer_user2) == {"available": Decimal(0), "pending": Decimal("0.30")}
+
+    body = rewards_api.execute(
+        CONFIRM, {"id": order["id"]}, token=create_access_token(customer_user)
+    )
+
+    assert body["data"]["rewardsOrderConfirmDelivery"]["errors"] == []
+    assert cash(customer_user2) == {"available": Decimal("0.30"), "pending": Decimal(0)}
