@@ -9,6 +9,7 @@ delivery, taken back with the order like points.
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -213,7 +214,7 @@ def test_A1_apply_then_staff_approve_with_a_commission_audited_and_mailed(
     me = rewards_api.execute(
         ME, {"channel": "main", "product": gid("Product", product.pk)}, token=member
     )["data"]
-    product_id = gid("Product", product.pk)
+    product_id = quote(gid("Product", product.pk), safe="")  # "=" padding escaped
     assert me["rewardsAffiliateLink"] == f"https://shop.example/p/{product_id}?aff={code}"
     assert me["rewardsMe"]["affiliate"]["status"] == "APPROVED"
     assert me["rewardsMe"]["affiliate"]["commissionPercent"] == 2.5
