@@ -112,6 +112,22 @@ def _currency_table(value) -> dict[str, Decimal]:
     return table
 
 
+def _affiliate_url_template(value) -> str:
+    text = _text(value)
+    if text and not text.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s) URL")
+    if text and ("{code}" not in text or "{product}" not in text):
+        raise ValueError("must contain {code} and {product} where the code and product go")
+    return text
+
+
+def _slug(value) -> str:
+    text = _text(value)
+    if len(text) > 255 or any(c.isspace() for c in text):
+        raise ValueError("must be a collection's slug (no spaces)")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -250,6 +266,38 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     _s("referral_reward_points", "Referral reward (fixed points)", "R6.", 0, _int()),
     _s("referee_signup_bonus_points", "Friend's welcome bonus (points)", "R6.", 0, _int()),
+    _s(
+        "affiliate_commission_percent",
+        "Affiliate commission percent",
+        "Percent of an attributed order's affiliate products paid to the affiliate's "
+        "cash balance; approval may set another per affiliate (A3).",
+        Decimal(1),
+        _percent,
+    ),
+    _s(
+        "affiliate_window_days",
+        "Affiliate attribution window (days)",
+        "Days after a visit through an affiliate link during which an order earns the "
+        "affiliate a commission (A2).",
+        30,
+        _int(1, 3650),
+    ),
+    _s(
+        "affiliate_collection",
+        "Affiliate products collection",
+        "Slug of the collection whose products earn commissions besides the linked "
+        "product; empty = every product (A3).",
+        "",
+        _slug,
+    ),
+    _s(
+        "storefront_affiliate_url",
+        "Storefront affiliate link",
+        "Product link with {code} and {product}, e.g. "
+        "https://shop.example/p/{product}?aff={code} (A1, A2).",
+        "",
+        _affiliate_url_template,
+    ),
     _s(
         "max_redeem_percent",
         "Redemption cap (percent)",

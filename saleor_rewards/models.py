@@ -2,6 +2,7 @@
 
 from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
+from .programs.affiliates.models import Affiliate, AffiliateCommission, AffiliateVisit
 from .programs.channel.models import MemberRestriction
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.privacy.models import MemberConsent
@@ -15,6 +16,9 @@ from .programs.withdrawals.models import Withdrawal
 
 __all__ = [
     "Account",
+    "Affiliate",
+    "AffiliateCommission",
+    "AffiliateVisit",
     "Allocation",
     "AuditEvent",
     "DeliveryConfirmation",

@@ -193,6 +193,32 @@ class FakeWithdrawalMail:
         self.sent.append((member_id, subject, body))
 
 
+class FakeAffiliateShop:
+    """Products, checkouts and mail of the affiliate program (A1, A2) in memory."""
+
+    def __init__(self, products=("1",), checkouts=(), emails=None):
+        self.products = set(products)
+        self.checkouts = {party.token: party for party in checkouts}
+        self.attributions: dict[str, str] = {}
+        self.emails = dict(emails or {})
+        self.sent: list[tuple[str, str, str]] = []
+
+    def product_exists(self, product_id: str) -> bool:
+        return product_id in self.products
+
+    def checkout_party(self, token: str):
+        return self.checkouts.get(token)
+
+    def attribute_checkout(self, token: str, attribution: str) -> None:
+        self.attributions[token] = attribution
+
+    def member_email(self, member_id: int) -> str:
+        return self.emails.get(member_id, "")
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, subject, body))
+
+
 def fake_shop(**ports) -> Shop:
     """A ``Shop`` of fresh fakes; ``ports`` replaces any of them by name."""
     parts = {
@@ -206,6 +232,7 @@ def fake_shop(**ports) -> Shop:
         "gift_cards": FakeGiftCards(),
         "tier_discounts": FakeTierDiscounts(),
         "withdrawal_mail": FakeWithdrawalMail(),
+        "affiliates": FakeAffiliateShop(),
     }
     unknown = set(ports) - set(parts)
     assert not unknown, f"no such port: {unknown}"

@@ -331,3 +331,34 @@ def payout_file_created_event(
         actor,
         at,
     )
+
+
+_AFFILIATE_EVENT_TYPES = {
+    "approve": AuditEventType.AFFILIATE_APPROVED,
+    "reject": AuditEventType.AFFILIATE_REJECTED,
+    "suspend": AuditEventType.AFFILIATE_SUSPENDED,
+}
+
+
+def affiliate_decided_event(
+    program: Program,
+    affiliate_id: int,
+    action: str,
+    before: Mapping,
+    after: Mapping,
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """A1: an application approved or rejected, an affiliate suspended; ``before`` and
+    ``after`` hold the status, the code and the commission percent."""
+    return _event(
+        _AFFILIATE_EVENT_TYPES[action],
+        program,
+        AuditSubject.AFFILIATE,
+        affiliate_id,
+        dict(before),
+        dict(after),
+        actor,
+        at,
+    )

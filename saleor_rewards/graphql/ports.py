@@ -11,6 +11,7 @@ programming error, not an empty shop.
 
 from dataclasses import dataclass
 
+from ..programs.affiliates.ports import AffiliateShop
 from ..programs.channel.ports import Channels
 from ..programs.loyalty.ports import Orders
 from ..programs.redemption.ports import Checkouts, GiftCards
@@ -33,3 +34,4 @@ class Shop:
     gift_cards: GiftCards  # the cards that carry the points (S1-S4)
     tier_discounts: TierDiscounts  # the shop's tier discounts (T4)
     withdrawal_mail: WithdrawalMail  # mails about a member's withdrawal (W5)
+    affiliates: AffiliateShop  # products, checkouts to attribute, decision mail (A1, A2)

@@ -5,6 +5,8 @@ import graphene
 from ..events.models import AuditEvent
 from ..ledger.errors import InvalidInput
 from ..ledger.errors import RewardsError as DomainError
+from ..programs.affiliates import services as affiliates
+from ..programs.affiliates.models import Affiliate
 from ..programs.channel.members import Member
 from ..programs.channel.settings import program_settings
 from ..programs.liability.report import MAX_DAYS, liability
@@ -13,7 +15,10 @@ from ..programs.reviews.models import Review
 from ..programs.tiers import services as tiers
 from ..programs.withdrawals.models import Withdrawal
 from .errors import query_error
-from .ids import decode_int_id
+from .ids import decode_id, decode_int_id
+from .mutations.affiliate_apply import RewardsAffiliateApply
+from .mutations.affiliate_review import RewardsAffiliateReview
+from .mutations.affiliate_track_visit import RewardsAffiliateTrackVisit
 from .mutations.balance_adjust import RewardsBalanceAdjust
 from .mutations.checkout_redeem import RewardsCheckoutRedeem
 from .mutations.checkout_redeem_remove import RewardsCheckoutRedeemRemove
@@ -37,6 +42,11 @@ from .mutations.withdrawal_payout_file import RewardsWithdrawalPayoutFile
 from .mutations.withdrawal_process import RewardsWithdrawalProcess
 from .mutations.withdrawal_request import RewardsWithdrawalRequest
 from .permissions import HANDLE_PAYMENTS, MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
+from .types.affiliates import (
+    RewardsAffiliateConnection,
+    RewardsAffiliateStatus,
+    affiliate_connection,
+)
 from .types.audit import (
     RewardsAuditEventConnection,
     actor_filter,
@@ -100,11 +110,47 @@ class Query(graphene.ObjectType):
         description="Everything the rewards plugin holds about the signed-in customer, "
         "every channel and feature, as JSON (P1: access and portability).",
     )
+    rewards_affiliate_applications = graphene.Field(
+        RewardsAffiliateConnection,
+        required=True,
+        channel=graphene.String(required=True),
+        status=RewardsAffiliateStatus(),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Staff: affiliate applications and affiliates of a channel, newest "
+        "first (MANAGE_USERS).",
+    )
+    rewards_affiliate_link = graphene.String(
+        channel=graphene.String(required=True),
+        product_id=graphene.ID(required=True),
+        description="Approved affiliate: your storefront link to a product (A1); null "
+        "until the shop sets its storefront affiliate link.",
+    )
 
     @staticmethod
     @_domain_errors_as_graphql
     def resolve_rewards_data_export(root, info):
         return export_member(info.context.requestor.require_user())
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_affiliate_applications(
+        root, info, channel, status=None, first=None, after=None
+    ):
+        program = info.context.staff_program(channel, MANAGE_USERS)
+        rows = Affiliate.objects.filter(program=program)
+        if status:
+            rows = rows.filter(status=status)
+        return affiliate_connection(rows, first=first, after=after)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_affiliate_link(root, info, channel, product_id):
+        context = info.context
+        user_id = context.requestor.require_user()
+        decode_id(product_id, "Product", field="productId")
+        program = context.program(channel)
+        return affiliates.link(program, user_id, product_id, context.settings_for(program))
 
     @staticmethod
     @_domain_errors_as_graphql
@@ -230,6 +276,9 @@ class Query(graphene.ObjectType):
 
 
 class Mutation(graphene.ObjectType):
+    rewards_affiliate_apply = RewardsAffiliateApply.Field()
+    rewards_affiliate_review = RewardsAffiliateReview.Field()
+    rewards_affiliate_track_visit = RewardsAffiliateTrackVisit.Field()
     rewards_balance_adjust = RewardsBalanceAdjust.Field()
     rewards_referral_claim = RewardsReferralClaim.Field()
     rewards_referral_invite = RewardsReferralInvite.Field()

@@ -32,16 +32,21 @@ in ascending primary key:
     invitations (R2, R4).
  8. ``referrals()``: the friend's referral row (the sponsor's reward, R6, R7).
  9. ``reviews()``: a review being moderated.
-10. ``order_awards()``: an order's award rows.
-11. ``redemptions()``: a checkout's or an order's redemption.
-12. ``withdrawals()``: a member's withdrawal being decided, or a batch of them in
+10. ``affiliates()``: an affiliate's row: their application being decided (A1), or
+    read by the first sync of an order their link led to, before its commission
+    row is inserted (A3), so a suspension and a commission never interleave.
+11. ``affiliate_commissions()``: an order's commission row (A3, A4); the order's
+    sync takes it in its own transaction, then the affiliate's cash account.
+12. ``order_awards()``: an order's award rows.
+13. ``redemptions()``: a checkout's or an order's redemption.
+14. ``withdrawals()``: a member's withdrawal being decided, or a batch of them in
     ascending id (W5, W6); a new request is serialised by ``client_request``
     ("withdrawal", the member) instead, as its row does not exist yet.
     (Then the expiry reminders' rows, ``rewards_expiry_reminder``: never locked by
     a ``SELECT ... FOR UPDATE``; the reminder pass holds no other lock and inserts a
     lot's row with ``ON CONFLICT DO NOTHING``, so an overlapping run waits on that
     unique key alone. A lock on them would go here, above the accounts.)
-13. The member's ledger accounts, last: every ledger operation locks its account
+15. The member's ledger accounts, last: every ledger operation locks its account
     itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
     that reads, then posts under the lock (``ledger/locks.py``).
 
@@ -64,6 +69,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from ..ledger.models import Program
+from .affiliates.models import Affiliate, AffiliateCommission
 from .loyalty.models import OrderAward
 from .redemption.models import Redemption
 from .referrals.models import Referral, ReferralCode
@@ -131,13 +137,23 @@ def reviews() -> QuerySet[Review]:
     return _select_for_update(Review.objects.all())
 
 
-def order_awards() -> QuerySet[OrderAward]:
+def affiliates() -> QuerySet[Affiliate]:
     """10."""
+    return _select_for_update(Affiliate.objects.all())
+
+
+def affiliate_commissions() -> QuerySet[AffiliateCommission]:
+    """11."""
+    return _select_for_update(AffiliateCommission.objects.all())
+
+
+def order_awards() -> QuerySet[OrderAward]:
+    """12."""
     return _select_for_update(OrderAward.objects.all())
 
 
 def redemptions() -> QuerySet[Redemption]:
-    """11."""
+    """13."""
     return _select_for_update(Redemption.objects.all())
 
 

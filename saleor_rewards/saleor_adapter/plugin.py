@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotFound
+from saleor.core.utils import get_client_ip
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from .. import config
@@ -12,6 +13,7 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
+from .shop import affiliates as affiliate_shop
 from .shop import (
     channels,
     checkouts,
@@ -57,6 +59,7 @@ SALEOR_SHOP = Shop(
     gift_cards=gift_cards,
     tier_discounts=tier_tasks,
     withdrawal_mail=withdrawal_mail,
+    affiliates=affiliate_shop,
 )
 
 
@@ -194,6 +197,7 @@ class RewardsPlugin(BasePlugin):
             shop=SALEOR_SHOP,
             requestor=requestor_from_request(request),
             plugin_settings=self.settings(),
+            client_ip=get_client_ip(request) or "",
         )
         return view.handle(request, context)
 

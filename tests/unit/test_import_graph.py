@@ -48,7 +48,8 @@ FEATURES = {
     "tiers": {"channel", "loyalty"},
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
-    "orders": {"loyalty", "referrals", "tiers"},
+    "orders": {"loyalty", "referrals", "tiers", "affiliates"},
+    "affiliates": {"channel", "loyalty", "referrals", "retention"},
     "retention": set(),  # the purge registry; features register in their retention.py
     # Export and erasure find the features' privacy.py parts by importlib, not by
     # import; consent reads the restrictions (no mail while restricted, P5); erasure

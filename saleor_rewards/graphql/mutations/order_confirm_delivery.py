@@ -1,5 +1,7 @@
 import graphene
+from django.utils.timezone import now as member_now
 
+from ...programs.affiliates.commissions import deliver_confirmed
 from ...programs.channel.members import Member
 from ...programs.loyalty import delivery
 from ..ids import decode_id
@@ -29,7 +31,10 @@ class RewardsOrderConfirmDelivery(RewardsMutation):
         raw_id = decode_id(order_id, "Order", field="orderId")
         order = delivery.own_order(context.shop.orders, raw_id, user_id)
         program = context.program(order.channel_slug)
-        confirmation = delivery.confirm_delivery(
-            program, context.settings_for(program), order, user_id
+        settings = context.settings_for(program)
+        confirmation = delivery.confirm_delivery(program, settings, order, user_id)
+        # The affiliate's commission on the order waits for the same moment (A4).
+        deliver_confirmed(
+            program, confirmation.order_id, confirmation.confirmed_at, settings, member_now()
         )
         return {"confirmation": confirmation, "member": Member(program, user_id)}

@@ -9,6 +9,7 @@ from graphql_relay import to_global_id
 
 from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
+from ...programs.affiliates.services import affiliate_of
 from ...programs.channel.members import Member
 from ...programs.channel.restrictions import is_restricted
 from ...programs.privacy.consent import consents_to_reminders
@@ -16,6 +17,7 @@ from ...programs.reviews.models import Review
 from ...programs.withdrawals.models import Withdrawal
 from ..dataloaders import AccountsByMember, Balances
 from ..pagination import CountableConnection, connection_from_queryset
+from .affiliates import RewardsAffiliate
 from .money import RewardsMoney
 from .privacy import RewardsConsent
 from .referrals import RewardsReferral
@@ -266,6 +268,11 @@ class RewardsMember(graphene.ObjectType):
         required=True,
         description="Membership tier and progress to the next (T1-T3).",
     )
+    affiliate = graphene.Field(
+        RewardsAffiliate,
+        description="The member's affiliate application or account; null if they never "
+        "applied (A1).",
+    )
     history = graphene.Field(
         RewardsLedgerEntryConnection,
         required=True,
@@ -320,6 +327,10 @@ class RewardsMember(graphene.ObjectType):
     @staticmethod
     def resolve_referral(root: Member, info):
         return root
+
+    @staticmethod
+    def resolve_affiliate(root: Member, info):
+        return affiliate_of(root.program, root.member_id)
 
     @staticmethod
     def resolve_tier(root: Member, info):

@@ -27,6 +27,8 @@ class OrderLine:
     is_gift_card: bool = False
     is_free_gift: bool = False
     product_id: str = ""
+    # Slugs of the product's collections: which lines are affiliate products (A3).
+    collections: frozenset[str] = frozenset()
 
     @property
     def earns(self) -> bool:
@@ -65,6 +67,9 @@ class OrderSnapshot:
     customer_email: str = ""
     number: str = ""  # the shop's order number, for people to read
     customer_verified: bool = True  # the customer's e-mail is verified (T1)
+    # The signed affiliate attribution the checkout carried into the order (A2);
+    # empty when no affiliate link led to it.
+    affiliate_attribution: str = ""
 
     @property
     def label(self) -> str:

@@ -49,6 +49,7 @@ from ...programs.loyalty import delivery
 from ...programs.loyalty.earning import OrderLine, OrderSnapshot
 from ...programs.loyalty.ports import OrderDeliveryFacts
 from ...programs.redemption.services import rewards_cards_of_order
+from .affiliates import order_attribution
 
 ZERO = Decimal(0)
 PAID = (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
@@ -157,7 +158,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         Order.objects.filter(id=order_id)
         .select_related("channel", "user")
         .prefetch_related(
-            "lines__variant__product",
+            "lines__variant__product__collections",
             "payments__transactions",
             "payment_transactions",
             "fulfillments__lines",
@@ -180,6 +181,9 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
             is_gift_card=line.is_gift_card,
             is_free_gift=line.is_gift,
             product_id=str(line.variant.product_id) if line.variant else "",
+            collections=frozenset(c.slug for c in line.variant.product.collections.all())
+            if line.variant
+            else frozenset(),
         )
         for line in order.lines.all()
     )
@@ -205,6 +209,7 @@ def order_snapshot(order_id) -> OrderSnapshot | None:
         refunded_shipping=shipping,
         paid_with_rewards=sum(cards.values(), ZERO),
         refunded_to_rewards=max(ZERO, to_cards - to_cards_with_lines),
+        affiliate_attribution=order_attribution(order),
     )
 
 

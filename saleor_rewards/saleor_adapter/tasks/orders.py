@@ -58,6 +58,8 @@ def sync_order_task(order_id: str) -> dict | None:
         "loyalty_points": result.loyalty_points,
         "referral_points": result.referral_points,
         "taken_back": result.taken_back,
+        "commission": str(result.commission),
+        "commission_taken_back": str(result.commission_taken_back),
     }
 
 
