@@ -2,6 +2,7 @@
 
 from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
+from .programs.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimLine, ReturnAddress
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.redemption.models import Redemption
 from .programs.referrals.models import Referral, ReferralCode, ReferralInvite
@@ -13,6 +14,10 @@ __all__ = [
     "Account",
     "Allocation",
     "AuditEvent",
+    "Claim",
+    "ClaimDocument",
+    "ClaimEvent",
+    "ClaimLine",
     "DeliveryConfirmation",
     "Entry",
     "Hold",
@@ -24,6 +29,7 @@ __all__ = [
     "Referral",
     "ReferralCode",
     "ReferralInvite",
+    "ReturnAddress",
     "Review",
     "VoucherConversion",
     "Tier",

@@ -11,3 +11,4 @@ MANAGE_USERS = "account.manage_users"
 MANAGE_PLUGINS = "plugins.manage_plugins"
 MANAGE_GIFT_CARD = "giftcard.manage_gift_card"
 MANAGE_DISCOUNTS = "discount.manage_discounts"
+MANAGE_ORDERS = "order.manage_orders"  # claims and the merchant deposit (C2, C3)

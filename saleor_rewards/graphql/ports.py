@@ -12,6 +12,7 @@ programming error, not an empty shop.
 from dataclasses import dataclass
 
 from ..programs.channel.ports import Channels
+from ..programs.claims.ports import ClaimShop
 from ..programs.loyalty.ports import Orders
 from ..programs.redemption.ports import Checkouts, GiftCards
 from ..programs.referrals.ports import Mailer, ReferralShop
@@ -31,3 +32,4 @@ class Shop:
     checkouts: Checkouts  # checkouts paid with points (S1)
     gift_cards: GiftCards  # the cards that carry the points (S1-S4)
     tier_discounts: TierDiscounts  # the shop's tier discounts (T4)
+    claims: ClaimShop  # orders claimed, evidence, refunds, mail (C1-C6)

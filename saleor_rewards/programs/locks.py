@@ -29,9 +29,15 @@ in ascending primary key:
  9. ``reviews()``: a review being moderated.
 10. ``order_awards()``: an order's award rows.
 11. ``redemptions()``: a checkout's or an order's redemption.
-12. The member's ledger accounts, last: every ledger operation locks its account
-    itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
-    that reads, then posts under the lock (``ledger/locks.py``).
+12. ``claims()``: a guarantee claim being answered or decided (C2, C3); an approval
+    then books the merchant deposit and the buyer's cash, both accounts locked in
+    one statement (``ledger.lock_accounts``, ascending id), and asks Saleor for the
+    refund last. ``return_addresses()``: a country's return address being
+    replaced (C5), on its own.
+13. The member's ledger accounts (and the channel's merchant deposit), last: every
+    ledger operation locks its account itself; ``ledger.lock_account`` /
+    ``lock_accounts`` (ascending id) for a program that reads, then posts under the
+    lock (``ledger/locks.py``).
 
 So, paying with points: checkout, Saleor's checkout and gift card rows, redemption
 row, account. An order's points: award row, account. A rewarded friend's order:
@@ -52,6 +58,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from ..ledger.models import Program
+from .claims.models import Claim, ReturnAddress
 from .loyalty.models import OrderAward
 from .redemption.models import Redemption
 from .referrals.models import Referral, ReferralCode
@@ -118,3 +125,13 @@ def order_awards() -> QuerySet[OrderAward]:
 def redemptions() -> QuerySet[Redemption]:
     """11."""
     return _select_for_update(Redemption.objects.all())
+
+
+def claims() -> QuerySet[Claim]:
+    """12."""
+    return _select_for_update(Claim.objects.all())
+
+
+def return_addresses() -> QuerySet[ReturnAddress]:
+    """12."""
+    return _select_for_update(ReturnAddress.objects.all())

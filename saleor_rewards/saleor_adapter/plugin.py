@@ -12,9 +12,11 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
+from .evidence import serve_evidence
 from .shop import (
     channels,
     checkouts,
+    claims,
     customers,
     gift_cards,
     mail,
@@ -40,6 +42,7 @@ from .use_cases.redemption_cap import give_back_voucher_use, refuse_above_cap
 logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
+EVIDENCE_PREFIX = "/claims/evidence/"  # a claim's documents, with a signed token (C1)
 
 # Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
 # modules of functions, stateless, so one bundle serves every request.
@@ -53,6 +56,7 @@ SALEOR_SHOP = Shop(
     checkouts=checkouts,
     gift_cards=gift_cards,
     tier_discounts=tier_tasks,
+    claims=claims,
 )
 
 
@@ -170,6 +174,8 @@ class RewardsPlugin(BasePlugin):
         # off, every route answers 404, whichever route Saleor came by.
         if not self.active:
             return HttpResponseNotFound()
+        if path.startswith(EVIDENCE_PREFIX):
+            return serve_evidence(request, path[len(EVIDENCE_PREFIX) :])
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(

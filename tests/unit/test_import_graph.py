@@ -49,6 +49,7 @@ FEATURES = {
     "redemption": {"channel", "loyalty", "tiers"},
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers"},
+    "claims": {"channel", "loyalty"},  # members, the price paid (C2: rewards_share)
     "retention": set(),  # the purge registry; features register in their retention.py
 }
 

@@ -10,9 +10,13 @@ from graphql_relay import to_global_id
 from ...ledger import Kind, expiring_soon, history
 from ...ledger.constants import EntryType, ReferenceType
 from ...programs.channel.members import Member
+from ...programs.claims.models import Claim
+from ...programs.claims.return_addresses import return_address_for
 from ...programs.reviews.models import Review
 from ..dataloaders import AccountsByMember, Balances
+from ..ids import decode_uuid_id
 from ..pagination import CountableConnection, connection_from_queryset
+from .claims import RewardsClaimConnection, RewardsReturnAddress, claim_connection
 from .money import RewardsMoney
 from .referrals import RewardsReferral
 from .reviews import RewardsReviewConnection, review_connection
@@ -21,14 +25,21 @@ from .tiers import RewardsMemberTier, member_tier_status
 EXPIRING_SOON_DAYS = 30
 
 RewardsBalanceKind = graphene.Enum(
-    "RewardsBalanceKind", [("POINTS", Kind.POINTS), ("CASH", Kind.CASH)]
+    "RewardsBalanceKind",
+    # DEPOSIT: the channel's merchant deposit (C3), in ``rewardsDeposit``'s history;
+    # no member has one.
+    [("POINTS", Kind.POINTS), ("CASH", Kind.CASH), ("DEPOSIT", Kind.DEPOSIT)],
 )
 RewardsEntryType = graphene.Enum(
     "RewardsEntryType", [(value.upper(), value) for value, _ in EntryType.CHOICES]
 )
 
 # Saleor objects are named by Saleor's own global ids (API.md).
-_SALEOR_TYPES = {ReferenceType.ORDER: "Order", ReferenceType.CHECKOUT: "Checkout"}
+_SALEOR_TYPES = {
+    ReferenceType.ORDER: "Order",
+    ReferenceType.CHECKOUT: "Checkout",
+    ReferenceType.CLAIM: "RewardsClaim",
+}
 
 # What the member reads as the reason of a staff adjustment: the reason staff type
 # is for staff (a ticket, a note about the customer), never shown to the customer (I3).
@@ -267,6 +278,19 @@ class RewardsMember(graphene.ObjectType):
         after=graphene.String(),
         description="The member's reviews in this channel, newest first (B2).",
     )
+    claims = graphene.Field(
+        RewardsClaimConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's guarantee claims in this channel, newest first (C1-C3).",
+    )
+    return_address = graphene.Field(
+        RewardsReturnAddress,
+        order_id=graphene.ID(required=True, description="Saleor Order id."),
+        description="Where to send goods of this order back: the shop's return address "
+        "for the order's shipping country (C5); null when there is none.",
+    )
 
     @staticmethod
     def resolve_user_id(root: Member, info):
@@ -309,3 +333,21 @@ class RewardsMember(graphene.ObjectType):
     def resolve_reviews(root: Member, info, first=None, after=None):
         reviews = Review.objects.filter(program=root.program, member_id=root.member_id)
         return review_connection(reviews, first=first, after=after)
+
+    @staticmethod
+    def resolve_claims(root: Member, info, first=None, after=None):
+        claims = Claim.objects.filter(program=root.program, member_id=root.member_id)
+        return claim_connection(claims, first=first, after=after)
+
+    @staticmethod
+    def resolve_return_address(root: Member, info, order_id):
+        order = info.context.shop.claims.claim_order(
+            decode_uuid_id(order_id, "Order", field="orderId")
+        )
+        if (
+            order is None
+            or order.snapshot.customer_id != root.member_id
+            or order.snapshot.channel_slug != root.program.channel_slug
+        ):
+            return None
+        return return_address_for(root.program, order.shipping_country)
