@@ -25,6 +25,7 @@ from ..graphql.context import ANONYMOUS, Requestor, RequestorKind
 from ..graphql.permissions import (
     MANAGE_DISCOUNTS,
     MANAGE_GIFT_CARD,
+    MANAGE_ORDERS,
     MANAGE_PLUGINS,
     MANAGE_USERS,
 )
@@ -32,7 +33,7 @@ from ..graphql.permissions import (
 logger = logging.getLogger(__name__)
 
 # The Saleor permissions the plugin's operations check (graphql/permissions.py).
-PERMISSIONS = (MANAGE_USERS, MANAGE_PLUGINS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS)
+PERMISSIONS = (MANAGE_USERS, MANAGE_PLUGINS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS, MANAGE_ORDERS)
 
 
 def staff_channels(context, user) -> frozenset[str] | None:
