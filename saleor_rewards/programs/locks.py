@@ -32,7 +32,10 @@ in ascending primary key:
 12. ``claims()``: a guarantee claim being answered or decided (C2, C3); an approval
     then books the merchant deposit and the buyer's cash, both accounts locked in
     one statement (``ledger.lock_accounts``, ascending id), and asks Saleor for the
-    refund last. ``return_addresses()``: a country's return address being
+    refund last: Saleor's payment and order rows of that refund come after the
+    accounts, the one place they do. The gateway's refund cannot be rolled back, so
+    it runs only once everything that can refuse the approval has passed; nothing of
+    the plugin holds those Saleor rows while it waits for an account. ``return_addresses()``: a country's return address being
     replaced (C5), on its own.
 13. The member's ledger accounts (and the channel's merchant deposit), last: every
     ledger operation locks its account itself; ``ledger.lock_account`` /
