@@ -35,8 +35,8 @@ in ascending primary key:
     refund last: Saleor's payment and order rows of that refund come after the
     accounts, the one place they do. The gateway's refund cannot be rolled back, so
     it runs only once everything that can refuse the approval has passed; nothing of
-    the plugin holds those Saleor rows while it waits for an account. ``return_addresses()``: a country's return address being
-    replaced (C5), on its own.
+    the plugin holds those Saleor rows while it waits for an account.
+    ``return_addresses()``: a country's return address being replaced (C5), alone.
 13. The member's ledger accounts (and the channel's merchant deposit), last: every
     ledger operation locks its account itself; ``ledger.lock_account`` /
     ``lock_accounts`` (ascending id) for a program that reads, then posts under the
