@@ -10,8 +10,9 @@ Sam's cash balance and the deposit goes down by as much. Every figure is checked
 against SPEC's arithmetic (C2: COUNTERFEIT = 1x refund + 4x compensation + delivery).
 
 Call it after the story's last ``report`` (the refund takes back Sam's points of that
-order, L3; his expected figures are kept in step), before ``rewards_audit``:
-``story.failures += claim_story(story)``.
+order, L3, so a later report would not match his expected figures), before
+``rewards_audit``: ``claim_story(story)``. It adds each differing figure to
+``story.failures`` itself (and returns how many).
 """
 
 import json
