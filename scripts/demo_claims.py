@@ -107,7 +107,7 @@ def _check(story, label: str, got, want) -> None:
     print(f"  {label:<44} {got!s:>10}   SPEC says {want!s:>10}  {'ok' if ok else 'DIFFERS'}")
 
 
-def claim_story(story) -> int:
+def claim_story(story, channel: str = CHANNEL) -> int:
     """Play the chapter; returns how many figures differed (also added to the story)."""
     before = story.failures
     saleor, staff, sam = story.saleor, story.staff, story.tokens["Sam"]
@@ -159,7 +159,7 @@ def claim_story(story) -> int:
 
     saleor.rewards(
         DEPOSIT_ADJUST,
-        {"channel": CHANNEL, "amount": str(DEPOSIT), "reason": "Merchant security deposit"},
+        {"channel": channel, "amount": str(DEPOSIT), "reason": "Merchant security deposit"},
         staff,
     )
     approved = saleor.rewards(PROCESS, {"id": claim["id"], "action": "APPROVE"}, staff)[
@@ -171,9 +171,9 @@ def claim_story(story) -> int:
     refunded = saleor.graphql(ORDER_LINES, {"id": order["id"]}, staff)["order"]
     _check(story, "Saleor's order: total refunded", _money(refunded["totalRefunded"]), paid)
     _check(story, "compensation", _money(approved["compensationAmount"]), compensation)
-    cash = saleor.rewards(CASH, {"channel": CHANNEL}, sam)["rewardsMe"]["cash"]["available"]
+    cash = saleor.rewards(CASH, {"channel": channel}, sam)["rewardsMe"]["cash"]["available"]
     _check(story, "Sam's cash balance", _money(cash), compensation)
-    deposit = saleor.rewards(DEPOSIT_QUERY, {"channel": CHANNEL}, staff)["rewardsDeposit"]
+    deposit = saleor.rewards(DEPOSIT_QUERY, {"channel": channel}, staff)["rewardsDeposit"]
     _check(story, "merchant deposit", _money(deposit["balance"]), DEPOSIT - compensation)
     print(f"  Saleor's refund: {approved['refundReference']}")
     return story.failures - before
