@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.mail import send_mail
 
 from saleor_rewards.graphql.ports import Shop
+from saleor_rewards.ledger.errors import InvalidInput
 from saleor_rewards.ledger.models import Program
 from saleor_rewards.programs.claims.ports import ShopRefund, StoredDocument
 from saleor_rewards.programs.loyalty.ports import OrderDeliveryFacts
@@ -187,6 +188,10 @@ class FakeClaims:
 
     def claim_order(self, order_id):
         return self.orders.get(order_id)
+
+    def check_evidence(self, uploaded):
+        if not uploaded.startswith("file_upload/"):
+            raise InvalidInput(f"{uploaded!r} is not an upload.", field="evidenceUrls")
 
     def keep_evidence(self, uploaded, claim_id):
         name = f"claims/{claim_id}/{uploaded.rsplit('/', 1)[-1]}"

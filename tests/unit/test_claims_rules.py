@@ -26,7 +26,7 @@ from saleor_rewards.programs.channel.members import Member
 from saleor_rewards.programs.claims import privacy, rules
 from saleor_rewards.programs.claims.deposit import adjust_deposit, deposit_balance
 from saleor_rewards.programs.claims.evidence import document_of_token, evidence_token
-from saleor_rewards.programs.claims.models import ClaimLine, ClaimStatus, ClaimType
+from saleor_rewards.programs.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
 from saleor_rewards.programs.claims.ports import ClaimedLineFacts, ClaimOrder
 from saleor_rewards.programs.claims.return_addresses import (
     delete_return_address,
@@ -166,6 +166,18 @@ def test_C1_evidence_is_required(program, member, shop, claim_settings):
     with pytest.raises(InvalidInput) as error:
         file(program, member, shop, claim_settings, evidence=[])
     assert error.value.field == "evidenceUrls"
+
+
+def test_C1_every_document_is_checked_before_any_is_kept(program, member, shop, claim_settings):
+    with pytest.raises(InvalidInput):
+        file(
+            program,
+            member,
+            shop,
+            claim_settings,
+            evidence=["file_upload/a_1.pdf", "https://elsewhere.example/b.pdf"],
+        )
+    assert not Claim.objects.exists()
 
 
 def test_C1_someone_elses_order_is_not_found(program, member, shop, claim_settings):

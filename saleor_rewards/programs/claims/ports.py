@@ -59,6 +59,11 @@ class ClaimShop(Protocol):
         """An order by its platform id; None when unknown (or a draft)."""
         ...
 
+    def check_evidence(self, uploaded: str) -> None:
+        """Raise ``InvalidInput`` unless ``uploaded`` is a file the shop's upload
+        stored and a claim may take: checked for every document before any moves."""
+        ...
+
     def keep_evidence(self, uploaded: str, claim_id: int) -> StoredDocument:
         """Move a file the shop's upload stored (its path or URL) into private
         storage for ``claim_id``; raises ``InvalidInput`` for anything else."""

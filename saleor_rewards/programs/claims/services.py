@@ -189,6 +189,8 @@ def submit_claim(
         )
     line_ids = _claimable_lines(order, line_ids)
     claim_costs = _costs(costs, snapshot.currency)
+    for url in urls:  # all of them, before the first one moves
+        shop.check_evidence(url)
     paid = {line_id: rules.paid_for_line(snapshot, line_id) for line_id in line_ids}
     total = sum(paid.values(), ZERO)
     if total <= 0:
@@ -278,6 +280,8 @@ def respond_claim(
             raise NotFound("Claim not found among your claims.", field="id")
         if claim.status != ClaimStatus.INFO_REQUESTED:
             raise Conflict("The shop has not asked for more information.", field="id")
+        for url in urls:
+            shop.check_evidence(url)
         claim.status = ClaimStatus.SUBMITTED
         claim.save(update_fields=["status"])
         event = ClaimEvent.objects.create(

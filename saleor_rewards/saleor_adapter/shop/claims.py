@@ -127,7 +127,8 @@ def _upload_name(uploaded: str) -> str:
     return name
 
 
-def keep_evidence(uploaded: str, claim_id: int) -> StoredDocument:
+def check_evidence(uploaded: str) -> str:
+    """The upload's storage name, when a claim may take it."""
     name = _upload_name(uploaded)
     if not default_storage.exists(name):
         raise InvalidInput(
@@ -137,6 +138,11 @@ def keep_evidence(uploaded: str, claim_id: int) -> StoredDocument:
         )
     if default_storage.size(name) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("A document may have at most 20 MB.", field="evidenceUrls")
+    return name
+
+
+def keep_evidence(uploaded: str, claim_id: int) -> StoredDocument:
+    name = check_evidence(uploaded)
     with default_storage.open(name, "rb") as file:
         content = file.read()
     filename = name.rsplit("/", 1)[-1]
