@@ -353,6 +353,8 @@ def test_C3_deposit_cannot_be_lowered_below_zero(program):
 def test_C3_deposit_top_up_with_a_key_happens_once(program):
     adjust_deposit(program, "10", reason="Top-up", actor=STAFF, key="k1")
     adjust_deposit(program, "10", reason="Top-up", actor=STAFF, key="k1")
+    with pytest.raises(Conflict):
+        adjust_deposit(program, "99", reason="Top-up", actor=STAFF, key="k1")
     assert deposit_balance(program).amount == 10
     assert AuditEvent.objects.filter(type="deposit_adjusted").count() == 1
 

@@ -29,7 +29,7 @@ from ...ledger import (
     open_deposit,
     revoke,
 )
-from ...ledger.errors import InsufficientBalance, InvalidInput
+from ...ledger.errors import Conflict, InsufficientBalance, InvalidInput
 from ...ledger.models import Account, Program
 from ...ledger.posting import Actor, parse_amount
 from ...money import MAX_CLIENT_KEY_LENGTH, fits
@@ -112,6 +112,11 @@ def adjust_deposit(
                 field="amount",
             ) from None
         if posting.replayed:
+            if posting.amount != signed:
+                raise Conflict(
+                    "This idempotencyKey was used for another deposit change.",
+                    field="idempotencyKey",
+                )
             return posting
         deposit_adjusted_event(
             program,
