@@ -355,6 +355,31 @@ SETTINGS: tuple[Setting, ...] = (
         _int(0, 365),
     ),
     _s(
+        "claim_window_days",
+        "Guarantee claim window (days)",
+        "Days after an order was fulfilled during which its buyer may file a "
+        "guarantee claim on its lines (C1).",
+        90,
+        _int(1, 3650),
+    ),
+    _s(
+        "allow_negative_deposit",
+        "Allow a negative merchant deposit",
+        "Approve guarantee claims even when the channel's security deposit cannot "
+        "cover them; what it lacks is owed and paid by the next top-up (C3).",
+        False,
+        _bool,
+        boolean=True,
+    ),
+    _s(
+        "deposit_low_amount",
+        "Merchant deposit low mark",
+        "The deposit report flags the deposit as low at or below this amount of the "
+        "channel's currency (C3).",
+        Decimal(0),
+        _decimal(Decimal(0), Decimal(10) ** 12),
+    ),
+    _s(
         "graphiql_enabled",
         "Serve GraphiQL",
         "Open the GraphiQL explorer at the rewards API's URL in a browser; it is "

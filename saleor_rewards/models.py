@@ -4,6 +4,7 @@ from .events.models import AuditEvent
 from .ledger.models import Account, Allocation, Entry, Hold, Lot, Program
 from .programs.affiliates.models import Affiliate, AffiliateCommission, AffiliateVisit
 from .programs.channel.models import MemberRestriction
+from .programs.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimLine, ReturnAddress
 from .programs.loyalty.models import DeliveryConfirmation, OrderAward
 from .programs.privacy.models import MemberConsent
 from .programs.redemption.models import Redemption
@@ -21,6 +22,10 @@ __all__ = [
     "AffiliateVisit",
     "Allocation",
     "AuditEvent",
+    "Claim",
+    "ClaimDocument",
+    "ClaimEvent",
+    "ClaimLine",
     "DeliveryConfirmation",
     "Entry",
     "ExpiryReminder",
@@ -36,6 +41,7 @@ __all__ = [
     "Referral",
     "ReferralCode",
     "ReferralInvite",
+    "ReturnAddress",
     "Review",
     "VoucherConversion",
     "Tier",

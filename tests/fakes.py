@@ -12,7 +12,9 @@ from decimal import Decimal
 from django.core.mail import send_mail
 
 from saleor_rewards.graphql.ports import Shop
+from saleor_rewards.ledger.errors import InvalidInput
 from saleor_rewards.ledger.models import Program
+from saleor_rewards.programs.claims.ports import ShopRefund, StoredDocument
 from saleor_rewards.programs.loyalty.ports import OrderDeliveryFacts
 from saleor_rewards.programs.redemption.ports import CardPayment, CardUse, CheckoutFacts
 from saleor_rewards.programs.reviews.ports import OrderLineInfo
@@ -219,6 +221,33 @@ class FakeAffiliateShop:
         self.sent.append((to, subject, body))
 
 
+class FakeClaims:
+    """Orders to claim, kept evidence and refunds, in memory (C1-C3)."""
+
+    def __init__(self):
+        self.orders = {}
+        self.refunds = []
+        self.mails = []
+
+    def claim_order(self, order_id):
+        return self.orders.get(order_id)
+
+    def check_evidence(self, uploaded):
+        if not uploaded.startswith("file_upload/"):
+            raise InvalidInput(f"{uploaded!r} is not an upload.", field="evidenceUrls")
+
+    def keep_evidence(self, uploaded, claim_id):
+        name = f"claims/{claim_id}/{uploaded.rsplit('/', 1)[-1]}"
+        return StoredDocument(name, uploaded.rsplit("/", 1)[-1], "application/pdf", 1)
+
+    def refund_lines(self, order_id, quantities, amount, *, reason, actor):
+        self.refunds.append((order_id, dict(quantities), amount))
+        return ShopRefund(f"fake:{len(self.refunds)}", amount)
+
+    def mail_buyer(self, order_id, subject, body):
+        self.mails.append((order_id, subject))
+
+
 def fake_shop(**ports) -> Shop:
     """A ``Shop`` of fresh fakes; ``ports`` replaces any of them by name."""
     parts = {
@@ -233,6 +262,7 @@ def fake_shop(**ports) -> Shop:
         "tier_discounts": FakeTierDiscounts(),
         "withdrawal_mail": FakeWithdrawalMail(),
         "affiliates": FakeAffiliateShop(),
+        "claims": FakeClaims(),
     }
     unknown = set(ports) - set(parts)
     assert not unknown, f"no such port: {unknown}"

@@ -12,3 +12,4 @@ MANAGE_PLUGINS = "plugins.manage_plugins"
 MANAGE_GIFT_CARD = "giftcard.manage_gift_card"
 MANAGE_DISCOUNTS = "discount.manage_discounts"
 HANDLE_PAYMENTS = "payment.handle_payments"
+MANAGE_ORDERS = "order.manage_orders"  # claims and the merchant deposit (C2, C3)

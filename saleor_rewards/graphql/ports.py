@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..programs.affiliates.ports import AffiliateShop
 from ..programs.channel.ports import Channels
+from ..programs.claims.ports import ClaimShop
 from ..programs.loyalty.ports import Orders
 from ..programs.redemption.ports import Checkouts, GiftCards
 from ..programs.referrals.ports import Mailer, ReferralShop
@@ -35,3 +36,4 @@ class Shop:
     tier_discounts: TierDiscounts  # the shop's tier discounts (T4)
     withdrawal_mail: WithdrawalMail  # mails about a member's withdrawal (W5)
     affiliates: AffiliateShop  # products, checkouts to attribute, decision mail (A1, A2)
+    claims: ClaimShop  # orders claimed, evidence, refunds, mail (C1-C6)

@@ -9,6 +9,7 @@ from ..programs.affiliates import services as affiliates
 from ..programs.affiliates.models import Affiliate
 from ..programs.channel.members import Member
 from ..programs.channel.settings import program_settings
+from ..programs.claims.models import Claim, ReturnAddress
 from ..programs.liability.report import MAX_DAYS, liability
 from ..programs.privacy.export import export_member
 from ..programs.reviews.models import Review
@@ -22,7 +23,11 @@ from .mutations.affiliate_track_visit import RewardsAffiliateTrackVisit
 from .mutations.balance_adjust import RewardsBalanceAdjust
 from .mutations.checkout_redeem import RewardsCheckoutRedeem
 from .mutations.checkout_redeem_remove import RewardsCheckoutRedeemRemove
+from .mutations.claim_process import RewardsClaimProcess
+from .mutations.claim_respond import RewardsClaimRespond
+from .mutations.claim_submit import RewardsClaimSubmit
 from .mutations.consent_update import RewardsConsentUpdate
+from .mutations.deposit_adjust import RewardsDepositAdjust, deposit_view
 from .mutations.invite_opt_out import RewardsInviteOptOut
 from .mutations.member_erase import RewardsMemberErase
 from .mutations.member_restrict import RewardsMemberRestrict
@@ -30,6 +35,7 @@ from .mutations.order_confirm_delivery import RewardsOrderConfirmDelivery
 from .mutations.program_update import RewardsProgramUpdate
 from .mutations.referral_claim import RewardsReferralClaim
 from .mutations.referral_invite import RewardsReferralInvite
+from .mutations.return_address_set import RewardsReturnAddressDelete, RewardsReturnAddressSet
 from .mutations.review_moderate import RewardsReviewModerate
 from .mutations.review_submit import RewardsReviewSubmit
 from .mutations.tier_create import RewardsTierCreate
@@ -41,7 +47,13 @@ from .mutations.withdrawal_mark_paid import RewardsWithdrawalMarkPaid
 from .mutations.withdrawal_payout_file import RewardsWithdrawalPayoutFile
 from .mutations.withdrawal_process import RewardsWithdrawalProcess
 from .mutations.withdrawal_request import RewardsWithdrawalRequest
-from .permissions import HANDLE_PAYMENTS, MANAGE_DISCOUNTS, MANAGE_PLUGINS, MANAGE_USERS
+from .permissions import (
+    HANDLE_PAYMENTS,
+    MANAGE_DISCOUNTS,
+    MANAGE_ORDERS,
+    MANAGE_PLUGINS,
+    MANAGE_USERS,
+)
 from .types.affiliates import (
     RewardsAffiliateConnection,
     RewardsAffiliateStatus,
@@ -53,6 +65,15 @@ from .types.audit import (
     audit_event_connection,
     subject_filter,
 )
+from .types.claims import (
+    RewardsClaim,
+    RewardsClaimConnection,
+    RewardsClaimStatus,
+    RewardsReturnAddress,
+    claim_connection,
+    decode_claim_id,
+)
+from .types.deposit import RewardsDeposit
 from .types.liability import RewardsLiability
 from .types.member import MemberForStaff, RewardsMember
 from .types.program import RewardsProgram
@@ -274,6 +295,67 @@ class Query(graphene.ObjectType):
         context = info.context
         return tiers.tiers_of(context.staff_program(channel, MANAGE_USERS, MANAGE_DISCOUNTS))
 
+    # Guarantee claims, the merchant deposit, return addresses (MANAGE_ORDERS, C1-C5)
+    rewards_claims = graphene.Field(
+        RewardsClaimConnection,
+        required=True,
+        channel=graphene.String(required=True),
+        status=RewardsClaimStatus(),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Staff: a channel's guarantee claims with their evidence and lines, "
+        "newest first (MANAGE_ORDERS).",
+    )
+    rewards_claim = graphene.Field(
+        RewardsClaim,
+        id=graphene.ID(required=True),
+        description="Staff: one guarantee claim (MANAGE_ORDERS); the buyer reads theirs "
+        "in rewardsMe { claims }.",
+    )
+    rewards_deposit = graphene.Field(
+        RewardsDeposit,
+        required=True,
+        channel=graphene.String(required=True),
+        description="Staff: the channel's merchant security deposit (MANAGE_ORDERS, C3).",
+    )
+    rewards_return_addresses = graphene.List(
+        graphene.NonNull(RewardsReturnAddress),
+        required=True,
+        channel=graphene.String(required=True),
+        description="Staff: the channel's return addresses by country (MANAGE_ORDERS, C5).",
+    )
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_claims(root, info, channel, status=None, first=None, after=None):
+        program = info.context.staff_program(channel, MANAGE_ORDERS)
+        claims = Claim.objects.filter(program=program)
+        if status:
+            claims = claims.filter(status=status)
+        return claim_connection(claims, first=first, after=after)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_claim(root, info, id):
+        context = info.context
+        context.requestor.require_perm(MANAGE_ORDERS)
+        claim = Claim.objects.select_related("program").filter(id=decode_claim_id(id)).first()
+        if claim is None or not context.requestor.may_act_in(claim.program.channel_slug):
+            return None
+        return claim
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_deposit(root, info, channel):
+        context = info.context
+        return deposit_view(context.staff_program(channel, MANAGE_ORDERS), context)
+
+    @staticmethod
+    @_domain_errors_as_graphql
+    def resolve_rewards_return_addresses(root, info, channel):
+        program = info.context.staff_program(channel, MANAGE_ORDERS)
+        return ReturnAddress.objects.filter(program=program).order_by("country")
+
 
 class Mutation(graphene.ObjectType):
     rewards_affiliate_apply = RewardsAffiliateApply.Field()
@@ -301,6 +383,12 @@ class Mutation(graphene.ObjectType):
     rewards_withdrawal_process = RewardsWithdrawalProcess.Field()
     rewards_withdrawal_mark_paid = RewardsWithdrawalMarkPaid.Field()
     rewards_withdrawal_payout_file = RewardsWithdrawalPayoutFile.Field()
+    rewards_claim_submit = RewardsClaimSubmit.Field()
+    rewards_claim_respond = RewardsClaimRespond.Field()
+    rewards_claim_process = RewardsClaimProcess.Field()
+    rewards_deposit_adjust = RewardsDepositAdjust.Field()
+    rewards_return_address_set = RewardsReturnAddressSet.Field()
+    rewards_return_address_delete = RewardsReturnAddressDelete.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

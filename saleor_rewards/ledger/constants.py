@@ -8,8 +8,14 @@ MAX_KEY_LENGTH = 255
 class Kind:
     POINTS = "points"  # integers, per channel, never withdrawable (U1)
     CASH = "cash"  # channel currency, withdrawable (U1)
-    CHOICES = [(POINTS, "Points"), (CASH, "Cash")]
-    ALL = (POINTS, CASH)
+    # The channel's merchant security deposit (C3): no member, channel currency;
+    # topped up by staff, lowered by every approved guarantee claim.
+    DEPOSIT = "deposit"
+    MEMBER_CHOICES = [(POINTS, "Points"), (CASH, "Cash")]
+    CHOICES = [*MEMBER_CHOICES, (DEPOSIT, "Merchant deposit")]
+    ALL = (POINTS, CASH, DEPOSIT)
+    MEMBER = (POINTS, CASH)  # a member's balances
+    IN_MONEY = (CASH, DEPOSIT)
 
 
 class LotStatus:
@@ -63,6 +69,7 @@ class EntryType:
     REVOKE = "revoke"  # available credit taken back, down to zero; the rest is debt (U8)
     EXPIRE = "expire"
     DEBT_SETTLED = "debt_settled"  # points that came back or were earned pay the debt (L3)
+    CLAIM_PAYOUT = "claim_payout"  # debit of the merchant deposit for a claim (C3)
     CHOICES = [
         (EARN, "Earn"),
         (COMPENSATE, "Compensate"),
@@ -78,9 +85,10 @@ class EntryType:
         (REVOKE, "Revoke"),
         (EXPIRE, "Expire"),
         (DEBT_SETTLED, "Debt settled"),
+        (CLAIM_PAYOUT, "Claim payout"),
     ]
     CREDITS = (EARN, COMPENSATE, ADJUST)
-    DEBITS = (REDEEM, WITHDRAW, ADJUST)
+    DEBITS = (REDEEM, WITHDRAW, ADJUST, CLAIM_PAYOUT)
 
 
 class HoldStatus:

@@ -62,3 +62,9 @@ class Conflict(RewardsError):
     """The thing is no longer in a state that allows this (e.g. a decided review)."""
 
     code = "CONFLICT"
+
+
+class WindowClosed(RewardsError):
+    """Too late (or too early) for this: a claim after its window (C1)."""
+
+    code = "WINDOW_CLOSED"

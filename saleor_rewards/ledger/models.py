@@ -82,11 +82,21 @@ class Account(models.Model):
             ),
             models.CheckConstraint(condition=Q(debt__gte=0), name="rewards_account_debt"),
             models.CheckConstraint(
-                condition=(Q(kind=Kind.CASH) & Q(currency__isnull=False))
+                condition=(Q(kind__in=Kind.IN_MONEY) & Q(currency__isnull=False))
                 | (Q(kind=Kind.POINTS) & Q(currency__isnull=True)),
                 name="rewards_account_currency_for_cash",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.ALL), name="rewards_account_kind"),
+            # The merchant deposit belongs to nobody, and a channel has one (C3).
+            models.CheckConstraint(
+                condition=~Q(kind=Kind.DEPOSIT) | Q(member_id__isnull=True),
+                name="rewards_account_deposit_no_member",
+            ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(kind=Kind.DEPOSIT),
+                name="rewards_account_one_deposit",
+            ),
         ]
 
     def __str__(self):

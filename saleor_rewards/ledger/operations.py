@@ -56,6 +56,7 @@ __all__ = [
     "debit",
     "hold",
     "open_account",
+    "open_deposit",
     "release",
     "return_debit",
     "revoke",
@@ -77,9 +78,9 @@ def _check_days(value, field: str) -> int | None:
 
 def open_account(program: Program | str, member_id: int, kind: str) -> Account:
     """The member's balance of ``kind`` in a channel's program, created if new."""
-    if kind not in Kind.ALL:
+    if kind not in Kind.MEMBER:
         raise InvalidInput(
-            f"Unknown balance kind {kind!r}; use one of {', '.join(Kind.ALL)}.",
+            f"Unknown balance kind {kind!r}; use one of {', '.join(Kind.MEMBER)}.",
             field="kind",
         )
     if isinstance(member_id, bool) or not isinstance(member_id, int) or member_id <= 0:
@@ -99,6 +100,25 @@ def open_account(program: Program | str, member_id: int, kind: str) -> Account:
             [program.id, member_id, kind, currency, timezone.now()],
         )
     return Account.objects.get(program=program, member_id=member_id, kind=kind)
+
+
+def open_deposit(program: Program) -> Account:
+    """The channel's merchant security deposit (C3), created if new.
+
+    An account like a member's (lots, entries, the same invariants and audit) with
+    no member: staff top it up, approved claims draw on it. What it cannot cover
+    when the merchant allows a negative deposit is its ``debt`` (``revoke``), paid
+    by the next top-up.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rewards_account (program_id, member_id, kind, currency, "
+            "available, pending, held, unrecovered, debt, created_at) "
+            "VALUES (%s, NULL, %s, %s, 0, 0, 0, 0, 0, %s) "
+            "ON CONFLICT (program_id) WHERE kind = 'deposit' DO NOTHING",
+            [program.id, Kind.DEPOSIT, program.currency, timezone.now()],
+        )
+    return Account.objects.get(program=program, kind=Kind.DEPOSIT)
 
 
 class _OwnerOf(NamedTuple):

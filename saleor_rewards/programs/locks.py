@@ -46,9 +46,18 @@ in ascending primary key:
     a ``SELECT ... FOR UPDATE``; the reminder pass holds no other lock and inserts a
     lot's row with ``ON CONFLICT DO NOTHING``, so an overlapping run waits on that
     unique key alone. A lock on them would go here, above the accounts.)
-15. The member's ledger accounts, last: every ledger operation locks its account
-    itself; ``ledger.lock_account`` / ``lock_accounts`` (ascending id) for a program
-    that reads, then posts under the lock (``ledger/locks.py``).
+15. ``claims()``: a guarantee claim being answered or decided (C2, C3); an approval
+    then books the merchant deposit and the buyer's cash, both accounts locked in
+    one statement (``ledger.lock_accounts``, ascending id), and asks Saleor for the
+    refund last: Saleor's payment and order rows of that refund come after the
+    accounts, the one place they do. The gateway's refund cannot be rolled back, so
+    it runs only once everything that can refuse the approval has passed; nothing of
+    the plugin holds those Saleor rows while it waits for an account.
+    ``return_addresses()``: a country's return address being replaced (C5), alone.
+16. The member's ledger accounts (and the channel's merchant deposit), last: every
+    ledger operation locks its account itself; ``ledger.lock_account`` /
+    ``lock_accounts`` (ascending id) for a program that reads, then posts under the
+    lock (``ledger/locks.py``).
 
 So, paying with points: checkout, Saleor's checkout and gift card rows, redemption
 row, account. An order's points: award row, account. A rewarded friend's order:
@@ -70,6 +79,7 @@ from django.db.models import QuerySet
 
 from ..ledger.models import Program
 from .affiliates.models import Affiliate, AffiliateCommission
+from .claims.models import Claim, ReturnAddress
 from .loyalty.models import OrderAward
 from .redemption.models import Redemption
 from .referrals.models import Referral, ReferralCode
@@ -158,5 +168,15 @@ def redemptions() -> QuerySet[Redemption]:
 
 
 def withdrawals() -> QuerySet[Withdrawal]:
-    """12."""
+    """14."""
     return _select_for_update(Withdrawal.objects.all())
+
+
+def claims() -> QuerySet[Claim]:
+    """15."""
+    return _select_for_update(Claim.objects.all())
+
+
+def return_addresses() -> QuerySet[ReturnAddress]:
+    """15."""
+    return _select_for_update(ReturnAddress.objects.all())

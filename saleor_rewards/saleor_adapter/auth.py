@@ -26,6 +26,7 @@ from ..graphql.permissions import (
     HANDLE_PAYMENTS,
     MANAGE_DISCOUNTS,
     MANAGE_GIFT_CARD,
+    MANAGE_ORDERS,
     MANAGE_PLUGINS,
     MANAGE_USERS,
 )
@@ -33,7 +34,14 @@ from ..graphql.permissions import (
 logger = logging.getLogger(__name__)
 
 # The Saleor permissions the plugin's operations check (graphql/permissions.py).
-PERMISSIONS = (MANAGE_USERS, MANAGE_PLUGINS, MANAGE_GIFT_CARD, MANAGE_DISCOUNTS, HANDLE_PAYMENTS)
+PERMISSIONS = (
+    MANAGE_USERS,
+    MANAGE_PLUGINS,
+    MANAGE_GIFT_CARD,
+    MANAGE_DISCOUNTS,
+    HANDLE_PAYMENTS,
+    MANAGE_ORDERS,
+)
 
 
 def staff_channels(context, user) -> frozenset[str] | None:

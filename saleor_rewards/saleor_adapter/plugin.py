@@ -13,10 +13,12 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
+from .evidence import serve_evidence
 from .shop import affiliates as affiliate_shop
 from .shop import (
     channels,
     checkouts,
+    claims,
     customers,
     gift_cards,
     mail,
@@ -45,6 +47,7 @@ from .use_cases.redemption_cap import give_back_voucher_use, refuse_above_cap
 logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
+EVIDENCE_PREFIX = "/claims/evidence/"  # a claim's documents, with a signed token (C1)
 
 # Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
 # modules of functions, stateless, so one bundle serves every request.
@@ -60,6 +63,7 @@ SALEOR_SHOP = Shop(
     tier_discounts=tier_tasks,
     withdrawal_mail=withdrawal_mail,
     affiliates=affiliate_shop,
+    claims=claims,
 )
 
 
@@ -191,6 +195,8 @@ class RewardsPlugin(BasePlugin):
         # off, every route answers 404, whichever route Saleor came by.
         if not self.active:
             return HttpResponseNotFound()
+        if path.startswith(EVIDENCE_PREFIX):
+            return serve_evidence(request, path[len(EVIDENCE_PREFIX) :])
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(

@@ -50,6 +50,7 @@ FEATURES = {
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers", "affiliates"},
     "affiliates": {"channel", "loyalty", "referrals", "retention"},
+    "claims": {"channel", "loyalty"},  # members, the price paid (C2: rewards_share)
     "retention": set(),  # the purge registry; features register in their retention.py
     # Export and erasure find the features' privacy.py parts by importlib, not by
     # import; consent reads the restrictions (no mail while restricted, P5); erasure
@@ -57,7 +58,7 @@ FEATURES = {
     "privacy": {"channel", "redemption"},
     "withdrawals": {"channel", "retention"},  # cash payouts (W1-W6); the purge of their details
     "reminders": {"retention"},  # expiry reminders (O1) and their purge
-    "liability": set(),  # the liability report (O3)
+    "liability": {"claims"},  # the liability report (O3)
 }
 
 

@@ -12,12 +12,16 @@ from ...ledger.constants import EntryType, ReferenceType
 from ...programs.affiliates.services import affiliate_of
 from ...programs.channel.members import Member
 from ...programs.channel.restrictions import is_restricted
+from ...programs.claims.models import Claim
+from ...programs.claims.return_addresses import return_address_for
 from ...programs.privacy.consent import consents_to_reminders
 from ...programs.reviews.models import Review
 from ...programs.withdrawals.models import Withdrawal
 from ..dataloaders import AccountsByMember, Balances
+from ..ids import decode_uuid_id
 from ..pagination import CountableConnection, connection_from_queryset
 from .affiliates import RewardsAffiliate
+from .claims import RewardsClaimConnection, RewardsReturnAddress, claim_connection
 from .money import RewardsMoney
 from .privacy import RewardsConsent
 from .referrals import RewardsReferral
@@ -28,7 +32,10 @@ from .withdrawals import WITHDRAWAL_TYPE, RewardsWithdrawalConnection, withdrawa
 EXPIRING_SOON_DAYS = 30
 
 RewardsBalanceKind = graphene.Enum(
-    "RewardsBalanceKind", [("POINTS", Kind.POINTS), ("CASH", Kind.CASH)]
+    "RewardsBalanceKind",
+    # DEPOSIT: the channel's merchant deposit (C3), in ``rewardsDeposit``'s history;
+    # no member has one.
+    [("POINTS", Kind.POINTS), ("CASH", Kind.CASH), ("DEPOSIT", Kind.DEPOSIT)],
 )
 RewardsEntryType = graphene.Enum(
     "RewardsEntryType", [(value.upper(), value) for value, _ in EntryType.CHOICES]
@@ -40,6 +47,7 @@ _SALEOR_TYPES = {
     ReferenceType.CHECKOUT: "Checkout",
     # not Saleor's: the plugin's own, the id rewardsWithdrawalCancel takes
     ReferenceType.WITHDRAWAL: WITHDRAWAL_TYPE,
+    ReferenceType.CLAIM: "RewardsClaim",
 }
 
 # What the member reads as the reason of a staff adjustment: the reason staff type
@@ -295,6 +303,19 @@ class RewardsMember(graphene.ObjectType):
         after=graphene.String(),
         description="The member's reviews in this channel, newest first (B2).",
     )
+    claims = graphene.Field(
+        RewardsClaimConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="The member's guarantee claims in this channel, newest first (C1-C3).",
+    )
+    return_address = graphene.Field(
+        RewardsReturnAddress,
+        order_id=graphene.ID(required=True, description="Saleor Order id."),
+        description="Where to send goods of this order back: the shop's return address "
+        "for the order's shipping country (C5); null when there is none.",
+    )
 
     @staticmethod
     def resolve_restricted(root: Member, info):
@@ -354,3 +375,21 @@ class RewardsMember(graphene.ObjectType):
     def resolve_withdrawals(root: Member, info, first=None, after=None):
         withdrawals = Withdrawal.objects.filter(program=root.program, member_id=root.member_id)
         return withdrawal_connection(withdrawals, first=first, after=after)
+
+    @staticmethod
+    def resolve_claims(root: Member, info, first=None, after=None):
+        claims = Claim.objects.filter(program=root.program, member_id=root.member_id)
+        return claim_connection(claims, first=first, after=after)
+
+    @staticmethod
+    def resolve_return_address(root: Member, info, order_id):
+        order = info.context.shop.claims.claim_order(
+            decode_uuid_id(order_id, "Order", field="orderId")
+        )
+        if (
+            order is None
+            or order.snapshot.customer_id != root.member_id
+            or order.snapshot.channel_slug != root.program.channel_slug
+        ):
+            return None
+        return return_address_for(root.program, order.shipping_country)

@@ -32,11 +32,11 @@ from ...ledger import (
 )
 from ...ledger.models import Lot, Program
 from .. import locks
+from ..channel.restrictions import is_restricted
 from ..loyalty import awards, delivery
 from ..loyalty.earning import ZERO, OrderSnapshot
 from . import rules
 from .models import AffiliateCommission, AffiliateStatus
-from ..channel.restrictions import is_restricted
 from .services import email_hash, visit_of_token
 
 

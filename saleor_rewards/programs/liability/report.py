@@ -18,6 +18,7 @@ from django.utils import timezone
 from ...ledger.constants import Kind, LotStatus
 from ...ledger.models import Program
 from ...money import quantize
+from ..claims.deposit import deposit_balance as claims_deposit_balance
 
 ZERO = Decimal(0)
 EXPIRING_WINDOW = timedelta(days=30)
@@ -59,8 +60,10 @@ class Liability:
 
 
 def deposit_balance(program: Program) -> Decimal:
-    """The merchant's security deposit in the channel (C3)."""
-    return ZERO  # wired to the deposit account at merge
+    """The merchant's security deposit in the channel (C3): what it holds less what
+    the merchant owes it (a negative deposit, when the shop allows one)."""
+    deposit = claims_deposit_balance(program)
+    return deposit.available - deposit.debt
 
 
 def totals(program: Program) -> dict[str, Totals]:

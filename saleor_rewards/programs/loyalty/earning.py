@@ -89,13 +89,19 @@ def earn_basis(order: OrderSnapshot) -> Decimal:
     the basis stays net of tax.
     """
     net = sum((line.net_total for line in order.lines if line.earns), ZERO)
-    gross = sum((line.gross_total for line in order.lines if line.earns), ZERO)
     if net <= 0:
         return ZERO
-    if order.paid_with_rewards > 0 and gross > 0:
-        rewards_share = min(ONE, order.paid_with_rewards / gross)
-        net = net * (ONE - rewards_share)
+    net = net * (ONE - rewards_share(order))
     return net.quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+
+
+def rewards_share(order: OrderSnapshot) -> Decimal:
+    """The share (0..1) of the earning lines' gross paid with the plugin's gift cards
+    (S1): what the earn basis (L1) and a claim's price paid (C2) leave out."""
+    gross = sum((line.gross_total for line in order.lines if line.earns), ZERO)
+    if order.paid_with_rewards <= 0 or gross <= 0:
+        return ZERO
+    return min(ONE, order.paid_with_rewards / gross)
 
 
 def points_for(

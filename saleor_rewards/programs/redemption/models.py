@@ -31,7 +31,7 @@ class Redemption(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     member_id = models.BigIntegerField(null=True)
     checkout_token = models.CharField(max_length=64)
-    kind = models.CharField(max_length=16, choices=Kind.CHOICES)
+    kind = models.CharField(max_length=16, choices=Kind.MEMBER_CHOICES)
     hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="+")
     units = models.DecimalField(**AMOUNT)  # points (whole) or cash held in the ledger
     amount = models.DecimalField(**AMOUNT)  # the gift card's value
