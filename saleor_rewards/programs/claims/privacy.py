@@ -4,6 +4,7 @@ erasure deletes. Amounts stay for accounting; texts and evidence go."""
 import logging
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils.module_loading import import_string
 
 from .models import Claim, ClaimDocument, ClaimEvent
@@ -62,8 +63,12 @@ def export_member(member_id: int) -> dict:
 
 
 def _delete_files(names: list[str]) -> None:
-    # The private storage Saleor keeps (its PRIVATE_FILE_STORAGE setting).
-    storage = import_string(settings.PRIVATE_FILE_STORAGE)()
+    # The private storage Saleor keeps (its PRIVATE_FILE_STORAGE setting); a member
+    # without evidence needs none (and a shop without the setting keeps none there).
+    if not names:
+        return
+    private = getattr(settings, "PRIVATE_FILE_STORAGE", None)
+    storage = import_string(private)() if private else default_storage
     for name in names:
         try:
             storage.delete(name)
