@@ -2,19 +2,21 @@
 
 1. **One check per account per commit.** Until now every row a ledger operation
    wrote (its entry, each lot, the hold, the account) queued a deferred trigger that
-   re-checked the whole account: about four full checks per operation. Now those
-   triggers only *mark* the account (``rewards_mark_account``): the first mark of an
-   account in a transaction writes one row to ``rewards_ledger_dirty`` (UNLOGGED:
-   no WAL, never read by anything else), whose own deferred trigger runs
-   ``rewards_check_account`` once, after every other deferred trigger, then removes
-   the mark. Which accounts are marked is kept in a transaction-local setting
-   (``rewards.dirty``), so a repeated mark costs a string search. The check itself
-   (migration 0002/0010's ``rewards_check_account``) and the entry chain check are
-   unchanged: every invariant is enforced as before, at commit. Under
-   ``SET CONSTRAINTS ALL IMMEDIATE`` the checks run at the end of each statement,
-   and the mark is removed then, so the next statement's changes are checked again.
-   A mark rolled back with a savepoint takes its setting with it (both are
-   transactional).
+   re-checked the whole account: about four full checks per operation, and one per
+   row in the set-based jobs. Now statement-level triggers (transition tables) only
+   *mark* the accounts a statement touched: one row per account and transaction in
+   ``rewards_ledger_dirty`` (UNLOGGED: no WAL; the marks live only until the
+   commit). The marks' deferred trigger checks them at commit: the first one to fire
+   takes every mark of the transaction and finds, in one statement, the accounts
+   whose cached balances disagree with their lots, open holds or last entry; each
+   such account goes to ``rewards_check_account`` (migrations 0002/0010, unchanged:
+   the one place of the rules), which raises. The other marks' triggers find
+   nothing left. The entry chain (each entry continues its account's last one) is
+   checked for all of a statement's entries at once at the end of the statement
+   instead of per row at commit: the same rule, earlier. Under ``SET CONSTRAINTS
+   ALL IMMEDIATE`` the checks run at the end of each statement, and the marks are
+   gone then, so the next statement's changes are checked again. Marks written in a
+   savepoint that rolls back go with it.
 2. **Server functions.** ``rewards_ledger_open`` locks the account an operation
    touches (found from its lot, hold or entry if need be), reads the posting already
    recorded under the key, and the spendable lots soonest-expiring first, in one
@@ -30,88 +32,155 @@ from django.db import migrations
 
 FORWARD = r"""
 CREATE UNLOGGED TABLE rewards_ledger_dirty (
-  account_id bigint NOT NULL,
-  txid xid8 NOT NULL DEFAULT pg_current_xact_id()
+  txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  account_id bigint NOT NULL
 );
-CREATE INDEX rewards_ledger_dirty_account ON rewards_ledger_dirty (account_id);
+CREATE INDEX rewards_ledger_dirty_tx ON rewards_ledger_dirty (txid, account_id);
 
-CREATE FUNCTION rewards_mark_account(acc_id bigint) RETURNS void
+-- Marks: the accounts a statement touched, once per transaction.
+CREATE FUNCTION rewards_mark_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  marked text := current_setting('rewards.dirty', true);
 BEGIN
-  IF acc_id IS NULL THEN
-    RETURN;
+  IF TG_TABLE_NAME = 'rewards_account' THEN
+    INSERT INTO rewards_ledger_dirty (account_id)
+    SELECT DISTINCT n.id FROM new_rows n
+     WHERE NOT EXISTS (SELECT 1 FROM rewards_ledger_dirty d
+                        WHERE d.txid = pg_current_xact_id() AND d.account_id = n.id);
+  ELSE
+    INSERT INTO rewards_ledger_dirty (account_id)
+    SELECT DISTINCT n.account_id FROM new_rows n
+     WHERE n.account_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM rewards_ledger_dirty d
+                        WHERE d.txid = pg_current_xact_id() AND d.account_id = n.account_id);
   END IF;
-  IF marked IS NULL OR marked = '' THEN
-    marked := ',';
-  ELSIF position(',' || acc_id || ',' IN marked) > 0 THEN
-    RETURN;
-  END IF;
-  PERFORM set_config('rewards.dirty', marked || acc_id || ',', true);
-  INSERT INTO rewards_ledger_dirty (account_id) VALUES (acc_id);
+  RETURN NULL;
 END $$;
 
-CREATE FUNCTION rewards_check_dirty_account() RETURNS trigger
+-- A lot or hold moved to another account unbalances the one it left too.
+CREATE FUNCTION rewards_mark_moved_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM rewards_check_account(NEW.account_id);
-  DELETE FROM rewards_ledger_dirty
-   WHERE account_id = NEW.account_id AND txid = NEW.txid;
-  PERFORM set_config('rewards.dirty',
-    replace(current_setting('rewards.dirty', true), ',' || NEW.account_id || ',', ','),
-    true);
+  INSERT INTO rewards_ledger_dirty (account_id)
+  SELECT DISTINCT m.account_id
+    FROM (SELECT account_id FROM new_rows UNION ALL SELECT account_id FROM old_rows) m
+   WHERE m.account_id IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM rewards_ledger_dirty d
+                      WHERE d.txid = pg_current_xact_id() AND d.account_id = m.account_id);
+  RETURN NULL;
+END $$;
+
+-- Each new entry continues its account's chain (as migration 0010's row trigger
+-- did at commit; now at the end of the statement, for all its entries at once);
+-- its account is checked at commit.
+CREATE FUNCTION rewards_check_new_entries() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT n.id, n.account_id INTO bad
+    FROM new_rows n
+    LEFT JOIN LATERAL (
+      SELECT e.available_after, e.pending_after, e.held_after, e.debt_after
+        FROM rewards_entry e
+       WHERE e.account_id = n.account_id AND e.id < n.id
+       ORDER BY e.id DESC LIMIT 1) p ON true
+   WHERE n.available_after <> COALESCE(p.available_after, 0) + n.available_delta
+      OR n.pending_after <> COALESCE(p.pending_after, 0) + n.pending_delta
+      OR n.held_after <> COALESCE(p.held_after, 0) + n.held_delta
+      OR n.debt_after <> COALESCE(p.debt_after, 0) + n.debt_delta
+   ORDER BY n.id LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'rewards entry % breaks the balance chain of account %',
+      bad.id, bad.account_id
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  INSERT INTO rewards_ledger_dirty (account_id)
+  SELECT DISTINCT n.account_id FROM new_rows n
+   WHERE NOT EXISTS (SELECT 1 FROM rewards_ledger_dirty d
+                      WHERE d.txid = pg_current_xact_id() AND d.account_id = n.account_id);
+  RETURN NULL;
+END $$;
+
+-- At commit (or SET CONSTRAINTS ... IMMEDIATE): the first mark's trigger takes every
+-- mark of the transaction and checks those accounts in one statement; the other
+-- marks' triggers then find nothing left. The statement only finds the accounts
+-- whose cached balances, lots, open holds and last entry disagree; each is then
+-- judged by rewards_check_account (migrations 0002/0010), the one place of the
+-- rules, which raises.
+CREATE FUNCTION rewards_check_dirty_accounts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  ids bigint[];
+  suspect bigint;
+BEGIN
+  WITH taken AS (
+    DELETE FROM rewards_ledger_dirty WHERE txid = pg_current_xact_id()
+    RETURNING account_id)
+  SELECT array_agg(DISTINCT account_id) INTO ids FROM taken;
+  IF ids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  FOR suspect IN
+    SELECT a.id
+      FROM rewards_account a
+      LEFT JOIN LATERAL (
+        SELECT COALESCE(SUM(l.remaining) FILTER (WHERE l.status = 'available'), 0) AS available,
+               COALESCE(SUM(l.remaining) FILTER (WHERE l.status = 'pending'), 0) AS pending
+          FROM rewards_lot l
+         WHERE l.account_id = a.id AND l.status IN ('available', 'pending')
+           AND l.remaining > 0) lots ON true
+      LEFT JOIN LATERAL (
+        SELECT COALESCE(SUM(h.amount), 0) AS held
+          FROM rewards_hold h WHERE h.account_id = a.id AND h.status = 'open') holds ON true
+      LEFT JOIN LATERAL (
+        SELECT e.available_after, e.pending_after, e.held_after, e.debt_after
+          FROM rewards_entry e WHERE e.account_id = a.id
+         ORDER BY e.id DESC LIMIT 1) last ON true
+     WHERE a.id = ANY(ids)
+       AND (a.available <> lots.available OR a.pending <> lots.pending
+            OR a.held <> holds.held
+            OR a.available <> COALESCE(last.available_after, 0)
+            OR a.pending <> COALESCE(last.pending_after, 0)
+            OR a.held <> COALESCE(last.held_after, 0)
+            OR a.debt <> COALESCE(last.debt_after, 0))
+     ORDER BY a.id
+  LOOP
+    PERFORM rewards_check_account(suspect);
+  END LOOP;
   RETURN NULL;
 END $$;
 
 CREATE CONSTRAINT TRIGGER rewards_ledger_dirty_check
   AFTER INSERT ON rewards_ledger_dirty
   DEFERRABLE INITIALLY DEFERRED
-  FOR EACH ROW EXECUTE FUNCTION rewards_check_dirty_account();
+  FOR EACH ROW EXECUTE FUNCTION rewards_check_dirty_accounts();
 
-CREATE OR REPLACE FUNCTION rewards_check_account_trigger() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_TABLE_NAME = 'rewards_account' THEN
-    PERFORM rewards_mark_account(NEW.id);
-  ELSE
-    PERFORM rewards_mark_account(NEW.account_id);
-    -- A lot or hold moved to another account unbalances the one it left too.
-    IF TG_OP = 'UPDATE' AND OLD.account_id IS DISTINCT FROM NEW.account_id THEN
-      PERFORM rewards_mark_account(OLD.account_id);
-    END IF;
-  END IF;
-  RETURN NULL;
-END $$;
+DROP TRIGGER rewards_entry_chain ON rewards_entry;
+DROP TRIGGER rewards_account_balanced ON rewards_account;
+DROP TRIGGER rewards_lot_balanced ON rewards_lot;
+DROP TRIGGER rewards_hold_balanced ON rewards_hold;
 
-CREATE OR REPLACE FUNCTION rewards_check_entry_chain() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  p_available numeric := 0;
-  p_pending numeric := 0;
-  p_held numeric := 0;
-  p_debt numeric := 0;
-BEGIN
-  SELECT available_after, pending_after, held_after, debt_after
-    INTO p_available, p_pending, p_held, p_debt
-    FROM rewards_entry
-   WHERE account_id = NEW.account_id AND id < NEW.id
-   ORDER BY id DESC LIMIT 1;
-  IF NOT FOUND THEN
-    p_available := 0; p_pending := 0; p_held := 0; p_debt := 0;
-  END IF;
-  IF NEW.available_after <> p_available + NEW.available_delta
-     OR NEW.pending_after <> p_pending + NEW.pending_delta
-     OR NEW.held_after <> p_held + NEW.held_delta
-     OR NEW.debt_after <> p_debt + NEW.debt_delta THEN
-    RAISE EXCEPTION 'rewards entry % breaks the balance chain of account %',
-      NEW.id, NEW.account_id
-      USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  -- An entry its account does not reflect is drift too: checked once at commit.
-  PERFORM rewards_mark_account(NEW.account_id);
-  RETURN NULL;
-END $$;
+CREATE TRIGGER rewards_entry_chain AFTER INSERT ON rewards_entry
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_check_new_entries();
+CREATE TRIGGER rewards_account_inserted AFTER INSERT ON rewards_account
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_rows();
+CREATE TRIGGER rewards_account_updated AFTER UPDATE ON rewards_account
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_rows();
+CREATE TRIGGER rewards_lot_inserted AFTER INSERT ON rewards_lot
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_rows();
+CREATE TRIGGER rewards_lot_updated AFTER UPDATE ON rewards_lot
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_moved_rows();
+CREATE TRIGGER rewards_hold_inserted AFTER INSERT ON rewards_hold
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_rows();
+CREATE TRIGGER rewards_hold_updated AFTER UPDATE ON rewards_hold
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rewards_mark_moved_rows();
 
 CREATE FUNCTION rewards_ledger_open(
   p_account bigint, p_owner text, p_owner_id bigint, p_key text, p_now timestamptz,
@@ -234,36 +303,42 @@ DROP FUNCTION rewards_ledger_post(bigint, timestamptz, text, numeric, numeric, n
   numeric, timestamptz, integer, timestamptz, boolean, numeric, timestamptz, bigint,
   bigint, bigint, text, text, text, text, text, text, bigint[], numeric[]);
 DROP FUNCTION rewards_ledger_open(bigint, text, bigint, text, timestamptz, boolean);
-DROP TRIGGER rewards_ledger_dirty_check ON rewards_ledger_dirty;
-DROP FUNCTION rewards_check_dirty_account();
-DROP FUNCTION rewards_mark_account(bigint);
+DROP TRIGGER rewards_hold_updated ON rewards_hold;
+DROP TRIGGER rewards_hold_inserted ON rewards_hold;
+DROP TRIGGER rewards_lot_updated ON rewards_lot;
+DROP TRIGGER rewards_lot_inserted ON rewards_lot;
+DROP TRIGGER rewards_account_updated ON rewards_account;
+DROP TRIGGER rewards_account_inserted ON rewards_account;
+DROP TRIGGER rewards_entry_chain ON rewards_entry;
 DROP TABLE rewards_ledger_dirty;
+DROP FUNCTION rewards_check_dirty_accounts();
+DROP FUNCTION rewards_check_new_entries();
+DROP FUNCTION rewards_mark_moved_rows();
+DROP FUNCTION rewards_mark_rows();
+
+-- Migration 0002's per-row deferred checks (their functions are 0010's, unchanged).
+CREATE CONSTRAINT TRIGGER rewards_entry_chain
+  AFTER INSERT ON rewards_entry
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION rewards_check_entry_chain();
+CREATE CONSTRAINT TRIGGER rewards_account_balanced
+  AFTER INSERT OR UPDATE ON rewards_account
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION rewards_check_account_trigger();
+CREATE CONSTRAINT TRIGGER rewards_lot_balanced
+  AFTER INSERT OR UPDATE ON rewards_lot
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION rewards_check_account_trigger();
+CREATE CONSTRAINT TRIGGER rewards_hold_balanced
+  AFTER INSERT OR UPDATE ON rewards_hold
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION rewards_check_account_trigger();
 """
-
-
-def _functions_of_0010(apps, schema_editor):
-    """Reverse: the per-row checks of migrations 0002 and 0010."""
-    import importlib
-    import re
-
-    for module, name in (
-        ("0002_ledger_invariants", "rewards_check_account_trigger"),
-        ("0010_member_debt", "rewards_check_entry_chain"),
-    ):
-        forward = importlib.import_module(f"saleor_rewards.migrations.{module}").FORWARD
-        match = re.search(
-            rf"CREATE (?:OR REPLACE )?FUNCTION {name}\(.*?END \$\$;", forward, flags=re.DOTALL
-        )
-        schema_editor.execute(
-            re.sub(r"^CREATE (OR REPLACE )?FUNCTION", "CREATE OR REPLACE FUNCTION", match.group(0)),
-            params=None,
-        )
 
 
 class Migration(migrations.Migration):
     dependencies = [("saleor_rewards", "0013_audit_event_types")]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, _functions_of_0010),
         migrations.RunSQL(FORWARD, BACKWARD),
     ]
