@@ -10,8 +10,9 @@
    takes every mark of the transaction and finds, in one statement, the accounts
    whose cached balances disagree with their lots, open holds or last entry; each
    such account goes to ``rewards_check_account`` (migrations 0002/0010, unchanged:
-   the one place of the rules), which raises. The other marks' triggers find
-   nothing left. The entry chain (each entry continues its account's last one) is
+   the one place of the rules), which raises. The other marks' triggers see from
+   their ``generation`` (a transaction-local counter the check advances) that they
+   were taken, and return at once. The entry chain (each entry continues its account's last one) is
    checked for all of a statement's entries at once at the end of the statement
    instead of per row at commit: the same rule, earlier. Under ``SET CONSTRAINTS
    ALL IMMEDIATE`` the checks run at the end of each statement, and the marks are
@@ -33,7 +34,10 @@ from django.db import migrations
 FORWARD = r"""
 CREATE UNLOGGED TABLE rewards_ledger_dirty (
   txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
-  account_id bigint NOT NULL
+  account_id bigint NOT NULL,
+  -- Which check of the transaction will take the mark (see below).
+  generation integer NOT NULL
+    DEFAULT COALESCE(NULLIF(current_setting('rewards.check_generation', true), ''), '0')::integer
 );
 CREATE INDEX rewards_ledger_dirty_tx ON rewards_ledger_dirty (txid, account_id);
 
@@ -112,7 +116,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
   ids bigint[];
   suspect bigint;
+  generation integer :=
+    COALESCE(NULLIF(current_setting('rewards.check_generation', true), ''), '0')::integer;
 BEGIN
+  -- A mark of an earlier generation was taken by an earlier firing: nothing to do
+  -- (looking for the row would walk every mark this transaction already took).
+  IF NEW.generation < generation THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('rewards.check_generation', (generation + 1)::text, true);
   WITH taken AS (
     DELETE FROM rewards_ledger_dirty WHERE txid = pg_current_xact_id()
     RETURNING account_id)
