@@ -46,6 +46,7 @@ def parse_args(argv=None):
     ap.add_argument("--lots-per-member", type=int, default=5, help="default 5 (1M lots: 200k)")
     ap.add_argument("--no-audit", action="store_true", help="skip the ledger audit after")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
     return ap.parse_args(argv)
 
 
@@ -164,7 +165,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     name = f"{BENCH_DB or 'rewards_bench'}_jobs"
     url = f"postgres://postgres@127.0.0.1:5432/{name}"
-    ensure_database(url, name)
+    ensure_database(url, name, fresh=args.fresh)
     bootstrap(url)
     from django.core.management import call_command
 
