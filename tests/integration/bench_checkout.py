@@ -11,7 +11,9 @@ it), alternately, and times Saleor's ``checkoutLinesAdd`` and ``checkoutComplete
 (with the after-commit hooks and tasks they trigger, as a request runs them). With
 the plugin active the member first applies points (``rewardsCheckoutRedeem``, not
 timed: Saleor's mutations are what the shop waits on), so completion pays part with
-the points' gift card and the order earns points. The median of each side gives
+the points' gift card and the order earns points. The time of the Celery tasks a
+mutation queues (eager in tests; a worker's job in a shop) is taken out and printed
+apart. The median of each side gives
 the overhead; the target is at most 10 % on each mutation. ``rewardsMe`` is counted
 in SQL queries for a member with 10 and with 1,000 history entries: the count must
 not grow. Figures go to ``bench/results/checkout_<time>.json``.
@@ -24,6 +26,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from celery.signals import task_postrun, task_prerun
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from saleor.core.jwt import create_access_token
@@ -76,14 +79,40 @@ def _switch(active: bool) -> None:
     assert PluginConfiguration.objects.filter(identifier=PLUGIN_ID).update(active=active) == 1
 
 
-def _timed(call) -> float:
+class _Tasks:
+    """Time spent in Celery tasks (eager in the tests; a worker runs them in a shop,
+    after the customer's request): taken out of the request's time."""
+
+    ms = 0.0
+    _started: dict = {}
+
+    @classmethod
+    def prerun(cls, task_id=None, **kwargs):
+        cls._started[task_id] = time.perf_counter()
+
+    @classmethod
+    def postrun(cls, task_id=None, **kwargs):
+        if (started := cls._started.pop(task_id, None)) is not None:
+            cls.ms += (time.perf_counter() - started) * 1000
+
+
+task_prerun.connect(_Tasks.prerun, weak=False)
+task_postrun.connect(_Tasks.postrun, weak=False)
+
+
+def _timed(call, tasks: list) -> float:
+    """Milliseconds of ``call`` without the Celery tasks it ran (appended to ``tasks``)."""
+    before = _Tasks.ms
     started = time.perf_counter()
     call()
-    return (time.perf_counter() - started) * 1000
+    total = (time.perf_counter() - started) * 1000
+    tasks.append(_Tasks.ms - before)
+    return total - tasks[-1]
 
 
-def _round(store, rewards_api, customer, variant, active: bool) -> tuple[float, float]:
-    """One checkout: (ms of checkoutLinesAdd, ms of checkoutComplete)."""
+def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> tuple:
+    """One checkout: (ms of checkoutLinesAdd, ms of checkoutComplete), each without
+    the Celery tasks it queued (their ms go to ``tasks``)."""
     _switch(active)
     checkout = store.checkout([(variant, 2)])
     lines = [{"variantId": gid("ProductVariant", variant.pk), "quantity": 1}]
@@ -94,7 +123,7 @@ def _round(store, rewards_api, customer, variant, active: bool) -> tuple[float, 
             "checkoutLinesAdd",
         )
 
-    add_ms = _timed(add)
+    add_ms = _timed(add, tasks)
     if active:
         body = rewards_api.execute(
             REDEEM, {"id": checkout, "points": 500}, token=create_access_token(customer)
@@ -125,7 +154,7 @@ def _round(store, rewards_api, customer, variant, active: bool) -> tuple[float, 
         with store.capture(execute=True):
             store._complete(checkout)
 
-    complete_ms = _timed(complete)
+    complete_ms = _timed(complete, tasks)
     # the plugin did its work when active, and none when switched off
     assert (points(customer)["pending"] > pending) is active
     return add_ms, complete_ms
@@ -169,10 +198,13 @@ def test_checkout_overhead(
     assert tier.tier is not None
 
     times = {True: {"add": [], "complete": []}, False: {"add": [], "complete": []}}
+    tasks = {True: [], False: []}
     load_before = _loadavg()
     for number in range(ROUNDS + 1):
         for active in (True, False) if number % 2 else (False, True):
-            add_ms, complete_ms = _round(store, rewards_api, customer_user, variant, active)
+            add_ms, complete_ms = _round(
+                store, rewards_api, customer_user, variant, active, tasks[active]
+            )
             if number:  # the first round warms Saleor's and the plugin's caches
                 times[active]["add"].append(add_ms)
                 times[active]["complete"].append(complete_ms)
@@ -202,6 +234,10 @@ def test_checkout_overhead(
         "target_overhead": TARGET,
         "loadavg": {"before": load_before, "after": load_after},
         "mutations": mutations,
+        "celery_tasks_ms_median": {
+            "active": statistics.median(tasks[True]),
+            "inactive": statistics.median(tasks[False]),
+        },
         "rewards_me": me,
         "rewards_me_bounded": me[0]["queries"] == me[1]["queries"],
     }
@@ -216,6 +252,10 @@ def test_checkout_overhead(
             f" ms  overhead {m['overhead']:+6.1%} (target <= {TARGET:.0%}): "
             f"{'PASS' if m['pass'] else 'FAIL'}"
         )
+    print(
+        "  (Celery tasks, run after the request by a worker in a shop, not counted: "
+        f"median {summary['celery_tasks_ms_median']['active']:.1f} ms per mutation active)"
+    )
     for row in me:
         print(
             f"  rewardsMe, {row['entries']:>5} history entries: {row['queries']} queries, "
