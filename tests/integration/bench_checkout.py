@@ -19,6 +19,7 @@ in SQL queries for a member with 10 and with 1,000 history entries: the count mu
 not grow. Figures go to ``bench/results/checkout_<time>.json``.
 """
 
+import cProfile
 import json
 import os
 import statistics
@@ -42,6 +43,8 @@ from .storefront import TRANSACTION_CREATE, _data, gid, points
 
 ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "12"))
 TARGET = 0.10
+# REWARDS_BENCH_PROFILE=path: cProfile of the timed mutations (both sides) to ``path``.
+PROFILE = cProfile.Profile() if os.environ.get("REWARDS_BENCH_PROFILE") else None
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
 LINES_ADD = """
@@ -104,7 +107,11 @@ def _timed(call, tasks: list) -> float:
     """Milliseconds of ``call`` without the Celery tasks it ran (appended to ``tasks``)."""
     before = _Tasks.ms
     started = time.perf_counter()
+    if PROFILE is not None:
+        PROFILE.enable()
     call()
+    if PROFILE is not None:
+        PROFILE.disable()
     total = (time.perf_counter() - started) * 1000
     tasks.append(_Tasks.ms - before)
     return total - tasks[-1]
@@ -242,6 +249,8 @@ def test_checkout_overhead(
         "rewards_me_bounded": me[0]["queries"] == me[1]["queries"],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if PROFILE is not None:
+        PROFILE.dump_stats(os.environ["REWARDS_BENCH_PROFILE"])
     path = RESULTS / f"checkout_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
 
