@@ -132,6 +132,8 @@ def table(runs: list[dict]) -> str:
 
 
 def plot(runs: list[dict], path) -> bool:
+    if extra := os.environ.get("REWARDS_BENCH_MPL"):  # matplotlib installed apart (--target)
+        sys.path.append(extra)
     try:
         import matplotlib
 
