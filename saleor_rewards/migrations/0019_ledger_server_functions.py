@@ -7,7 +7,9 @@
    *mark* the accounts a statement touched: one row per account and transaction in
    ``rewards_ledger_dirty`` (UNLOGGED: no WAL; the marks live only until the
    commit). The marks' deferred trigger checks them at commit: the first one to fire
-   takes every mark of the transaction and finds, in one statement, the accounts
+   takes every mark of the transaction; up to 16 accounts (an operation) each go
+   straight to ``rewards_check_account``; more (a job's batch) are searched in one
+   statement for the accounts
    whose cached balances disagree with their lots, open holds or last entry; each
    such account goes to ``rewards_check_account`` (migrations 0002/0010, unchanged:
    the one place of the rules), which raises. The other marks' triggers see from
@@ -130,6 +132,14 @@ BEGIN
     RETURNING account_id)
   SELECT array_agg(DISTINCT account_id) INTO ids FROM taken;
   IF ids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- A few accounts (a member's operation): the per-account check outright is
+  -- cheaper than planning the set-based search.
+  IF cardinality(ids) <= 16 THEN
+    FOREACH suspect IN ARRAY ids LOOP
+      PERFORM rewards_check_account(suspect);
+    END LOOP;
     RETURN NULL;
   END IF;
   FOR suspect IN
