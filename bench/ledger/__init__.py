@@ -18,12 +18,17 @@ See bench/README.md for the options and what is measured.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rewards_bench"
-DEFAULT_PGBENCH_DB = "rewards_pgbench"
+# REWARDS_BENCH_DB names the ledger's bench database (and, with a suffix, pgbench's),
+# so that several checkouts can bench on one server side by side; it wins over
+# DATABASE_URL.
+BENCH_DB = os.environ.get("REWARDS_BENCH_DB", "")
+DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB or 'rewards_bench'}"
+DEFAULT_PGBENCH_DB = f"{BENCH_DB}_pgbench" if BENCH_DB else "rewards_pgbench"
 GOAL = 0.5  # ledger ops/s must reach at least this fraction of pgbench's tps
 
 # The timed mix: operation -> weight. Each is exactly one public ledger call.

@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from . import DEFAULT_PGBENCH_DB, DEFAULT_URL, GOAL, MIX, REPO, RESULTS
+from . import BENCH_DB, DEFAULT_PGBENCH_DB, DEFAULT_URL, GOAL, MIX, REPO, RESULTS
 from .db import bootstrap, ensure_database, url_parts
 from .report import print_summary
 from .run import environment, function_stats, run_phases
@@ -158,9 +158,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    url = DEFAULT_URL if BENCH_DB else os.environ.get("DATABASE_URL", DEFAULT_URL)
     dbname = url_parts(url)["dbname"]
-    if args.fresh and not dbname.startswith("rewards_bench"):
+    if args.fresh and not (dbname.startswith("rewards_bench") or dbname == BENCH_DB):
         raise SystemExit(f"--fresh drops the database: refused for {dbname!r}.")
     if dbname == args.pgbench_db:
         raise SystemExit("the ledger and pgbench need different databases.")

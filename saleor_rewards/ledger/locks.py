@@ -6,7 +6,9 @@ entries are written only under it, so it is the last lock of the house's fixed o
 the ledger, never before one.
 
 - An operation locks the one account it touches, first, before it reads its key or
-  its lots (``operations``). Taking it again in the same transaction costs nothing.
+  its lots (``operations``; the server function ``rewards_ledger_open`` of migration
+  0019 takes it, called by ``server.open_locked``). Taking it again in the same
+  transaction costs nothing.
 - Several accounts are locked in one statement, in ascending id order: the jobs
   (``batches``), and a program that needs two balances of one member at once.
 - A program locks an account itself only to read something and then post under the
@@ -34,6 +36,9 @@ class LockedAccount:
     pending: Decimal
     held: Decimal
     debt: Decimal
+    # The spendable lots, soonest-expiring first, when the operation read them with
+    # its lock (``server.open_locked``).
+    lots: list[tuple[int, Decimal]] | None = None
 
 
 def account_id(account: Account | int) -> int:

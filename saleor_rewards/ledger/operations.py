@@ -25,7 +25,7 @@ from django.utils import timezone
 from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
 from .debt import settle
 from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
-from .locks import LockedAccount, account_id, lock_account_row
+from .locks import LockedAccount, account_id
 from .models import Account, Program
 from .posting import (
     NO_REFERENCE,
@@ -33,16 +33,15 @@ from .posting import (
     Actor,
     Posting,
     Reference,
-    account_of,
     check_key,
     entry_posting,
     give_back,
     parse_amount,
     post,
-    replay,
-    spendable_lots,
+    replayed,
     take_fefo,
 )
+from .server import open_locked
 
 __all__ = [
     "Actor",
@@ -133,7 +132,13 @@ Write = Callable[[object, LockedAccount], Posting | None]
 
 
 def _once(
-    account: Account | int | _OwnerOf, key: str, entry_type: str, write: Write
+    account: Account | int | _OwnerOf,
+    key: str,
+    entry_type: str,
+    write: Write,
+    *,
+    now: datetime | None = None,
+    lots: bool = False,
 ) -> Posting | None:
     """The prologue of every keyed operation, then ``write(cursor, account)``.
 
@@ -141,15 +146,20 @@ def _once(
     lock, taken before anything of the account is read, U7); then returns the
     posting already recorded under the key on that account, or raises
     ``IdempotencyConflict`` when the key recorded another type of entry (U6).
-    Only a new key reaches ``write``.
+    Only a new key reaches ``write``. All of this is one round trip
+    (``server.open_locked``); with ``lots`` it also reads the spendable lots at
+    ``now`` (``acc.lots``).
     """
     key = check_key(key)
     with transaction.atomic(), connection.cursor() as cursor:
         if isinstance(account, _OwnerOf):
-            account = account_of(cursor, *account)
-        locked = lock_account_row(cursor, account_id(account))
-        if done := replay(cursor, locked.id, key, entry_type):
-            return done
+            opened = open_locked(cursor, None, owner=account, key=key, now=now, lots=lots)
+        else:
+            opened = open_locked(cursor, account_id(account), key=key, now=now, lots=lots)
+        if opened.replay is not None:
+            return replayed(opened.account.id, opened.replay, key, entry_type)
+        locked = opened.account
+        locked.lots = opened.lots
         return write(cursor, locked)
 
 
@@ -278,7 +288,7 @@ def _take_available(
 
     def write(cursor, acc):
         value = parse_amount(amount, acc.kind)
-        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
+        moves, short = take_fefo(acc.lots, value)
         if short > 0:
             raise InsufficientBalance(
                 f"Only {value - short} of {value} is available.", field="amount"
@@ -311,7 +321,7 @@ def _take_available(
             reason=reason,
         )
 
-    return _once(account, key, entry_type, write)
+    return _once(account, key, entry_type, write, now=now, lots=True)
 
 
 def debit(
@@ -366,7 +376,7 @@ def hold(
 
 
 def _lock_hold(cursor, hold_id: int):
-    acc = lock_account_row(cursor, account_of(cursor, "rewards_hold", hold_id, "Hold"))
+    acc = open_locked(cursor, None, owner=_OwnerOf("rewards_hold", hold_id, "Hold")).account
     cursor.execute(
         "SELECT h.status, h.amount, h.reference_type, h.reference_id, e.id "
         "FROM rewards_hold h JOIN rewards_entry e "
@@ -583,7 +593,7 @@ def revoke(
 
     def write(cursor, acc):
         value = parse_amount(amount, acc.kind)
-        moves, short = take_fefo(spendable_lots(cursor, acc.id, now), value)
+        moves, short = take_fefo(acc.lots, value)
         return post(
             cursor,
             acc,
@@ -599,7 +609,7 @@ def revoke(
             reason=reason,
         )
 
-    return _once(account, key, EntryType.REVOKE, write)
+    return _once(account, key, EntryType.REVOKE, write, now=now, lots=True)
 
 
 def void(

@@ -1,8 +1,9 @@
 """Low-level posting: check a key, replay it, write one entry.
 
-The write path is explicit SQL: one ledger operation is three or four round trips
-(lock, replay check, read lots, one statement that writes the entry, its allocations,
-the lot remainders and the account), so the ledger keeps pace with the database.
+The write path runs on the server (``server``, migration 0019): one ledger operation
+is two round trips, one that locks the account and reads its key and lots, one that
+writes the entry, its allocations, the lot remainders and the account, so the
+ledger keeps pace with the database.
 
 Everything here runs under the account's row lock (``locks``, U7): lots and holds
 of an account are only written under it.
@@ -16,6 +17,7 @@ from decimal import Decimal
 from .constants import MAX_KEY_LENGTH, ActorType, Kind
 from .errors import IdempotencyConflict, InvalidInput, NotFound
 from .locks import LockedAccount
+from .server import post_entry
 
 ZERO = Decimal(0)
 _AMOUNT_QUANTUM = Decimal("0.001")  # the columns' scale
@@ -155,20 +157,9 @@ def _posting_from_row(account_id, row, replayed) -> Posting:
     )
 
 
-def replay(cursor, account_id: int, key: str, entry_type: str) -> Posting | None:
-    """The posting already recorded under ``key`` on this account, if any (U6).
-
-    Must run after the account is locked: under READ COMMITTED this statement then sees
-    whatever a concurrent holder of the same key committed before us.
-    """
-    cursor.execute(
-        f"SELECT {_ENTRY_COLUMNS} FROM rewards_entry "
-        "WHERE account_id = %s AND idempotency_key = %s",
-        [account_id, key],
-    )
-    row = cursor.fetchone()
-    if row is None:
-        return None
+def replayed(account_id: int, row, key: str, entry_type: str) -> Posting:
+    """The posting of an entry recorded under ``key`` (``_ENTRY_COLUMNS``), or
+    ``IdempotencyConflict`` when that entry is of another type (U6)."""
     if row[1] != entry_type:
         raise IdempotencyConflict(
             f"Key {key!r} was already used for a {row[1]} entry, not {entry_type}.",
@@ -213,63 +204,6 @@ def take_fefo(
     return moves, left
 
 
-_POST_SQL = """
-WITH
-new_lot AS (
-    INSERT INTO rewards_lot (account_id, source, status, amount, remaining, created_at,
-        available_at, expires_in_days, expires_at, reference_type, reference_id)
-    SELECT %(account_id)s, %(lot_source)s, %(lot_status)s, %(lot_amount)s,
-        %(lot_amount)s, %(now)s, %(lot_available_at)s, %(lot_expires_in_days)s,
-        %(lot_expires_at)s, %(reference_type)s, %(reference_id)s
-    WHERE %(make_lot)s
-    RETURNING id
-),
-new_hold AS (
-    INSERT INTO rewards_hold (account_id, amount, status, captured, created_at,
-        expires_at, reference_type, reference_id)
-    SELECT %(account_id)s, %(hold_amount)s, 'open', 0, %(now)s, %(hold_expires_at)s,
-        %(reference_type)s, %(reference_id)s
-    WHERE %(make_hold)s
-    RETURNING id
-),
-entry AS (
-    INSERT INTO rewards_entry (account_id, created_at, type, amount,
-        available_delta, pending_delta, held_delta, debt_delta,
-        available_after, pending_after, held_after, debt_after, unrecovered, expired,
-        lot_id, hold_id, original_id, idempotency_key,
-        reference_type, reference_id, actor_type, actor_id, reason)
-    VALUES (%(account_id)s, %(now)s, %(type)s, %(amount)s,
-        %(d_available)s, %(d_pending)s, %(d_held)s, %(d_debt)s,
-        %(available)s, %(pending)s, %(held)s, %(debt)s, %(unrecovered)s, %(expired)s,
-        COALESCE((SELECT id FROM new_lot), %(lot_id)s),
-        COALESCE((SELECT id FROM new_hold), %(hold_id)s),
-        %(original_id)s, %(key)s,
-        %(reference_type)s, %(reference_id)s, %(actor_type)s, %(actor_id)s,
-        %(reason)s)
-    RETURNING id, lot_id, hold_id
-),
-moves AS (
-    SELECT * FROM unnest(%(move_lots)s::bigint[], %(move_amounts)s::numeric[])
-        AS m(lot_id, amount)
-),
-lot_update AS (
-    UPDATE rewards_lot l SET remaining = l.remaining + s.amount
-    FROM (SELECT lot_id, SUM(amount) AS amount FROM moves GROUP BY lot_id) s
-    WHERE l.id = s.lot_id AND s.amount <> 0
-),
-allocations AS (
-    INSERT INTO rewards_allocation (entry_id, lot_id, amount)
-    SELECT entry.id, moves.lot_id, moves.amount FROM entry, moves
-),
-account AS (
-    UPDATE rewards_account SET available = %(available)s, pending = %(pending)s,
-        held = %(held)s, debt = %(debt)s, unrecovered = unrecovered + %(unrecovered)s
-    WHERE id = %(account_id)s
-)
-SELECT id, lot_id, hold_id FROM entry
-"""
-
-
 def post(
     cursor,
     account: LockedAccount,
@@ -304,8 +238,8 @@ def post(
     account.debt += d_debt
     new_lot = new_lot or {}
     new_hold = new_hold or {}
-    cursor.execute(
-        _POST_SQL,
+    entry_id, lot, hold = post_entry(
+        cursor,
         {
             "account_id": account.id,
             "now": now,
@@ -344,7 +278,6 @@ def post(
             "move_amounts": [amount for _, amount in moves],
         },
     )
-    entry_id, lot, hold = cursor.fetchone()
     return Posting(
         entry_id=entry_id,
         account_id=account.id,

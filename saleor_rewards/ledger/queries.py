@@ -52,10 +52,19 @@ def balance(account: Account | None, *, now: datetime | None = None) -> Balance:
     )
 
 
+EXPIRING_SOON_LIMIT = 50
+
+
 def expiring_soon(
-    account: Account | None, *, days: int = 30, now: datetime | None = None
+    account: Account | None,
+    *,
+    days: int = 30,
+    now: datetime | None = None,
+    limit: int = EXPIRING_SOON_LIMIT,
 ) -> list[tuple[Decimal, datetime]]:
-    """(amount, expires_at) of available lots expiring within ``days``, soonest first."""
+    """(amount, expires_at) of available lots expiring within ``days``, soonest first:
+    the first ``limit`` dates (a member with a thousand lots still gets a bounded
+    answer, issue 14)."""
     if account is None:
         return []
     now = now or timezone.now()
@@ -69,7 +78,7 @@ def expiring_soon(
         )
         .values("expires_at")
         .annotate(total=Sum("remaining"))
-        .order_by("expires_at")
+        .order_by("expires_at")[:limit]
     )
     return [(row["total"], row["expires_at"]) for row in rows]
 

@@ -67,6 +67,23 @@ SALEOR_SHOP = Shop(
 )
 
 
+def _already_queued(key) -> bool:
+    """The same work is queued for this commit already (issue 14: Saleor's
+    checkoutComplete fires a dozen order hooks in one transaction; one sync after the
+    commit sees them all). Only a callback that survives whenever a new one would (it
+    was registered outside every savepoint still open, or in the same one) counts."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    open_savepoints = set(connection.savepoint_ids)
+    return any(
+        getattr(func, "rewards_key", None) == key
+        and not getattr(func, "ran", False)  # run already (tests run them early)
+        and savepoints <= open_savepoints
+        for savepoints, func, *_ in connection.run_on_commit
+    )
+
+
 def _after_commit(what: str, enqueue, object_id) -> None:
     """Queue ``enqueue(object_id)`` once Saleor's transaction commits.
 
@@ -76,12 +93,16 @@ def _after_commit(what: str, enqueue, object_id) -> None:
     """
 
     def run():
+        run.ran = True
         try:
             enqueue(object_id)
         except Exception:  # noqa: BLE001 - a hook must never break Saleor's request
             logger.exception("saleor-rewards could not queue %s %s", what, object_id)
 
+    run.rewards_key = (what, object_id)
     try:
+        if _already_queued(run.rewards_key):
+            return
         transaction.on_commit(run)
     except Exception:  # noqa: BLE001
         logger.exception("saleor-rewards could not schedule %s %s", what, object_id)

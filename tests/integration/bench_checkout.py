@@ -1,0 +1,275 @@
+"""Checkout overhead of the plugin, through Saleor's real API (issue 14).
+
+Not part of the suite (no ``test_`` file name); ``make bench-checkout`` runs it:
+
+    pytest --ds=saleor.tests.settings tests/integration/bench_checkout.py --reuse-db -s
+
+Same shop, same data, same run: a member with a tier (Regular, 0.5 % off) and
+points. Each round builds one checkout with the plugin active and one with it
+switched off (its PluginConfiguration ``active`` false, as ``pluginUpdate`` leaves
+it), alternately, and times Saleor's ``checkoutLinesAdd`` and ``checkoutComplete``
+(with the after-commit hooks and tasks they trigger, as a request runs them). With
+the plugin active the member first applies points (``rewardsCheckoutRedeem``, not
+timed: Saleor's mutations are what the shop waits on), so completion pays part with
+the points' gift card and the order earns points. The time of the Celery tasks a
+mutation queues (eager in tests; a worker's job in a shop) is taken out and printed
+apart. The median of each side gives
+the overhead; the target is at most 10 % on each mutation. ``rewardsMe`` is counted
+in SQL queries for a member with 10 and with 1,000 history entries: the count must
+not grow. Figures go to ``bench/results/checkout_<time>.json``.
+"""
+
+import cProfile
+import json
+import os
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from celery.signals import task_postrun, task_prerun
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from saleor.core.jwt import create_access_token
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_rewards import ledger
+from saleor_rewards.ledger import Kind, LotSource
+from saleor_rewards.programs.tiers import services as tiers
+from saleor_rewards.saleor_adapter.settings import program_settings
+
+from .helpers import PLUGIN_ID
+from .storefront import TRANSACTION_CREATE, _data, gid, points
+
+ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "12"))
+TARGET = 0.10
+# REWARDS_BENCH_PROFILE=path: cProfile of the timed mutations (both sides) to ``path``.
+PROFILE = cProfile.Profile() if os.environ.get("REWARDS_BENCH_PROFILE") else None
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+
+LINES_ADD = """
+mutation Add($id: ID!, $lines: [CheckoutLineInput!]!) {
+  checkoutLinesAdd(id: $id, lines: $lines) {
+    errors { field code message }
+    checkout { totalPrice { gross { amount } } }
+  }
+}
+"""
+
+REDEEM = """
+mutation Redeem($id: ID!, $points: Int) {
+  rewardsCheckoutRedeem(checkoutId: $id, points: $points) {
+    redemption { points status }
+    errors { field code message }
+  }
+}
+"""
+
+ME = """query Me($channel: String!) { rewardsMe(channel: $channel) {
+  points { available pending held expiringSoon { points expiresAt } }
+  tier { name progress { nextTier remaining { amount } } }
+  history(first: 50) { totalCount edges { node { type amount expiresAt
+    reference { type id } } } }
+} }"""
+
+
+def _loadavg() -> list[float]:
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def _switch(active: bool) -> None:
+    assert PluginConfiguration.objects.filter(identifier=PLUGIN_ID).update(active=active) == 1
+
+
+class _Tasks:
+    """Time spent in Celery tasks (eager in the tests; a worker runs them in a shop,
+    after the customer's request): taken out of the request's time."""
+
+    ms = 0.0
+    _started: dict = {}
+
+    @classmethod
+    def prerun(cls, task_id=None, **kwargs):
+        cls._started[task_id] = time.perf_counter()
+
+    @classmethod
+    def postrun(cls, task_id=None, **kwargs):
+        if (started := cls._started.pop(task_id, None)) is not None:
+            cls.ms += (time.perf_counter() - started) * 1000
+
+
+task_prerun.connect(_Tasks.prerun, weak=False)
+task_postrun.connect(_Tasks.postrun, weak=False)
+
+
+def _timed(call, tasks: list) -> float:
+    """Milliseconds of ``call`` without the Celery tasks it ran (appended to ``tasks``)."""
+    before = _Tasks.ms
+    started = time.perf_counter()
+    if PROFILE is not None:
+        PROFILE.enable()
+    call()
+    if PROFILE is not None:
+        PROFILE.disable()
+    total = (time.perf_counter() - started) * 1000
+    tasks.append(_Tasks.ms - before)
+    return total - tasks[-1]
+
+
+def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> tuple:
+    """One checkout: (ms of checkoutLinesAdd, ms of checkoutComplete), each without
+    the Celery tasks it queued (their ms go to ``tasks``)."""
+    _switch(active)
+    checkout = store.checkout([(variant, 2)])
+    lines = [{"variantId": gid("ProductVariant", variant.pk), "quantity": 1}]
+
+    def add():
+        _data(
+            store.customer.post_graphql(LINES_ADD, {"id": checkout, "lines": lines}),
+            "checkoutLinesAdd",
+        )
+
+    add_ms = _timed(add, tasks)
+    if active:
+        body = rewards_api.execute(
+            REDEEM, {"id": checkout, "points": 500}, token=create_access_token(customer)
+        )
+        assert body["data"]["rewardsCheckoutRedeem"]["errors"] == [], body
+    amount = store.total(checkout)
+    _data(
+        store.app.post_graphql(
+            TRANSACTION_CREATE,
+            {
+                "id": checkout,
+                "transaction": {
+                    "name": "Credit card",
+                    "pspReference": f"psp-{checkout[-8:]}",
+                    "availableActions": ["REFUND"],
+                    "amountCharged": {
+                        "amount": str(amount),
+                        "currency": store.channel.currency_code,
+                    },
+                },
+            },
+        ),
+        "transactionCreate",
+    )
+    pending = points(customer)["pending"]
+
+    def complete():
+        with store.capture(execute=True):
+            store._complete(checkout)
+
+    complete_ms = _timed(complete, tasks)
+    # the plugin did its work when active, and none when switched off
+    assert (points(customer)["pending"] > pending) is active
+    return add_ms, complete_ms
+
+
+def _rewards_me_queries(rewards_api, program, user, channel, entries: int) -> dict:
+    account = ledger.open_account(program, user.pk, Kind.POINTS)
+    for i in range(entries):
+        ledger.credit(
+            account,
+            10,
+            key=f"bench-{user.pk}-{i}",
+            source=LotSource.LOYALTY,
+            expires_in_days=30,
+            reference=ledger.Reference("ORDER", str(i)),
+        )
+    token = create_access_token(user)
+    rewards_api.execute(ME, {"channel": channel.slug}, token=token)  # Saleor's caches
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        body = rewards_api.execute(ME, {"channel": channel.slug}, token=token)
+        ms = (time.perf_counter() - started) * 1000
+    assert "errors" not in body, body
+    assert body["data"]["rewardsMe"]["history"]["totalCount"] == entries
+    return {"entries": entries, "queries": len(captured.captured_queries), "ms": ms}
+
+
+def test_checkout_overhead(
+    tiered_store, rewards_api, program, customer_user, customer_user2, product, channel_USD
+):
+    store = tiered_store
+    variant = product.variants.get()
+    stock = variant.stocks.first()
+    stock.quantity = 100_000
+    stock.save()
+    account = ledger.open_account(program, customer_user.pk, Kind.POINTS)
+    ledger.credit(account, 1_000_000, key="bench-wallet", source=LotSource.BONUS)
+    tier = tiers.recompute_member(
+        program, customer_user.pk, program_settings(program), verified=True
+    )
+    assert tier.tier is not None
+
+    times = {True: {"add": [], "complete": []}, False: {"add": [], "complete": []}}
+    tasks = {True: [], False: []}
+    load_before = _loadavg()
+    for number in range(ROUNDS + 1):
+        for active in (True, False) if number % 2 else (False, True):
+            add_ms, complete_ms = _round(
+                store, rewards_api, customer_user, variant, active, tasks[active]
+            )
+            if number:  # the first round warms Saleor's and the plugin's caches
+                times[active]["add"].append(add_ms)
+                times[active]["complete"].append(complete_ms)
+    load_after = _loadavg()
+    _switch(True)
+
+    mutations = {}
+    for name, mutation in (("add", "checkoutLinesAdd"), ("complete", "checkoutComplete")):
+        on = statistics.median(times[True][name])
+        off = statistics.median(times[False][name])
+        mutations[mutation] = {
+            "active_ms": on,
+            "inactive_ms": off,
+            "overhead": on / off - 1,
+            "pass": on / off - 1 <= TARGET,
+            "active_all_ms": times[True][name],
+            "inactive_all_ms": times[False][name],
+        }
+    me = [
+        _rewards_me_queries(rewards_api, program, customer_user2, channel_USD, 10),
+    ]
+    other = customer_user2.__class__.objects.create(email="bench-1000@example.com")
+    me.append(_rewards_me_queries(rewards_api, program, other, channel_USD, 1000))
+    summary = {
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rounds": ROUNDS,
+        "target_overhead": TARGET,
+        "loadavg": {"before": load_before, "after": load_after},
+        "mutations": mutations,
+        "celery_tasks_ms_median": {
+            "active": statistics.median(tasks[True]),
+            "inactive": statistics.median(tasks[False]),
+        },
+        "rewards_me": me,
+        "rewards_me_bounded": me[0]["queries"] == me[1]["queries"],
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if PROFILE is not None:
+        PROFILE.dump_stats(os.environ["REWARDS_BENCH_PROFILE"])
+    path = RESULTS / f"checkout_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+
+    print(f"\ncheckout overhead, medians of {ROUNDS} rounds (load {load_before} -> {load_after})")
+    for mutation, m in mutations.items():
+        print(
+            f"  {mutation:<18} active {m['active_ms']:8.1f} ms  inactive {m['inactive_ms']:8.1f}"
+            f" ms  overhead {m['overhead']:+6.1%} (target <= {TARGET:.0%}): "
+            f"{'PASS' if m['pass'] else 'FAIL'}"
+        )
+    print(
+        "  (Celery tasks, run after the request by a worker in a shop, not counted: "
+        f"median {summary['celery_tasks_ms_median']['active']:.1f} ms per mutation active)"
+    )
+    for row in me:
+        print(
+            f"  rewardsMe, {row['entries']:>5} history entries: {row['queries']} queries, "
+            f"{row['ms']:.1f} ms"
+        )
+    print(f"  rewardsMe bounded: {'PASS' if summary['rewards_me_bounded'] else 'FAIL'}")
+    print(f"  results {path.relative_to(RESULTS.parents[1])}")
+    assert summary["rewards_me_bounded"]
