@@ -359,7 +359,7 @@ CREATE CONSTRAINT TRIGGER rewards_hold_balanced
 
 
 class Migration(migrations.Migration):
-    dependencies = [("saleor_rewards", "0013_audit_event_types")]
+    dependencies = [("saleor_rewards", "0018_claims")]
 
     operations = [
         migrations.RunSQL(FORWARD, BACKWARD),
