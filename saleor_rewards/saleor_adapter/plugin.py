@@ -8,6 +8,7 @@ from django.http import HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from .. import config
+from ..console_app import pages as console_pages
 from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
@@ -40,6 +41,8 @@ from .use_cases.redemption_cap import give_back_voucher_use, refuse_above_cap
 logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
+# Where the console's pages are, whichever of Saleor's routes a request came by.
+CONSOLE_PATH = "/plugins/global/saleor_rewards/app/"
 
 # Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
 # modules of functions, stateless, so one bundle serves every request.
@@ -170,6 +173,10 @@ class RewardsPlugin(BasePlugin):
         # off, every route answers 404, whichever route Saleor came by.
         if not self.active:
             return HttpResponseNotFound()
+        if console_pages.handles(path):  # the operator console (SPEC O4)
+            return console_pages.respond(
+                request, path, app_base_url=request.build_absolute_uri(CONSOLE_PATH)
+            )
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(
