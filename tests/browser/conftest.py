@@ -105,12 +105,14 @@ User.objects.bulk_create([
 TOKEN_CREATE = """mutation($email: String!, $password: String!) {
   tokenCreate(email: $email, password: $password) { token errors { field message } } }"""
 APP_INSTALL = """mutation($input: AppInstallInput!) {
-  appInstall(input: $input) { errors { field code message } appInstallation { id status message } } }"""
+  appInstall(input: $input) {
+    errors { field code message } appInstallation { id status message } } }"""
 APPS = """{ apps(first: 10) { edges { node { id name identifier isActive
   extensions { label mount target url permissions { code } } } } } }"""
 APP_TOKEN = """query($id: ID!) { app(id: $id) { accessToken } }"""
 REVIEW_SUBMIT = """mutation($line: ID!, $text: String!) {
-  rewardsReviewSubmit(orderLineId: $line, text: $text) { errors { field code message } review { id } } }"""
+  rewardsReviewSubmit(orderLineId: $line, text: $text) {
+    errors { field code message } review { id } } }"""
 CUSTOMER_ID = """query($email: String!) { user(email: $email) { id } }"""
 
 

@@ -3,6 +3,7 @@ SEPA file, approve a claim — checked on the page and in the API. Each is skipp
 its reason, while its API is not in the plugin's schema (it comes from another branch)."""
 
 import json
+import pathlib
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
     frame.get_by_test_id("payout-format").select_option("SEPA_XML")
     with console.page.expect_download() as download:
         frame.get_by_test_id("payout-download").click()
-    sepa = open(download.value.path(), "rb").read().decode()
+    sepa = pathlib.Path(download.value.path()).read_text()
     assert download.value.suggested_filename.endswith(".xml")
     assert IBAN in sepa and "20.00" in sepa
     console.screenshot("withdrawals-approved")
