@@ -37,7 +37,10 @@ function LiabilityReport() {
   const selection = schema.selection(type, 2, ["series"]);
   const seriesArgs = schema.types.get(type)?.fields?.find((f) => f.name === "series")?.args || [];
   const series = seriesType ? `series${seriesArgs.some((a) => a.name === "days") ? "(days: $days)" : ""} { ${schema.selection(seriesType, 2)} }` : "";
-  const query = `query Liability($channel: String!, $days: Int) { ${FIELD}(channel: $channel, days: $days) { ${selection} ${series} } }`;
+  const rootArgs = schema.query.fields.find((f) => f.name === FIELD).args.map((a) => a.name);
+  const daysArg = rootArgs.includes("days") ? ", days: $days" : "";
+  const declareDays = daysArg || series.includes("$days") ? ", $days: Int" : "";
+  const query = `query Liability($channel: String!${declareDays}) { ${FIELD}(channel: $channel${daysArg}) { ${selection} ${series} } }`;
   const paged = usePaged(() => (channel ? rewards(query, { channel, days: Number(days) }).then((d) => d[FIELD]) : Promise.resolve(null)), [channel, days]);
   const report = paged.page;
   const { series: points, ...now } = report || {};
