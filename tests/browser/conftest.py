@@ -32,6 +32,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import demo  # noqa: E402  (scripts/demo.py: the shop set-up and a customer's story)
+import saleor_server as srv  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DATABASE = os.environ.get("REWARDS_BROWSER_DB", "saleor_rewards_browser")
 TEMPLATE = f"{DATABASE}_template"
@@ -81,7 +84,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-PASSWORD = "Browser-Passw0rd!"
+PASSWORD = demo.PASSWORD  # the demo's shop set-up and story sign everyone in with it
 LIMITED_STAFF = "limited@example.com"
 
 EXTRA_SEED = """
@@ -119,8 +122,8 @@ CUSTOMER_ID = """query($email: String!) { user(email: $email) { id } }"""
 class Shop:
     """The running Saleor and what the suite seeded in it."""
 
-    def __init__(self, saleor, env, srv):
-        self.saleor, self.env, self.srv = saleor, env, srv
+    def __init__(self, saleor, env):
+        self.saleor, self.env = saleor, env
         self.base = saleor.base
 
     def token(self, email: str) -> str:
@@ -129,7 +132,7 @@ class Shop:
 
     def rewards(self, query, variables=None, token=None) -> dict:
         """The plugin's endpoint; the whole answer (errors included)."""
-        return self.srv.post(
+        return srv.post(
             f"{self.base}/plugins/global/saleor_rewards/graphql/",
             {"query": query, "variables": variables or {}},
             token,
@@ -152,9 +155,6 @@ class Shop:
 def shop():
     if WHY_NOT:
         pytest.skip(WHY_NOT)
-    import demo
-    import saleor_server as srv
-
     REPORTS.mkdir(exist_ok=True)
     port = _free_port()
     env = srv.saleor_env(DATABASE, HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS="True")
@@ -165,8 +165,7 @@ def shop():
         srv.drop_database(DATABASE)
         srv.create_database(DATABASE, template=TEMPLATE)
         srv.migrate(env)
-        setup = demo.SHOP_SETUP.replace(demo.PASSWORD, PASSWORD)
-        out = srv.admin(env, "shell", "-c", setup, capture=True)
+        out = srv.admin(env, "shell", "-c", demo.SHOP_SETUP, capture=True)
         variant_id, warehouse_id = next(
             line.split()[1:] for line in out.splitlines() if line.startswith("IDS ")
         )
@@ -177,12 +176,12 @@ def shop():
             EXTRA_SEED.replace("{limited}", LIMITED_STAFF).replace("{password}", PASSWORD),
         )
         with srv.Saleor(env, port) as saleor:
-            shop = Shop(saleor, env, srv)
-            _seed(shop, demo, int(variant_id), warehouse_id)
+            shop = Shop(saleor, env)
+            _seed(shop, int(variant_id), warehouse_id)
             yield shop
 
 
-def _seed(shop: Shop, demo, variant_id: int, warehouse_id: str) -> None:
+def _seed(shop: Shop, variant_id: int, warehouse_id: str) -> None:
     saleor = shop.saleor
     staff = shop.token("staff@example.com")
     shop.staff_token = staff
@@ -198,7 +197,6 @@ def _seed(shop: Shop, demo, variant_id: int, warehouse_id: str) -> None:
         staff,
     )
     # A customer buys, receives and reviews a coffee (B2): a review in the queue.
-    demo.PASSWORD = PASSWORD
     story = demo.Story(saleor, shop.env)
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
     story.register("Fay")
