@@ -16,7 +16,7 @@ const MODERATE = `mutation Moderate($id: ID!, $action: RewardsReviewAction!, $no
     errors { field code message } review { id status } } }`;
 
 export function Reviews() {
-  const { rewards, channel, can } = useConsole();
+  const { rewards, channel, can, navigate } = useConsole();
   const [status, setStatus] = useState("PENDING");
   const [notes, setNotes] = useState({});
   const [result, setResult] = useState({ error: null, ok: null });
@@ -53,6 +53,16 @@ export function Reviews() {
           { key: "text", title: "Text" },
           { key: "photoUrls", title: "Photos", render: (r) => <Value value={r.photoUrls} /> },
           { key: "points", title: "Points" },
+          {
+            key: "userId",
+            title: "Member",
+            render: (r) =>
+              r.userId ? (
+                <Button size="small" variant="tertiary" onClick={() => navigate({ screen: "member", userId: r.userId })}>
+                  Open member
+                </Button>
+              ) : null,
+          },
           {
             key: "actions",
             title: "",
