@@ -44,10 +44,26 @@ function initialRoute() {
   return { screen: SCREENS.some(([key]) => key === page) ? page : "members" };
 }
 
+// The App Bridge's state, read again on the events that change the token: the
+// Dashboard may answer the bridge's "ready" before React subscribed, and it refreshes
+// the token while the console is open.
+function useBridgeState() {
+  const { appBridge, appBridgeState } = useAppBridge();
+  const [state, setState] = useState(null);
+  useEffect(() => {
+    if (!appBridge) return undefined;
+    const update = () => setState({ ...appBridge.getState() });
+    update();
+    const unsubscribe = ["handshake", "tokenRefresh"].map((event) => appBridge.subscribe(event, update));
+    return () => unsubscribe.forEach((off) => off());
+  }, [appBridge]);
+  return state?.token ? state : appBridgeState;
+}
+
 export function Console() {
-  const { appBridgeState } = useAppBridge();
-  const token = appBridgeState?.token;
-  const saleorApiUrl = appBridgeState?.saleorApiUrl || `${window.location.origin}/graphql/`;
+  const bridge = useBridgeState();
+  const token = bridge?.token;
+  const saleorApiUrl = bridge?.saleorApiUrl || `${window.location.origin}/graphql/`;
   const { schema, error: schemaError } = useSchemaLoader(token);
   const [channels, setChannels] = useState([]);
   const [channel, setChannel] = useState(null);
