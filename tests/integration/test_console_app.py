@@ -1,14 +1,23 @@
 """SPEC O4: the operator console is a Saleor App the plugin serves — its manifest,
-its pages and their assets, the install hand-shake — through Saleor's real routing.
+its pages and their assets, the install hand-shake — through Saleor's real routing,
+and Saleor's own ``appInstall`` installs it from the manifest URL of a running server.
 
-Saleor's ``appInstall`` from the manifest URL on a running server, and the extensions
-in ``app { extensions }``, are in ``tests/browser/test_console_install.py`` (it needs
-Saleor serving HTTP, which the browser suite starts)."""
+The running server is Django's live-server thread serving Saleor's URLs over real
+HTTP on 127.0.0.1, on the test's own database connection (as Django's live server
+shares an in-memory SQLite one): Saleor's install task, run eagerly inside the
+``appInstall`` request, fetches the manifest and posts the App's token over HTTP,
+and the whole test still rolls back. The browser suite (tests/browser) does the same
+against Saleor under uvicorn."""
 
 import json
 
+import graphene
 import pytest
+from django.db import connections
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from saleor.app.manifest_validations import clean_manifest_data
+from saleor.app.models import App, AppInstallation
+from saleor.graphql.tests.utils import get_graphql_content
 
 from .helpers import PLUGIN_ID
 
@@ -158,3 +167,141 @@ def test_O4_install_hand_shake_refuses_a_body_without_a_token(active_rewards_plu
 def test_O4_pages_refuse_other_methods(active_rewards_plugin, client):
     assert client.post(f"{APP}/members").status_code == 405
     assert client.get(f"{APP}/register").status_code == 405
+
+
+@pytest.fixture
+def running_saleor(monkeypatch):
+    """Saleor's URLs served over HTTP by a thread using this test's connections."""
+    shared = {alias: connections[alias] for alias in connections}
+    for connection in shared.values():
+        # The server closes connections after each request; this one holds the
+        # test's transaction, so it stays open until the test rolls it back.
+        monkeypatch.setattr(connection, "close", lambda: None)
+        connection.inc_thread_sharing()
+    server = LiveServerThread("127.0.0.1", _StaticFilesHandler, connections_override=shared)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://127.0.0.1:{server.port}"
+    server.terminate()
+    for connection in shared.values():
+        connection.dec_thread_sharing()
+
+
+APP_INSTALL = """mutation($input: AppInstallInput!) { appInstall(input: $input) {
+  errors { field code message } appInstallation { id status } } }"""
+APP_EXTENSIONS = """query($id: ID!) { app(id: $id) { name isActive identifier
+  extensions { label mount target url permissions { code } } } }"""
+CONSOLE_PERMISSIONS = [
+    "MANAGE_USERS",
+    "MANAGE_GIFT_CARD",
+    "MANAGE_DISCOUNTS",
+    "MANAGE_PLUGINS",
+    "HANDLE_PAYMENTS",
+    "MANAGE_ORDERS",
+]
+
+
+@pytest.fixture
+def staff_who_installs_apps(
+    staff_api_client,
+    permission_manage_apps,
+    permission_manage_users,
+    permission_manage_gift_card,
+    permission_manage_discounts,
+    permission_manage_plugins,
+    permission_manage_payments,
+    permission_manage_orders,
+):
+    # Saleor lets staff give an App only permissions they have themselves.
+    staff_api_client.user.user_permissions.add(
+        permission_manage_apps,
+        permission_manage_users,
+        permission_manage_gift_card,
+        permission_manage_discounts,
+        permission_manage_plugins,
+        permission_manage_payments,
+        permission_manage_orders,
+    )
+    return staff_api_client
+
+
+def test_O4_saleor_installs_the_console_from_its_manifest_url(
+    active_rewards_plugin, running_saleor, staff_who_installs_apps
+):
+    # given the plugin running behind Saleor's HTTP server
+    manifest_url = f"{running_saleor}{MANIFEST}"
+
+    # when a merchant installs the App from the manifest URL (Apps -> Install)
+    response = staff_who_installs_apps.post_graphql(
+        APP_INSTALL,
+        {
+            "input": {
+                "appName": "Rewards console",
+                "manifestUrl": manifest_url,
+                "activateAfterInstallation": True,
+                "permissions": CONSOLE_PERMISSIONS,
+            }
+        },
+    )
+
+    # then Saleor fetched the manifest, posted the token and made an active App
+    assert get_graphql_content(response)["data"]["appInstall"]["errors"] == []
+    assert not AppInstallation.objects.exists(), list(
+        AppInstallation.objects.values("status", "message")
+    )
+    app = App.objects.get(identifier="saleor-rewards.console")
+    assert app.is_active and app.is_installed
+    assert app.manifest_url == manifest_url
+    assert app.app_url == f"{running_saleor}{APP}/"
+    assert sorted(p.codename for p in app.permissions.all()) == sorted(
+        p.lower() for p in CONSOLE_PERMISSIONS
+    )
+
+    # and its extensions are in Saleor's app { extensions }
+    answer = get_graphql_content(
+        staff_who_installs_apps.post_graphql(
+            APP_EXTENSIONS, {"id": graphene.Node.to_global_id("App", app.pk)}
+        )
+    )["data"]["app"]
+    extensions = {e["mount"]: e for e in answer["extensions"]}
+    assert set(extensions) == {
+        "NAVIGATION_CUSTOMERS",
+        "CUSTOMER_DETAILS_MORE_ACTIONS",
+        "ORDER_DETAILS_MORE_ACTIONS",
+    }
+    customer = extensions["CUSTOMER_DETAILS_MORE_ACTIONS"]
+    assert (customer["label"], customer["target"]) == ("Rewards", "POPUP")
+    assert customer["url"] == f"{running_saleor}{APP}/member"
+    assert [p["code"] for p in customer["permissions"]] == ["MANAGE_USERS"]
+    order = extensions["ORDER_DETAILS_MORE_ACTIONS"]
+    assert (order["label"], order["target"]) == ("Claims", "POPUP")
+    assert [p["code"] for p in order["permissions"]] == ["MANAGE_ORDERS"]
+    assert extensions["NAVIGATION_CUSTOMERS"]["target"] == "APP_PAGE"
+
+
+def test_O4_saleor_cannot_install_the_console_while_the_plugin_is_off(
+    plugin_configuration_row, running_saleor, staff_who_installs_apps
+):
+    # given the plugin switched off: its manifest URL answers 404
+    plugin_configuration_row(active=False)
+
+    # when a merchant tries to install the console
+    response = staff_who_installs_apps.post_graphql(
+        APP_INSTALL,
+        {
+            "input": {
+                "appName": "Rewards console",
+                "manifestUrl": f"{running_saleor}{MANIFEST}",
+                "permissions": ["MANAGE_USERS"],
+            }
+        },
+    )
+
+    # then Saleor records a failed installation and makes no App
+    assert get_graphql_content(response)["data"]["appInstall"]["errors"] == []
+    installation = AppInstallation.objects.get()
+    assert installation.status == "failed"
+    assert not App.objects.filter(identifier="saleor-rewards.console").exists()
