@@ -111,7 +111,7 @@ APP_INSTALL = """mutation($input: AppInstallInput!) {
   appInstall(input: $input) {
     errors { field code message } appInstallation { id status message } } }"""
 APPS = """{ apps(first: 10) { edges { node { id name identifier isActive
-  extensions { label mount target url permissions { code } } } } } }"""
+  extensions { label mountName targetName url permissions { code } } } } } }"""
 APP_TOKEN = """query($id: ID!) { app(id: $id) { accessToken } }"""
 REVIEW_SUBMIT = """mutation($line: ID!, $text: String!) {
   rewardsReviewSubmit(orderLineId: $line, text: $text) {

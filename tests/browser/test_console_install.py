@@ -15,7 +15,7 @@ def test_O4_saleor_installs_the_console_from_the_manifest_url(shop):
 
 def test_O4_extensions_appear_in_saleors_app_extensions(shop):
     console = next(a for a in shop.apps if a["id"] == shop.app_id)
-    extensions = {e["mount"]: e for e in console["extensions"]}
+    extensions = {e["mountName"]: e for e in console["extensions"]}
 
     # Saleor 3.23 stores mounts and targets lower-case and answers them upper-case
     assert set(extensions) == {
@@ -25,13 +25,13 @@ def test_O4_extensions_appear_in_saleors_app_extensions(shop):
     }
     customer = extensions["CUSTOMER_DETAILS_MORE_ACTIONS"]
     assert customer["label"] == "Rewards"
-    assert customer["target"] == "POPUP"
+    assert customer["targetName"] == "POPUP"
     assert customer["url"] == f"{shop.base}{APP_PATH}member"
     assert [p["code"] for p in customer["permissions"]] == ["MANAGE_USERS"]
     order = extensions["ORDER_DETAILS_MORE_ACTIONS"]
     assert order["label"] == "Claims"
     assert [p["code"] for p in order["permissions"]] == ["MANAGE_ORDERS"]
-    assert extensions["NAVIGATION_CUSTOMERS"]["target"] == "APP_PAGE"
+    assert extensions["NAVIGATION_CUSTOMERS"]["targetName"] == "APP_PAGE"
 
 
 def test_O4_the_apps_token_for_staff_carries_only_what_both_may_do(shop):

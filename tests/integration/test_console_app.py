@@ -13,8 +13,9 @@ import json
 
 import graphene
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
-from django.test.testcases import LiveServerThread, _StaticFilesHandler
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _StaticFilesHandler
 from saleor.app.manifest_validations import clean_manifest_data
 from saleor.app.models import App, AppInstallation
 from saleor.graphql.tests.utils import get_graphql_content
@@ -169,6 +170,29 @@ def test_O4_pages_refuse_other_methods(active_rewards_plugin, client):
     assert client.get(f"{APP}/register").status_code == 405
 
 
+class _JoinedRequestsServer(ThreadedWSGIServer):
+    # Closing the server waits for its request threads (each closes connections after
+    # answering, possibly after the client has its answer), so none outlives the test.
+    daemon_threads = False
+    block_on_close = True
+
+
+class _OneRequestPerConnection(QuietWSGIRequestHandler):
+    protocol_version = "HTTP/1.0"  # no keep-alive: a request thread ends with its answer
+
+
+class _LiveSaleor(LiveServerThread):
+    server_class = _JoinedRequestsServer
+
+    def _create_server(self, connections_override=None):
+        return self.server_class(
+            (self.host, self.port),
+            _OneRequestPerConnection,
+            allow_reuse_address=False,
+            connections_override=connections_override,
+        )
+
+
 @pytest.fixture
 def running_saleor(monkeypatch):
     """Saleor's URLs served over HTTP by a thread using this test's connections."""
@@ -178,7 +202,7 @@ def running_saleor(monkeypatch):
         # test's transaction, so it stays open until the test rolls it back.
         monkeypatch.setattr(connection, "close", lambda: None)
         connection.inc_thread_sharing()
-    server = LiveServerThread("127.0.0.1", _StaticFilesHandler, connections_override=shared)
+    server = _LiveSaleor("127.0.0.1", _StaticFilesHandler, connections_override=shared)
     server.daemon = True
     server.start()
     server.is_ready.wait()
@@ -193,7 +217,7 @@ def running_saleor(monkeypatch):
 APP_INSTALL = """mutation($input: AppInstallInput!) { appInstall(input: $input) {
   errors { field code message } appInstallation { id status } } }"""
 APP_EXTENSIONS = """query($id: ID!) { app(id: $id) { name isActive identifier
-  extensions { label mount target url permissions { code } } } }"""
+  extensions { label mountName targetName url permissions { code } } } }"""
 CONSOLE_PERMISSIONS = [
     "MANAGE_USERS",
     "MANAGE_GIFT_CARD",
@@ -266,20 +290,20 @@ def test_O4_saleor_installs_the_console_from_its_manifest_url(
             APP_EXTENSIONS, {"id": graphene.Node.to_global_id("App", app.pk)}
         )
     )["data"]["app"]
-    extensions = {e["mount"]: e for e in answer["extensions"]}
+    extensions = {e["mountName"]: e for e in answer["extensions"]}
     assert set(extensions) == {
         "NAVIGATION_CUSTOMERS",
         "CUSTOMER_DETAILS_MORE_ACTIONS",
         "ORDER_DETAILS_MORE_ACTIONS",
     }
     customer = extensions["CUSTOMER_DETAILS_MORE_ACTIONS"]
-    assert (customer["label"], customer["target"]) == ("Rewards", "POPUP")
+    assert (customer["label"], customer["targetName"]) == ("Rewards", "POPUP")
     assert customer["url"] == f"{running_saleor}{APP}/member"
     assert [p["code"] for p in customer["permissions"]] == ["MANAGE_USERS"]
     order = extensions["ORDER_DETAILS_MORE_ACTIONS"]
-    assert (order["label"], order["target"]) == ("Claims", "POPUP")
+    assert (order["label"], order["targetName"]) == ("Claims", "POPUP")
     assert [p["code"] for p in order["permissions"]] == ["MANAGE_ORDERS"]
-    assert extensions["NAVIGATION_CUSTOMERS"]["target"] == "APP_PAGE"
+    assert extensions["NAVIGATION_CUSTOMERS"]["targetName"] == "APP_PAGE"
 
 
 def test_O4_saleor_cannot_install_the_console_while_the_plugin_is_off(
