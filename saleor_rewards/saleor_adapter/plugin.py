@@ -1,7 +1,9 @@
 """RewardsPlugin: what Saleor loads through the ``saleor.plugins`` entry point."""
 
 import logging
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotFound
@@ -43,6 +45,17 @@ logger = logging.getLogger(__name__)
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
 # Where the console's pages are, whichever of Saleor's routes a request came by.
 CONSOLE_PATH = "/plugins/global/saleor_rewards/app/"
+
+
+def _console_url(request) -> str:
+    # Saleor's PUBLIC_URL when the merchant set it (behind a proxy, another port):
+    # Saleor 3.23's HTTP client fetches the manifest with a Host header without the
+    # port, so the request alone cannot always tell the console's address.
+    public_url = getattr(settings, "PUBLIC_URL", None)
+    if public_url:
+        return urljoin(public_url, CONSOLE_PATH)
+    return request.build_absolute_uri(CONSOLE_PATH)
+
 
 # Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
 # modules of functions, stateless, so one bundle serves every request.
@@ -174,9 +187,7 @@ class RewardsPlugin(BasePlugin):
         if not self.active:
             return HttpResponseNotFound()
         if console_pages.handles(path):  # the operator console (SPEC O4)
-            return console_pages.respond(
-                request, path, app_base_url=request.build_absolute_uri(CONSOLE_PATH)
-            )
+            return console_pages.respond(request, path, app_base_url=_console_url(request))
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(

@@ -99,7 +99,7 @@ group.permissions.set(Permission.objects.filter(codename__in=[
     "manage_apps"]))
 group.user_set.add(limited)
 User.objects.bulk_create([
-    User(email=f"member{{n:02d}}@example.com", first_name="Member", last_name=f"{{n:02d}}",
+    User(email=f"member{n:02d}@example.com", first_name="Member", last_name=f"{n:02d}",
          is_active=True, is_confirmed=True)
     for n in range(30)
 ])
@@ -157,7 +157,12 @@ def shop():
         pytest.skip(WHY_NOT)
     REPORTS.mkdir(exist_ok=True)
     port = _free_port()
-    env = srv.saleor_env(DATABASE, HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS="True")
+    # PUBLIC_URL: Saleor fetches the manifest with a Host header without the port.
+    env = srv.saleor_env(
+        DATABASE,
+        HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS="True",
+        PUBLIC_URL=f"http://127.0.0.1:{port}/",
+    )
     with srv.logging_to(str(REPORTS / "browser-saleor.log")):
         if not srv.database_exists(TEMPLATE):
             srv.create_database(TEMPLATE)
