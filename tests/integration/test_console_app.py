@@ -33,8 +33,11 @@ def _manifest(client):
 
 
 def test_O4_manifest_names_the_console_pages_and_only_the_permissions_screens_use(
-    active_rewards_plugin, client
+    active_rewards_plugin, client, settings
 ):
+    # given a Saleor without PUBLIC_URL: the console is where the request came
+    settings.PUBLIC_URL = None
+
     # when Saleor (or a merchant) reads the manifest URL
     manifest = _manifest(client)
 
@@ -65,6 +68,17 @@ def test_O4_manifest_names_the_console_pages_and_only_the_permissions_screens_us
     for extension in manifest["extensions"]:
         assert extension["url"].startswith(base)
         assert set(extension["permissions"]) <= set(manifest["permissions"])
+
+
+def test_O4_manifest_urls_follow_saleors_public_url(active_rewards_plugin, client, settings):
+    # given Saleor behind a proxy, its public address set
+    settings.PUBLIC_URL = "https://shop.example:8443/"
+
+    # then every URL of the console is under it, whatever Host the request named
+    manifest = _manifest(client)
+    base = f"https://shop.example:8443{APP}/"
+    assert manifest["appUrl"] == base
+    assert all(e["url"].startswith(base) for e in manifest["extensions"])
 
 
 def test_O4_saleor_accepts_the_manifest(active_rewards_plugin, client):
@@ -253,9 +267,10 @@ def staff_who_installs_apps(
 
 
 def test_O4_saleor_installs_the_console_from_its_manifest_url(
-    active_rewards_plugin, running_saleor, staff_who_installs_apps
+    active_rewards_plugin, running_saleor, staff_who_installs_apps, settings
 ):
-    # given the plugin running behind Saleor's HTTP server
+    # given the plugin running behind Saleor's HTTP server at its public URL
+    settings.PUBLIC_URL = f"{running_saleor}/"
     manifest_url = f"{running_saleor}{MANIFEST}"
 
     # when a merchant installs the App from the manifest URL (Apps -> Install)
