@@ -11,8 +11,9 @@ against a real Saleor 3.23 with the plugin, served over HTTP, with seeded data.
   received it and reviewed it, thirty more customers (the members list pages), a
   staff member without HANDLE_PAYMENTS; the console installed through Saleor's own
   ``appInstall`` from the plugin's manifest URL.
-- The Dashboard: a page of its own (``http://dashboard.test/``, served by the test)
-  that frames the console as Saleor's Dashboard does and hands it the App's token
+- The Dashboard: a page of its own (served on another loopback port, another origin;
+  Chromium refuses a public page framing a loopback one) that frames the console as
+  Saleor's Dashboard does and hands it the App's token
   for the staff member (Saleor's ``app { accessToken }``) through the App Bridge
   hand-shake; the console is driven inside that frame.
 - Chromium: Debian's (``CHROMIUM``, default /usr/bin/chromium), never a download.
@@ -20,12 +21,14 @@ against a real Saleor 3.23 with the plugin, served over HTTP, with seeded data.
 - Screenshots of every screen: ``.venv-reports/screenshots/``.
 """
 
+import http.server
 import json
 import os
 import pathlib
 import shutil
 import socket
 import sys
+import threading
 
 import pytest
 
@@ -40,7 +43,6 @@ DATABASE = os.environ.get("REWARDS_BROWSER_DB", "saleor_rewards_browser")
 TEMPLATE = f"{DATABASE}_template"
 REPORTS = ROOT / ".venv-reports"
 SCREENSHOTS = REPORTS / "screenshots"
-DASHBOARD = "http://dashboard.test/"
 APP_PATH = "/plugins/global/saleor_rewards/app/"
 CHROMIUM_ARGS = [
     "--headless",
@@ -299,11 +301,39 @@ class Console:
         return path
 
 
+class _Dashboard(http.server.BaseHTTPRequestHandler):
+    pages: dict[str, str] = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        body = self.pages.get(self.path, "").encode()
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def dashboard():
+    """The test's Dashboard: serves the framing pages on 127.0.0.1, another origin."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Dashboard)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def open_console(shop, browser):
+def open_console(shop, browser, dashboard):
     contexts = []
 
-    def open_(page_path: str = "members", *, staff: str = "staff@example.com", params=""):
+    def open_(
+        page_path: str = "members", *, staff: str = "staff@example.com", params="", channel="demo"
+    ):
         token = shop.console_token(shop.token(staff))
         src = (
             f"{shop.base}{APP_PATH}{page_path}?id={shop.app_id}&theme=light"
@@ -315,12 +345,15 @@ def open_console(shop, browser):
         contexts.append(context)
         page = context.new_page()
         html = HARNESS % {"src": src, "token": json.dumps(token), "height": 1480}
-        page.route(
-            DASHBOARD, lambda route: route.fulfill(status=200, content_type="text/html", body=html)
-        )
-        page.goto(DASHBOARD)
+        path = f"/dashboard/{len(_Dashboard.pages)}"
+        _Dashboard.pages[path] = html
+        page.goto(f"{dashboard}{path}")
         frame = page.frame_locator("#app")
         frame.get_by_test_id("console").wait_for(timeout=30_000)
+        if channel:  # the seeded data is in the demo's channel, not Saleor's default one
+            picker = frame.get_by_test_id("channel").first
+            picker.wait_for(timeout=15_000)
+            picker.select_option(channel)
         return Console(page, frame)
 
     yield open_
