@@ -12,6 +12,13 @@
 # 5. Runs the Saleor integration suite (tests/integration) when Saleor 3.23 is
 #    importable, or can be installed from Saleor's public repository; otherwise says
 #    clearly that it was skipped.
+# 6. Console: builds the operator console (console/: npm ci && npm run build) and fails
+#    if the built pages differ from the committed ones (saleor_rewards/console_app/
+#    static/, what pip installs), so the package never ships stale pages.
+# 7. Runs the browser suite (tests/browser): the console in Debian's headless
+#    Chromium (installed with apt-get when missing and possible; else skipped, saying
+#    why) against a running Saleor with seeded data (database REWARDS_BROWSER_DB,
+#    default saleor_rewards_browser, and its template <name>_template).
 #
 # Environment:
 #   DATABASE_URL          database server/name (default: local PostgreSQL, saleor_rewards)
@@ -19,7 +26,8 @@
 #                         0: an isolated venv (.venv-isolated) - shows the suite without
 #                         a preinstalled Saleor
 #   SALEOR_REF            Saleor tag to install when missing (default 3.23.28)
-#   PYTEST_ARGS           extra arguments for both pytest runs
+#   PYTEST_ARGS           extra arguments for the pytest runs
+#   CHROMIUM              the Chromium the browser suite drives (default /usr/bin/chromium)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -f .venv-reports/*.xml  # no stale reports, even when the environment step fails
@@ -78,11 +86,47 @@ else
   INTEGRATION=skipped
 fi
 
+say "Console: npm ci && npm run build; the built pages must be the committed ones"
+CONSOLE=0
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm is not installed: the console cannot be built (install node and npm)." >&2
+  CONSOLE=1
+elif ! (cd console && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent); then
+  CONSOLE=1
+elif [ -n "$(git status --porcelain --untracked-files=all -- saleor_rewards/console_app/static)" ]; then
+  echo "The built console differs from the committed one: commit saleor_rewards/console_app/static/." >&2
+  git status --short --untracked-files=all -- saleor_rewards/console_app/static >&2
+  CONSOLE=1
+fi
+
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+BROWSER_STATUS=""
+if [ -n "$SALEOR_STATUS" ]; then
+  BROWSER_STATUS="$SALEOR_STATUS"
+elif [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian's chromium for the browser suite (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  [ -x "$CHROMIUM" ] || BROWSER_STATUS="SKIPPED: no Chromium at $CHROMIUM, and apt-get could not install Debian's chromium (not root, or no apt)"
+fi
+if [ -z "$BROWSER_STATUS" ]; then
+  say "Running the browser suite (the console in headless Chromium, against a running Saleor)"
+  "$PY" -m pytest -p no:cacheprovider -p no:django --junitxml="$REPORTS/browser.xml" \
+    tests/browser ${PYTEST_ARGS:-}
+  BROWSER=$?
+  echo "Screenshots of the screens: .venv-reports/screenshots/"
+else
+  BROWSER=skipped
+fi
+
 say "Summary"
-describe() { case $1 in 0) echo "passed";; skipped) echo "$SALEOR_STATUS";; *) echo "FAILED (pytest exit $1)";; esac; }
+describe() { case $1 in 0) echo "passed";; skipped) echo "${2:-$SALEOR_STATUS}";; *) echo "FAILED (pytest exit $1)";; esac; }
 echo "Lint (ruff, migrations):   $( [ $LINT = 0 ] && echo passed || echo FAILED)"
 echo "Saleor-independent suite:  $(describe $UNIT)"
 echo "Saleor integration suite:  $(describe $INTEGRATION)"
+echo "Console build:             $( [ $CONSOLE = 0 ] && echo "passed (built pages = committed)" || echo FAILED)"
+echo "Browser suite:             $(describe $BROWSER "$BROWSER_STATUS")"
 "$PY" - "$REPORTS" <<'EOF'
 import pathlib, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
@@ -99,4 +143,6 @@ EOF
 [ "$LINT" = 0 ] || exit 1
 [ "$UNIT" = 0 ] || exit 1
 [ "$INTEGRATION" = 0 ] || [ "$INTEGRATION" = skipped ] || exit 1
+[ "$CONSOLE" = 0 ] || exit 1
+[ "$BROWSER" = 0 ] || [ "$BROWSER" = skipped ] || exit 1
 exit 0

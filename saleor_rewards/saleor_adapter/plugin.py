@@ -1,7 +1,9 @@
 """RewardsPlugin: what Saleor loads through the ``saleor.plugins`` entry point."""
 
 import logging
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotFound
@@ -9,6 +11,7 @@ from saleor.core.utils import get_client_ip
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from .. import config
+from ..console_app import pages as console_pages
 from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
@@ -48,6 +51,19 @@ logger = logging.getLogger(__name__)
 
 GRAPHQL_PATHS = ("/graphql/", "/graphql")
 EVIDENCE_PREFIX = "/claims/evidence/"  # a claim's documents, with a signed token (C1)
+# Where the console's pages are, whichever of Saleor's routes a request came by.
+CONSOLE_PATH = "/plugins/global/saleor_rewards/app/"
+
+
+def _console_url(request) -> str:
+    # Saleor's PUBLIC_URL when the merchant set it (behind a proxy, another port):
+    # Saleor 3.23's HTTP client fetches the manifest with a Host header without the
+    # port, so the request alone cannot always tell the console's address.
+    public_url = getattr(settings, "PUBLIC_URL", None)
+    if public_url:
+        return urljoin(public_url, CONSOLE_PATH)
+    return request.build_absolute_uri(CONSOLE_PATH)
+
 
 # Saleor behind each feature's port (programs/<feature>/ports.py). The adapters are
 # modules of functions, stateless, so one bundle serves every request.
@@ -218,6 +234,8 @@ class RewardsPlugin(BasePlugin):
             return HttpResponseNotFound()
         if path.startswith(EVIDENCE_PREFIX):
             return serve_evidence(request, path[len(EVIDENCE_PREFIX) :])
+        if console_pages.handles(path):  # the operator console (SPEC O4)
+            return console_pages.respond(request, path, app_base_url=_console_url(request))
         if path not in GRAPHQL_PATHS:
             return HttpResponseNotFound("Not found. The rewards API is at graphql/.")
         context = RewardsContext(

@@ -30,6 +30,7 @@ LAYERS = {
     "keyed_hash": 1,
     "programs": 2,
     "graphql": 3,
+    "console_app": 3,  # the operator console's pages, a front beside the API
     "saleor_adapter": 4,
     "plugin": 4,
     "tasks": 4,
