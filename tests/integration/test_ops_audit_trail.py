@@ -10,18 +10,27 @@ import inspect
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import IntegrityError, connection, transaction
 from saleor.core.jwt import create_access_token
 from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_rewards.events.models import AuditEvent, AuditEventType
 from saleor_rewards.graphql.schema import Mutation
+from saleor_rewards.ledger import SYSTEM
+from saleor_rewards.programs.affiliates import services as affiliates
+from saleor_rewards.programs.claims.deposit import adjust_deposit
+from saleor_rewards.programs.claims.return_addresses import set_return_address
 from saleor_rewards.programs.reviews.models import Review
 from saleor_rewards.programs.tiers.models import Tier
 from saleor_rewards.saleor_adapter.use_cases import plugin_audit
 
 from .helpers import PLUGIN_ID, grant, user_global_id
 from .storefront import gid
+from .test_claims import fulfilled_order, submit
+from .test_withdrawals import PROCESS as WITHDRAWAL_PROCESS
+from .test_withdrawals import REQUEST as WITHDRAWAL_REQUEST
+from .test_withdrawals import fund
 
 AUDIT_EVENTS = """query($channel: String, $actor: ID, $subject: ID, $first: Int, $after: String) {
   rewardsAuditEvents(channel: $channel, actor: $actor, subject: $subject, first: $first,
@@ -34,24 +43,116 @@ PLUGIN_UPDATE = """mutation($id: ID!, $active: Boolean, $configuration: [Configu
     pluginsErrors { field code message } } }"""
 
 
+class World(dict):
+    """What the staff mutations act on. The costly parts (a paid and fulfilled order's
+    claim, a requested withdrawal) are made on first use, by the rows that need them,
+    through the features' own APIs; ``build`` names the makers."""
+
+    def __init__(self, build, **parts):
+        super().__init__(**parts)
+        self.build = build
+
+    def __missing__(self, key):
+        self[key] = self.build[key](self)
+        return self[key]
+
+
+def _withdrawal(w) -> str:
+    """customer2 asks to withdraw 50.00 of 100.00 USD credited cash (PayPal)."""
+    member = w["customer2"]
+    fund(w["program"], member, "100.00")
+    body = w["api"].execute(
+        WITHDRAWAL_REQUEST,
+        {
+            "channel": "main",
+            "amount": "50.00",
+            "method": "PAYPAL",
+            "details": json.dumps({"email": "payee@example.com"}),
+        },
+        token=create_access_token(member),
+    )
+    payload = body["data"]["rewardsWithdrawalRequest"]
+    assert payload["errors"] == [], payload
+    return payload["withdrawal"]["id"]
+
+
+def _approved_withdrawal(w) -> str:
+    withdrawal_id = w["withdrawal"]
+    body = w["api"].execute(
+        WITHDRAWAL_PROCESS, {"id": withdrawal_id, "action": "APPROVE"}, token=w["token"]
+    )
+    assert body["data"]["rewardsWithdrawalProcess"]["errors"] == [], body
+    return withdrawal_id
+
+
+def _affiliate(w):
+    """customer2's pending application to be an affiliate."""
+    member = w["customer2"]
+    return affiliates.apply(
+        w["program"],
+        member.pk,
+        affiliates.Application(website="https://blog.example/"),
+        settings={"program_enabled": True},
+        email=member.email,
+    )
+
+
+def _claim(w) -> str:
+    """The customer's counterfeit claim on a paid (legacy) and fulfilled order of 2 x
+    10.00, the deposit topped up to pay its compensation."""
+    store = w["store"]
+    order = fulfilled_order(store, w["product"].variants.get())
+    filed = submit(w["api"], store, create_access_token(w["customer"]), order)
+    assert filed["errors"] == [], filed
+    adjust_deposit(w["program"], "500.00", reason="Security deposit", actor=SYSTEM)
+    return filed["claim"]["id"]
+
+
+def _return_address(w):
+    return set_return_address(
+        w["program"],
+        "US",
+        {"name": "Returns desk", "street_address_1": "1 Dock Rd", "city": "Newark"},
+        actor=SYSTEM,
+    )
+
+
+def _made(w, *parts) -> dict:
+    """No variables, once the world has ``parts`` (e.g. the address to delete)."""
+    for part in parts:
+        w[part]
+    return {}
+
+
 @pytest.fixture
 def world(
-    active_rewards_plugin,
+    store,
+    media_root,
+    settings,
     program,
+    product,
+    rewards_api,
     customer_user,
+    customer_user2,
     staff_user,
     permission_manage_users,
     permission_manage_gift_card,
     permission_manage_discounts,
     permission_manage_plugins,
+    permission_manage_payments,
+    permission_manage_orders,
 ):
-    """A channel with a pending review, and staff who may do every staff change."""
+    """A channel with a pending review, and staff who may do every staff change; on
+    demand a withdrawal, an affiliate application, a claim and a return address."""
+    settings.SALEOR_REWARDS_FERNET_KEYS = Fernet.generate_key().decode()
     grant(
         staff_user,
         permission_manage_users,
         permission_manage_gift_card,
         permission_manage_discounts,
         permission_manage_plugins,
+        permission_manage_payments,
+        permission_manage_orders,
     )
     review = Review.objects.create(
         program=program,
@@ -60,14 +161,25 @@ def world(
         order_line_id="11111111-1111-1111-1111-111111111111",
         text="Exactly as described, and it arrived in two days. Recommended.",
     )
-    return {
-        "program": program,
-        "customer": customer_user,
-        "staff": staff_user,
-        "token": create_access_token(staff_user),
-        "review": review,
-        "tier": Tier.objects.filter(program=program).order_by("position").last(),
-    }
+    return World(
+        {
+            "withdrawal": _withdrawal,
+            "approved_withdrawal": _approved_withdrawal,
+            "affiliate": _affiliate,
+            "claim": _claim,
+            "return_address": _return_address,
+        },
+        program=program,
+        store=store,
+        product=product,
+        api=rewards_api,
+        customer=customer_user,
+        customer2=customer_user2,
+        staff=staff_user,
+        token=create_access_token(staff_user),
+        review=review,
+        tier=Tier.objects.filter(program=program).order_by("position").last(),
+    )
 
 
 # name -> (mutation, variables from the world, event type it records, subject shape)
@@ -114,10 +226,92 @@ STAFF_MUTATIONS = {
         AuditEventType.TIER_DELETED,
         "deleted",
     ),
+    "rewardsMemberRestrict": (
+        """mutation($user: ID!) { rewardsMemberRestrict(userId: $user, restricted: true,
+           reason: "Asked by e-mail") { errors { field code } } }""",
+        lambda w: {"user": user_global_id(w["customer"])},
+        AuditEventType.MEMBER_RESTRICTED,
+        "changed",
+    ),
+    "rewardsMemberErase": (
+        """mutation($user: ID!) { rewardsMemberErase(userId: $user, reason: "GDPR request")
+           { errors { field code } } }""",
+        lambda w: {"user": user_global_id(w["customer"])},
+        AuditEventType.MEMBER_ERASED,
+        "changed",
+    ),
+    "rewardsWithdrawalProcess": (
+        """mutation($id: ID!) { rewardsWithdrawalProcess(id: $id, action: APPROVE)
+           { errors { field code } } }""",
+        lambda w: {"id": w["withdrawal"]},
+        AuditEventType.WITHDRAWAL_APPROVED,
+        "changed",
+    ),
+    # one event per withdrawal of the batch: the world's batch is one withdrawal
+    "rewardsWithdrawalMarkPaid": (
+        """mutation($ids: [ID!]!) { rewardsWithdrawalMarkPaid(ids: $ids,
+           payoutReference: "PAYPAL-BATCH-1") { errors { field code } } }""",
+        lambda w: {"ids": [w["approved_withdrawal"]]},
+        AuditEventType.WITHDRAWAL_PAID,
+        "changed",
+    ),
+    "rewardsWithdrawalPayoutFile": (
+        """mutation($ids: [ID!]!) { rewardsWithdrawalPayoutFile(ids: $ids,
+           format: PAYPAL_CSV) { errors { field code } } }""",
+        lambda w: {"ids": [w["approved_withdrawal"]]},
+        AuditEventType.PAYOUT_FILE_CREATED,
+        "created",
+    ),
+    "rewardsAffiliateReview": (
+        """mutation($id: ID!) { rewardsAffiliateReview(id: $id, action: APPROVE,
+           commissionPercent: "3") { errors { field code } } }""",
+        lambda w: {"id": gid("RewardsAffiliate", w["affiliate"].id)},
+        AuditEventType.AFFILIATE_APPROVED,
+        "changed",
+    ),
+    # the approval refunds through Saleor and pays from the deposit: still one event
+    "rewardsClaimProcess": (
+        """mutation($id: ID!) { rewardsClaimProcess(id: $id, action: APPROVE)
+           { errors { field code } } }""",
+        lambda w: {"id": w["claim"]},
+        AuditEventType.CLAIM_APPROVED,
+        "changed",
+    ),
+    "rewardsDepositAdjust": (
+        """mutation { rewardsDepositAdjust(channel: "main", amount: "250.00",
+           reason: "Security deposit") { errors { field code } } }""",
+        lambda w: {},
+        AuditEventType.DEPOSIT_ADJUSTED,
+        "changed",
+    ),
+    "rewardsReturnAddressSet": (
+        """mutation { rewardsReturnAddressSet(channel: "main", country: "US", input: {
+           name: "Returns desk", streetAddress1: "1 Dock Rd", city: "Newark"})
+           { errors { field code } } }""",
+        lambda w: {},
+        AuditEventType.RETURN_ADDRESS_SET,
+        "created",
+    ),
+    "rewardsReturnAddressDelete": (
+        """mutation { rewardsReturnAddressDelete(channel: "main", country: "US")
+           { errors { field code } } }""",
+        lambda w: _made(w, "return_address"),
+        AuditEventType.RETURN_ADDRESS_DELETED,
+        "deleted",
+    ),
 }
+# They act on the member in every channel: their events belong to no program.
+EVERY_CHANNEL = {"rewardsMemberRestrict", "rewardsMemberErase"}
 
-# Calls that mark a mutation as staff-only (graphql/context.py): a permission check.
-STAFF_CHECKS = ("require_perm(", "require_any_perm(", "staff_program(")
+# Calls that mark a mutation as staff-only: a permission check (graphql/context.py),
+# or a helper that makes it (withdrawals' and privacy's, in graphql/mutations/).
+STAFF_CHECKS = (
+    "require_perm(",
+    "require_any_perm(",
+    "staff_program(",
+    "staff_withdrawal_ids(",
+    "privacy_target(",
+)
 
 
 def _staff_only_mutations() -> set[str]:
@@ -159,9 +353,10 @@ def test_P4_a_staff_mutation_writes_exactly_one_audit_event_with_before_and_afte
     name, world, rewards_api
 ):
     mutation, variables, event_type, shape = STAFF_MUTATIONS[name]
+    values = variables(world)  # first: making the world may write events
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
-    body = rewards_api.execute(mutation, variables(world), token=world["token"])
+    body = rewards_api.execute(mutation, values, token=world["token"])
 
     assert "errors" not in body, body["errors"]
     assert body["data"][name]["errors"] == []
@@ -170,7 +365,8 @@ def test_P4_a_staff_mutation_writes_exactly_one_audit_event_with_before_and_afte
     event = new[0]
     assert event.type == event_type
     assert (event.actor_type, event.actor_id) == ("staff", str(world["staff"].pk))
-    assert event.program_id == world["program"].id
+    program_id = None if name in EVERY_CHANNEL else world["program"].id
+    assert event.program_id == program_id
     if shape == "changed":
         assert event.before is not None and event.after is not None
         assert event.before != event.after
@@ -183,9 +379,10 @@ def test_P4_a_staff_mutation_writes_exactly_one_audit_event_with_before_and_afte
 @pytest.mark.parametrize("name", sorted(STAFF_MUTATIONS))
 def test_P4_a_refused_staff_mutation_writes_no_event(name, world, rewards_api, customer_user):
     mutation, variables, _type, _shape = STAFF_MUTATIONS[name]
+    values = variables(world)
     before = AuditEvent.objects.count()
 
-    body = rewards_api.execute(mutation, variables(world), token=create_access_token(customer_user))
+    body = rewards_api.execute(mutation, values, token=create_access_token(customer_user))
 
     assert body["data"][name]["errors"][0]["code"] == "PERMISSION_DENIED"
     assert AuditEvent.objects.count() == before
@@ -374,7 +571,8 @@ def test_P4_staff_restricted_to_other_channels_see_none_of_mains_events(
     world, rewards_api, staff_users, permission_manage_plugins, channel_PLN
 ):
     _event(world)
-    other_staff = grant(staff_users[1], permission_manage_plugins, channels=[channel_PLN])
+    # staff_users[1] is in Saleor's unrestricted "Manage orders group" (the store's)
+    other_staff = grant(staff_users[2], permission_manage_plugins, channels=[channel_PLN])
     token = create_access_token(other_staff)
 
     mine = rewards_api.execute(AUDIT_EVENTS, {}, token=token)["data"]["rewardsAuditEvents"]

@@ -1,6 +1,7 @@
 """SPEC O3 in a real Saleor 3.23: the liability report of a channel populated by real
 orders (both payment flows), staff adjustments, a hold and an expiry equals what
-``rewards_audit`` recomputes from the entries alone, as API and as command (CSV).
+``rewards_audit`` recomputes from the entries alone, as API and as command (CSV); its
+deposit is the claims' merchant deposit (C3), topped up and drawn by an approved claim.
 """
 
 import csv
@@ -15,10 +16,13 @@ from saleor.core.jwt import create_access_token
 
 from saleor_rewards.ledger import Kind, LotSource, credit, debit, hold, open_account
 from saleor_rewards.ledger.audit import channel_totals
+from saleor_rewards.ledger.models import Program
+from saleor_rewards.programs.claims.deposit import deposit_balance
 from saleor_rewards.programs.liability.report import liability
 
 from .helpers import ADJUST_MUTATION, grant, settle_deferred_checks, user_global_id
 from .storefront import run
+from .test_claims import fulfilled_order, process, submit, top_up
 
 LIABILITY = """query($channel: String!, $days: Int) {
   rewardsLiability(channel: $channel, days: $days) {
@@ -40,22 +44,29 @@ def populated(
     permission_manage_users,
     permission_manage_gift_card,
     permission_manage_plugins,
+    permission_manage_orders,
     rewards_api,
 ):
     """main (USD, 100 points per USD):
     customer: 2 x 10.00 paid (legacy) and delivered -> 50 available (60 days);
               4 x 10.00 paid (transactions API), not delivered -> 100 pending;
     customer2: staff credit 300 points (10 days) and 12.50 USD; 40 points that
-              expired; a checkout holding 30 points (from the 300 lot)."""
+              expired; a checkout holding 30 points (from the 300 lot);
+    the merchant's deposit: topped up with 250.00 USD by staff."""
     variant = product.variants.get()
     order = run(store, store.pay_legacy, store.checkout([(variant, 2)]))
     run(store, store.fulfil, order["id"])
     run(store, store.pay_transaction, store.checkout([(variant, 4)]))
 
     grant(
-        staff_user, permission_manage_users, permission_manage_gift_card, permission_manage_plugins
+        staff_user,
+        permission_manage_users,
+        permission_manage_gift_card,
+        permission_manage_plugins,
+        permission_manage_orders,
     )
     token = create_access_token(staff_user)
+    top_up(rewards_api, token, "250.00")
     for kind, amount, days in (("POINTS", "300", 10), ("CASH", "12.50", None)):
         body = rewards_api.execute(
             ADJUST_MUTATION,
@@ -103,7 +114,8 @@ def test_O3_the_liability_equals_the_audits_recomputation(populated, rewards_api
     # 300 - 30 held of the lot expiring in 10 days; the 50 expire in 60, the 40 expired
     assert report["points"]["expiringNext30Days"] == 270
     assert report["points"]["value"] == {"amount": 3.2, "currency": "USD"}
-    assert report["deposit"] == {"amount": 0.0, "currency": "USD"}
+    assert report["deposit"] == {"amount": 250.0, "currency": "USD"}
+    assert deposit_balance(Program.objects.get(channel_slug="main")).amount == Decimal("250.00")
     # the series ends with today, taken now: the same figures
     assert len(report["series"]) == 3
     today = report["series"][-1]
@@ -118,6 +130,7 @@ def test_O3_the_audit_command_prints_the_same_totals(populated):
 
     assert "TOTAL main points available=320 pending=100 held=30 debt=0" in out.getvalue()
     assert "TOTAL main cash available=12.5 pending=0 held=0 debt=0" in out.getvalue()
+    assert "TOTAL main deposit available=250 pending=0 held=0 debt=0" in out.getvalue()
 
 
 def test_O3_the_command_writes_the_series_as_csv(populated, tmp_path):
@@ -136,6 +149,30 @@ def test_O3_the_command_writes_the_series_as_csv(populated, tmp_path):
     assert rows[-1]["points_expiring_next_30_days"] == "270"
     assert rows[-1]["cash_outstanding"] == "12.5"
     assert rows[-1]["currency"] == "USD"
+
+
+def test_O3_the_deposit_is_the_claims_deposit_after_an_approved_claim(
+    store, media_root, product, customer_user, rewards_api, staff_user, permission_manage_plugins
+):
+    """A 500.00 top-up; a counterfeit claim on 2 x 10.00 (ceiling 105.00) approved:
+    20.00 refunded through Saleor, 85.00 compensation paid from the deposit."""
+    token = create_access_token(grant(staff_user, permission_manage_plugins))
+    top_up(rewards_api, token, "500.00")
+    order = fulfilled_order(store, product.variants.get())
+    claim = submit(rewards_api, store, create_access_token(customer_user), order)["claim"]
+    assert process(rewards_api, token, claim["id"], "APPROVE")["errors"] == []
+    settle_deferred_checks()
+
+    report = rewards_api.execute(LIABILITY, {"channel": "main", "days": 1}, token=token)["data"][
+        "rewardsLiability"
+    ]
+
+    deposit = deposit_balance(Program.objects.get(channel_slug="main"))
+    assert deposit.amount == Decimal("415.00")
+    assert report["deposit"] == {"amount": 415.0, "currency": "USD"}
+    # the compensation is the member's cash now: a liability of the shop
+    assert report["cash"]["outstanding"]["amount"] == 85.0
+    assert channel_totals()[("main", Kind.CASH)]["available"] == Decimal("85.00")
 
 
 def test_O3_the_daily_series_follows_the_entries_back_in_time(

@@ -62,8 +62,7 @@ class Liability:
 def deposit_balance(program: Program) -> Decimal:
     """The merchant's security deposit in the channel (C3): what it holds less what
     the merchant owes it (a negative deposit, when the shop allows one)."""
-    deposit = claims_deposit_balance(program)
-    return deposit.available - deposit.debt
+    return claims_deposit_balance(program).amount
 
 
 def totals(program: Program) -> dict[str, Totals]:
