@@ -189,7 +189,7 @@ ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   points { available pending held }
   referral { code friendsCount }
   tier { name discountPercent progress { spent { amount } nextTier remaining { amount } } }
-  history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
+  history(first: 10, kind: POINTS) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
 AFFILIATE_CASH = """query($channel: String!) { rewardsMe(channel: $channel) {
   cash { available { amount currency } } } }"""
 BALANCES = """query($channel: String!) { rewardsMe(channel: $channel) {
@@ -463,6 +463,14 @@ class Story:
             member.expire(day)
 
 
+def activate_dummy_gateway(saleor: srv.Saleor, staff: str, channel_id: str) -> None:
+    saleor.graphql(
+        PLUGIN_UPDATE,
+        {"id": "mirumee.payments.dummy", "channel": channel_id, "input": {"active": True}},
+        staff,
+    )
+
+
 def data_export(story: Story, name: str) -> None:
     """P1: the member downloads everything the plugin holds about him; its balances
     are the ones the endpoint shows in every channel, his bank account is masked."""
@@ -524,10 +532,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
         TOKEN_CREATE, {"email": "staff@example.com", "password": PASSWORD}
     )["tokenCreate"]["token"]
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
-    channel_ids = [
-        saleor.graphql(CHANNEL_ID, {"slug": slug}, staff)["channel"]["id"]
-        for slug in (CHANNEL, EUR_CHANNEL)
-    ]
+    channel_id = saleor.graphql(CHANNEL_ID, {"slug": CHANNEL}, staff)["channel"]["id"]
     saleor.graphql(
         PLUGIN_UPDATE,
         {
@@ -540,12 +545,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
         },
         staff,
     )
-    for channel_id in channel_ids:
-        saleor.graphql(
-            PLUGIN_UPDATE,
-            {"id": "mirumee.payments.dummy", "channel": channel_id, "input": {"active": True}},
-            staff,
-        )
+    activate_dummy_gateway(saleor, staff, channel_id)
     print(
         "Merchant: rewards plugin and the dummy payment gateway switched on "
         "(pluginUpdate); settings:",
@@ -666,6 +666,13 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
 
     # The affiliate's chapter plays in euros, so the cash Sam withdraws by SEPA
     # transfer is the commission he really earned in the demo (A1-A4, W1-W6).
+    srv.admin(env, "shell", "-c", EUR_CHANNEL_SETUP + EUR_SHOP_SETUP, capture=True)
+    eur_id = saleor.graphql(CHANNEL_ID, {"slug": EUR_CHANNEL}, staff)["channel"]["id"]
+    activate_dummy_gateway(saleor, staff, eur_id)
+    print(
+        f"\nMerchant: opens channel '{EUR_CHANNEL}' (EUR, its rewards program with the "
+        "default tiers): the same coffee at 20.00 EUR, shipping 5.00 EUR, dummy gateway on"
+    )
     story.switch(EUR_CHANNEL)
     affiliate_sale(story, EUR_CHANNEL, SETTINGS["affiliate_commission_percent"])
     earned = story.saleor.rewards(AFFILIATE_CASH, {"channel": EUR_CHANNEL}, story.tokens["Sam"])[
@@ -741,8 +748,6 @@ def run(args) -> int:
     variant_id, warehouse_id = next(
         line.split()[1:] for line in out.splitlines() if line.startswith("IDS ")
     )
-    srv.step(f"Channel '{EUR_CHANNEL}' (EUR) with its program: the same coffee at 20.00 EUR")
-    srv.admin(env, "shell", "-c", EUR_CHANNEL_SETUP + EUR_SHOP_SETUP, capture=True)
     srv.step(f"Saleor (uvicorn saleor.asgi:application) on 127.0.0.1:{args.port}")
     with srv.Saleor(env, args.port) as saleor:
         return play(saleor, env, int(variant_id), warehouse_id)
