@@ -189,7 +189,8 @@ ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   points { available pending held }
   referral { code friendsCount }
   tier { name discountPercent progress { spent { amount } nextTier remaining { amount } } }
-  history(first: 10, kind: POINTS) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
+  history(first: 10, kind: POINTS) {
+    totalCount edges { node { type amount balanceAfter reason } } } } }"""
 AFFILIATE_CASH = """query($channel: String!) { rewardsMe(channel: $channel) {
   cash { available { amount currency } } } }"""
 BALANCES = """query($channel: String!) { rewardsMe(channel: $channel) {
@@ -489,17 +490,19 @@ def data_export(story: Story, name: str) -> None:
         shown = {
             "points": tuple(Decimal(me["points"][k]) for k in ("available", "pending", "held")),
             "cash": tuple(
-                Decimal(str(me["cash"][k]["amount"])) for k in ("available", "pending", "held")
+                Decimal(str(me["cash"][k]["amount"])).quantize(Decimal("0.01"))
+                for k in ("available", "pending", "held")
             ),
         }
         for kind, want in shown.items():
+            unit = Decimal("0.01") if kind == "cash" else Decimal(1)
             accounts = [
                 a
                 for a in parts["ledger"]["accounts"]
                 if a["channel"] == channel and a["kind"] == kind
             ]
             got = tuple(
-                sum((Decimal(a[k]) for a in accounts), Decimal(0))
+                sum((Decimal(a[k]) for a in accounts), Decimal(0)).quantize(unit)
                 for k in ("available", "pending", "held")
             )
             ok = got == want
