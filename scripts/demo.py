@@ -16,7 +16,17 @@ migrated template; ``--rebuild`` migrates the template from scratch, ~4 minutes)
  7. staff refund one coffee: a third of both is taken back, soonest-expiring
     points first (L3);
  8. 45 days later the 30-day bonus points have expired (L4);
- 9. 61 days later the rest has expired too (L4, R8).
+ 9. 61 days later the rest has expired too (L4, R8);
+10. the merchant opens a EUR channel ``demo-eu``; Sam becomes an affiliate and Fay
+    buys there through his link: his cash commission is pending, then available
+    after delivery (A1-A4, ``demo_affiliates.affiliate_sale``);
+11. Sam withdraws exactly that commission by SEPA transfer: request, approval, the
+    pain.001 file, paid (W1-W6, ``demo_withdrawals.cash_out``);
+12. Sam's guarantee claim in ``demo``: evidence, information requested, approved at
+    the ceiling, Saleor's refund, compensation in cash, the deposit lowered (C1-C3,
+    ``demo_claims.claim_story``; last, as its refund takes back points);
+13. Sam downloads his data (P1): its balances equal the endpoint's, his bank
+    account masked; then ``rewards_audit`` recomputes every balance.
 
 After every step it prints each member's balance and newest history from the
 plugin's endpoint, next to what SPEC's arithmetic says, and exits 1 if any figure
