@@ -16,7 +16,17 @@ migrated template; ``--rebuild`` migrates the template from scratch, ~4 minutes)
  7. staff refund one coffee: a third of both is taken back, soonest-expiring
     points first (L3);
  8. 45 days later the 30-day bonus points have expired (L4);
- 9. 61 days later the rest has expired too (L4, R8).
+ 9. 61 days later the rest has expired too (L4, R8);
+10. the merchant opens a EUR channel ``demo-eu``; Sam becomes an affiliate and Fay
+    buys there through his link: his cash commission is pending, then available
+    after delivery (A1-A4, ``demo_affiliates.affiliate_sale``);
+11. Sam withdraws exactly that commission by SEPA transfer: request, approval, the
+    pain.001 file, paid (W1-W6, ``demo_withdrawals.cash_out``);
+12. Sam's guarantee claim in ``demo``: evidence, information requested, approved at
+    the ceiling, Saleor's refund, compensation in cash, the deposit lowered (C1-C3,
+    ``demo_claims.claim_story``; last, as its refund takes back points);
+13. Sam downloads his data (P1): its balances equal the endpoint's, his bank
+    account masked; then ``rewards_audit`` recomputes every balance.
 
 After every step it prints each member's balance and newest history from the
 plugin's endpoint, next to what SPEC's arithmetic says, and exits 1 if any figure
@@ -29,6 +39,7 @@ importable it says so and exits 2.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +49,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 import saleor_server as srv
+from demo_affiliates import affiliate_sale
+from demo_claims import claim_story
+from demo_withdrawals import DEMO_ENV, EUR_CHANNEL_SETUP, cash_out
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOG = os.path.join(ROOT, ".venv-reports", "demo-saleor.log")
@@ -47,6 +61,7 @@ SALEOR_SPEC = "saleor @ git+https://github.com/saleor/saleor.git@3.23.28"
 DATABASE = os.environ.get("REWARDS_DEMO_DB", "saleor_rewards_demo")
 TEMPLATE = f"{DATABASE}_template"
 CHANNEL = "demo"
+EUR_CHANNEL = "demo-eu"  # the affiliate's sale and his SEPA cash-out happen in euros
 PASSWORD = "Demo-Passw0rd!"
 PRICE, QUANTITY, SHIPPING = Decimal("20.00"), 3, Decimal("5.00")
 SECOND_QUANTITY = 10
@@ -59,6 +74,7 @@ SETTINGS = {  # what the merchant sets in the Dashboard (pluginUpdate)
     "expiry_days_loyalty": "60",
     "expiry_days_referral": "60",
     "storefront_referral_url": "https://shop.example/?ref={code}",
+    "affiliate_commission_percent": "10",
 }
 
 SHOP_SETUP = """
@@ -114,6 +130,32 @@ group.user_set.add(staff)
 print("IDS", variant.id, warehouse.id)
 """.replace("{password}", PASSWORD)
 
+# The same coffee sold in the EUR channel (made by EUR_CHANNEL_SETUP): 20.00 EUR,
+# shipping 5.00 EUR from the same warehouse.
+EUR_SHOP_SETUP = """
+import datetime
+from decimal import Decimal
+from saleor.channel.models import Channel
+from saleor.product.models import (Product, ProductChannelListing, ProductVariant,
+    ProductVariantChannelListing)
+from saleor.shipping.models import ShippingMethodChannelListing, ShippingZone
+from saleor.warehouse.models import Warehouse
+
+channel = Channel.objects.get(slug="demo-eu")
+zone = ShippingZone.objects.get(name="US")
+zone.channels.add(channel)
+ShippingMethodChannelListing.objects.create(channel=channel,
+    shipping_method=zone.shipping_methods.get(), currency="EUR",
+    minimum_order_price_amount=0, price_amount=Decimal("5.00"))
+Warehouse.objects.get(slug="main").channels.add(channel)
+ProductChannelListing.objects.create(product=Product.objects.get(slug="coffee"),
+    channel=channel, is_published=True, visible_in_listings=True, currency="EUR",
+    available_for_purchase_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+ProductVariantChannelListing.objects.create(variant=ProductVariant.objects.get(sku="COFFEE"),
+    channel=channel, currency="EUR", price_amount=Decimal("20.00"),
+    discounted_price_amount=Decimal("20.00"))
+"""
+
 TOKEN_FOR = """
 from saleor.account.models import User
 from saleor.core.tokens import account_confirm_token_generator
@@ -126,7 +168,7 @@ TOKEN_CREATE = """mutation($email: String!, $password: String!) {
   tokenCreate(email: $email, password: $password) { token errors { field message } } }"""
 PLUGIN_UPDATE = """mutation($id: ID!, $channel: ID, $input: PluginUpdateInput!) {
   pluginUpdate(id: $id, channelId: $channel, input: $input) { errors { field message } } }"""
-CHANNEL_ID = """query { channel(slug: "demo") { id } }"""
+CHANNEL_ID = """query($slug: String!) { channel(slug: $slug) { id } }"""
 REGISTER = """mutation($input: AccountRegisterInput!) {
   accountRegister(input: $input) { errors { field code message } requiresConfirmation } }"""
 CONFIRM = """mutation($email: String!, $token: String!) {
@@ -157,7 +199,15 @@ ME = """query($channel: String!) { rewardsMe(channel: $channel) {
   points { available pending held }
   referral { code friendsCount }
   tier { name discountPercent progress { spent { amount } nextTier remaining { amount } } }
-  history(first: 10) { totalCount edges { node { type amount balanceAfter reason } } } } }"""
+  history(first: 10, kind: POINTS) {
+    totalCount edges { node { type amount balanceAfter reason } } } } }"""
+AFFILIATE_CASH = """query($channel: String!) { rewardsMe(channel: $channel) {
+  cash { available { amount currency } } } }"""
+BALANCES = """query($channel: String!) { rewardsMe(channel: $channel) {
+  points { available pending held }
+  cash { available { amount } pending { amount } held { amount } } } }"""
+DATA_EXPORT = """query { rewardsDataExport }"""
+SAM_BANK = {"iban": "DE89 3704 0044 0532 0130 00", "accountHolder": "Sam Brewer"}
 
 ADDRESS = {
     "firstName": "Fay",
@@ -280,6 +330,18 @@ class Story:
         self.failures = 0
         self.seen: dict[str, int] = {}
         self.step_no = 0
+        # Points are kept per channel: the channel the story plays in, and the
+        # expectations and history already shown of every channel it played in.
+        self.channel = CHANNEL
+        self.books: dict[str, tuple[dict[str, Expected], dict[str, int]]] = {}
+
+    def switch(self, channel: str) -> None:
+        """Play on in ``channel`` (checkouts, balances); each channel keeps its figures."""
+        self.books[self.channel] = (self.expected, self.seen)
+        self.channel = channel
+        self.expected, self.seen = self.books.get(
+            channel, ({"Sam": Expected(), "Fay": Expected()}, {})
+        )
 
     def sign_in(self, name: str, email: str) -> str:
         data = self.saleor.graphql(TOKEN_CREATE, {"email": email, "password": PASSWORD})
@@ -287,12 +349,13 @@ class Story:
         return self.tokens[name]
 
     def me(self, name: str) -> dict:
-        return self.saleor.rewards(ME, {"channel": CHANNEL}, self.tokens[name])["rewardsMe"]
+        return self.saleor.rewards(ME, {"channel": self.channel}, self.tokens[name])["rewardsMe"]
 
     def report(self, title: str) -> None:
         """Balances next to SPEC's figures, then the history entries this step added."""
         self.step_no += 1
-        print(f"\nStep {self.step_no}: {title}")
+        where = "" if self.channel == CHANNEL else f" [channel {self.channel}]"
+        print(f"\nStep {self.step_no}{where}: {title}")
         print(f"  {'member':<8}{'available':>10}{'pending':>9}{'held':>6}  {'SPEC says':>15}")
         for name in ("Sam", "Fay"):
             if name not in self.tokens:
@@ -321,7 +384,7 @@ class Story:
         token = self.tokens[name]
         variant = srv.global_id("ProductVariant", self.variant_id)
         checkout = {
-            "channel": CHANNEL,
+            "channel": self.channel,
             "lines": [{"variantId": variant, "quantity": quantity}],
             "shippingAddress": ADDRESS,
             "billingAddress": ADDRESS,
@@ -411,13 +474,78 @@ class Story:
             member.expire(day)
 
 
+def activate_dummy_gateway(saleor: srv.Saleor, staff: str, channel_id: str) -> None:
+    saleor.graphql(
+        PLUGIN_UPDATE,
+        {"id": "mirumee.payments.dummy", "channel": channel_id, "input": {"active": True}},
+        staff,
+    )
+
+
+def data_export(story: Story, name: str) -> None:
+    """P1: the member downloads everything the plugin holds about him; its balances
+    are the ones the endpoint shows in every channel, his bank account is masked."""
+    raw = story.saleor.rewards(DATA_EXPORT, token=story.tokens[name])["rewardsDataExport"]
+    export = json.loads(raw) if isinstance(raw, str) else raw
+    parts = export["parts"]
+    print(f"\nPrivacy: {name} downloads his data (rewardsDataExport, P1)")
+    print(
+        f"  {len(raw if isinstance(raw, str) else json.dumps(raw))} bytes, parts: "
+        + ", ".join(sorted(parts))
+    )
+    failures = 0
+    for channel in (CHANNEL, EUR_CHANNEL):
+        me = story.saleor.rewards(BALANCES, {"channel": channel}, story.tokens[name])
+        me = me["rewardsMe"]
+        shown = {
+            "points": tuple(Decimal(me["points"][k]) for k in ("available", "pending", "held")),
+            "cash": tuple(
+                Decimal(str(me["cash"][k]["amount"])).quantize(Decimal("0.01"))
+                for k in ("available", "pending", "held")
+            ),
+        }
+        for kind, want in shown.items():
+            unit = Decimal("0.01") if kind == "cash" else Decimal(1)
+            accounts = [
+                a
+                for a in parts["ledger"]["accounts"]
+                if a["channel"] == channel and a["kind"] == kind
+            ]
+            got = tuple(
+                sum((Decimal(a[k]) for a in accounts), Decimal(0)).quantize(unit)
+                for k in ("available", "pending", "held")
+            )
+            ok = got == want
+            failures += not ok
+            print(
+                f"  {channel:<8}{kind:<7}exported {' / '.join(f'{v:f}' for v in got):<22}"
+                f"endpoint {' / '.join(f'{v:f}' for v in want):<22}{'ok' if ok else 'DIFFERS'}"
+            )
+    withdrawals = parts["withdrawals"]["withdrawals"]
+    claims = parts["claims"]["claims"]
+    affiliate = parts["affiliates"]["affiliateApplications"]
+    iban = SAM_BANK["iban"].replace(" ", "")
+    masked = iban not in json.dumps(export) and iban[4:] not in json.dumps(export)
+    checks = [
+        ("withdrawals (status)", [w["status"] for w in withdrawals], ["paid"]),
+        ("bank account masked", masked, True),
+        ("claims", len(claims), 1),
+        ("affiliate commissions", sum(len(a["commissions"]) for a in affiliate), 1),
+    ]
+    for label, got, want in checks:
+        ok = got == want
+        failures += not ok
+        print(f"  {label:<28}{got!s:>12}   SPEC says {want!s:<12}{'ok' if ok else 'DIFFERS'}")
+    story.failures += failures
+
+
 def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> int:
     story = Story(saleor, env)
     staff = story.saleor.graphql(
         TOKEN_CREATE, {"email": "staff@example.com", "password": PASSWORD}
     )["tokenCreate"]["token"]
     story.staff, story.variant_id, story.warehouse_id = staff, variant_id, warehouse_id
-    channel_id = saleor.graphql(CHANNEL_ID, token=staff)["channel"]["id"]
+    channel_id = saleor.graphql(CHANNEL_ID, {"slug": CHANNEL}, staff)["channel"]["id"]
     saleor.graphql(
         PLUGIN_UPDATE,
         {
@@ -430,11 +558,7 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
         },
         staff,
     )
-    saleor.graphql(
-        PLUGIN_UPDATE,
-        {"id": "mirumee.payments.dummy", "channel": channel_id, "input": {"active": True}},
-        staff,
-    )
+    activate_dummy_gateway(saleor, staff, channel_id)
     print(
         "Merchant: rewards plugin and the dummy payment gateway switched on "
         "(pluginUpdate); settings:",
@@ -553,6 +677,29 @@ def play(saleor: srv.Saleor, env: dict, variant_id: int, warehouse_id: str) -> i
     story.expire(started + timedelta(days=61), 61)
     story.report("61 days after delivery: purchase and referral points expired (L4, R8)")
 
+    # The affiliate's chapter plays in euros, so the cash Sam withdraws by SEPA
+    # transfer is the commission he really earned in the demo (A1-A4, W1-W6).
+    srv.admin(env, "shell", "-c", EUR_CHANNEL_SETUP + EUR_SHOP_SETUP, capture=True)
+    eur_id = saleor.graphql(CHANNEL_ID, {"slug": EUR_CHANNEL}, staff)["channel"]["id"]
+    activate_dummy_gateway(saleor, staff, eur_id)
+    print(
+        f"\nMerchant: opens channel '{EUR_CHANNEL}' (EUR, its rewards program with the "
+        "default tiers): the same coffee at 20.00 EUR, shipping 5.00 EUR, dummy gateway on"
+    )
+    story.switch(EUR_CHANNEL)
+    affiliate_sale(story, EUR_CHANNEL, SETTINGS["affiliate_commission_percent"])
+    earned = story.saleor.rewards(AFFILIATE_CASH, {"channel": EUR_CHANNEL}, story.tokens["Sam"])[
+        "rewardsMe"
+    ]["cash"]["available"]
+    cash_out(
+        story, "Sam", channel=EUR_CHANNEL, amount=Decimal(str(earned["amount"])), details=SAM_BANK
+    )
+    story.switch(CHANNEL)
+
+    # Last: the claim's refund takes back Sam's points of its order (L3).
+    claim_story(story, CHANNEL)
+    data_export(story, "Sam")
+
     srv.step("rewards_audit: every balance recomputed from its lots and entries")
     try:
         print(srv.admin(env, "rewards_audit", capture=True).strip().splitlines()[-1])
@@ -607,7 +754,7 @@ def failure(error: Exception) -> str:
 
 
 def run(args) -> int:
-    env = srv.saleor_env(DATABASE)
+    env = srv.saleor_env(DATABASE, **DEMO_ENV)  # payout-detail keys, the shop's account
     fresh_database(env, args.rebuild)
     srv.step("Shop set-up: channel 'demo' (USD), coffee at 20.00, shipping 5.00, staff")
     out = srv.admin(env, "shell", "-c", SHOP_SETUP, capture=True)
