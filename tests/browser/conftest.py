@@ -335,7 +335,7 @@ def dashboard():
 
 
 @pytest.fixture
-def open_console(shop, browser, dashboard):
+def open_console(shop, browser, dashboard, request):
     contexts = []
 
     def open_(
@@ -364,7 +364,10 @@ def open_console(shop, browser, dashboard):
         return Console(page, frame)
 
     yield open_
-    for context in contexts:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, context in enumerate(contexts):
+        for page in context.pages:  # how each test left the console (failures included)
+            page.screenshot(path=str(SCREENSHOTS / f"end-{request.node.name}-{n}.png"))
         context.close()
 
 
