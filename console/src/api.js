@@ -157,32 +157,40 @@ export function useSchemaLoader(token) {
 }
 
 // Runs ``load`` (a function of the page's cursor) and keeps a stack of cursors so
-// that every list pages forwards and back.
+// that every list pages forwards and back. The stack belongs to ``deps`` (a search, a
+// status, a channel): new ``deps`` start again at page 1 with a single request. The
+// rows shown are always those of the page asked for: while another page or another
+// search loads, ``page`` is null (``loading``), never the previous page's rows under
+// the new page's number; a ``reload`` of the same page keeps its rows until it answers.
 export function usePaged(load, deps) {
-  const [cursors, setCursors] = useState([null]);
-  const [state, setState] = useState({ loading: true, error: null, page: null });
-  const [tick, setTick] = useState(0);
+  const scope = JSON.stringify(deps);
+  const [trail, setTrail] = useState({ scope, cursors: [null] });
+  const cursors = trail.scope === scope ? trail.cursors : [null];
   const after = cursors[cursors.length - 1];
-  useEffect(() => {
-    setCursors([null]);
-  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+  const key = JSON.stringify([scope, cursors.length, after]);
+  const [state, setState] = useState({ key: null, loading: true, error: null, page: null });
+  const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     load(after)
-      .then((page) => live && setState({ loading: false, error: null, page }))
-      .catch((error) => live && setState({ loading: false, error: error.message, page: null }));
+      .then((page) => live && setState({ key, loading: false, error: null, page }))
+      .catch((error) => live && setState({ key, loading: false, error: error.message, page: null }));
     return () => {
       live = false;
     };
-  }, [after, tick, ...deps]); // eslint-disable-line react-hooks/exhaustive-deps
-  const info = state.page?.pageInfo;
+  }, [key, tick]); // eslint-disable-line react-hooks/exhaustive-deps
+  const current = state.key === key;
+  const page = current ? state.page : null;
+  const info = page?.pageInfo;
   return {
-    ...state,
+    loading: !current || state.loading,
+    error: current ? state.error : null,
+    page,
     reload: useCallback(() => setTick((t) => t + 1), []),
     pageNumber: cursors.length,
-    next: info?.hasNextPage ? () => setCursors((c) => [...c, info.endCursor]) : null,
-    previous: cursors.length > 1 ? () => setCursors((c) => c.slice(0, -1)) : null,
+    next: info?.hasNextPage ? () => setTrail({ scope, cursors: [...cursors, info.endCursor] }) : null,
+    previous: cursors.length > 1 ? () => setTrail({ scope, cursors: cursors.slice(0, -1) }) : null,
   };
 }
 

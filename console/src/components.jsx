@@ -158,9 +158,8 @@ export function Pager({ paged, testId = "pager" }) {
       <Button variant="secondary" size="small" disabled={!paged.previous} onClick={() => paged.previous?.()} data-testid="page-previous">
         Previous
       </Button>
-      <Text size={2}>
-        Page {paged.pageNumber}
-        {total != null ? ` · ${total} in all` : ""}
+      <Text size={2} data-testid="page-number">
+        {!paged.loading ? `Page ${paged.pageNumber}${total != null ? ` · ${total} in all` : ""}` : "Loading…"}
       </Text>
       <Button variant="secondary" size="small" disabled={!paged.next} onClick={() => paged.next?.()} data-testid="page-next">
         Next

@@ -7,8 +7,9 @@ against a real Saleor 3.23 with the plugin, served over HTTP, with seeded data.
   default ``saleor_rewards_browser``), a fresh copy of a migrated template
   (``<name>_template``, migrated once, ~4 minutes), under uvicorn on 127.0.0.1
   (scripts/saleor_server.py); its output goes to ``.venv-reports/browser-saleor.log``.
-- Data: the demo's shop (a channel, a product, staff), a customer who bought and
-  received it and reviewed it, thirty more customers (the members list pages), a
+- Data: the demo's shop (a channel, a product, staff), an EUR channel for SEPA payouts
+  with the demo's payout settings (Fernet keys, the shop's debtor account), a customer
+  who bought and received it and reviewed it, thirty more customers (the members list pages), a
   staff member without HANDLE_PAYMENTS; the console installed through Saleor's own
   ``appInstall`` from the plugin's manifest URL.
 - The Dashboard: a page of its own (served on another loopback port, another origin;
@@ -36,6 +37,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import demo  # noqa: E402  (scripts/demo.py: the shop set-up and a customer's story)
+import demo_withdrawals  # noqa: E402  (payout keys, the shop's SEPA account, an EUR channel)
 import saleor_server as srv  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -160,10 +162,13 @@ def shop():
     REPORTS.mkdir(exist_ok=True)
     port = _free_port()
     # PUBLIC_URL: Saleor fetches the manifest with a Host header without the port.
+    # The demo's payout settings: Fernet keys and the shop's account SEPA files debit
+    # (without them the SEPA file is refused with a configuration error, W6).
     env = srv.saleor_env(
         DATABASE,
         HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS="True",
         PUBLIC_URL=f"http://127.0.0.1:{port}/",
+        **demo_withdrawals.DEMO_ENV,
     )
     with srv.logging_to(str(REPORTS / "browser-saleor.log")):
         if not srv.database_exists(TEMPLATE):
@@ -182,6 +187,8 @@ def shop():
             "-c",
             EXTRA_SEED.replace("{limited}", LIMITED_STAFF).replace("{password}", PASSWORD),
         )
+        # SEPA transfers are EUR only: the withdrawal queue's test cashes out there.
+        srv.admin(env, "shell", "-c", demo_withdrawals.EUR_CHANNEL_SETUP)
         with srv.Saleor(env, port) as saleor:
             shop = Shop(saleor, env)
             _seed(shop, int(variant_id), warehouse_id)
@@ -328,7 +335,7 @@ def dashboard():
 
 
 @pytest.fixture
-def open_console(shop, browser, dashboard):
+def open_console(shop, browser, dashboard, request):
     contexts = []
 
     def open_(
@@ -357,7 +364,10 @@ def open_console(shop, browser, dashboard):
         return Console(page, frame)
 
     yield open_
-    for context in contexts:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, context in enumerate(contexts):
+        for page in context.pages:  # how each test left the console (failures included)
+            page.screenshot(path=str(SCREENSHOTS / f"end-{request.node.name}-{n}.png"))
         context.close()
 
 

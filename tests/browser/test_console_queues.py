@@ -4,16 +4,19 @@ its reason, while its API is not in the plugin's schema (it comes from another b
 
 import json
 import pathlib
+import types
 
+import demo_claims  # scripts/ (the conftest puts it on the path): Saleor's fileUpload
 import pytest
 
-CREDIT_CASH = """mutation($userId: ID!) { rewardsBalanceAdjust(userId: $userId, channel: "demo",
+EUR = "demo-eu"  # SEPA files are EUR only: the conftest's EUR channel
+CREDIT_CASH = """mutation($userId: ID!) { rewardsBalanceAdjust(userId: $userId, channel: "demo-eu",
   kind: CASH, amount: "30", reason: "seed for the withdrawal test") { errors { code message } } }"""
-REQUEST = """mutation($details: JSONString!) { rewardsWithdrawalRequest(channel: "demo",
+REQUEST = """mutation($details: JSONString!) { rewardsWithdrawalRequest(channel: "demo-eu",
   amount: "20", method: BANK_TRANSFER, details: $details) { errors { field code message }
   withdrawal { id } } }"""
 WITHDRAWALS = (
-    """{ rewardsWithdrawals(channel: "demo", first: 10) { edges { node { id status } } } }"""
+    """{ rewardsWithdrawals(channel: "demo-eu", first: 10) { edges { node { id status } } } }"""
 )
 CLAIM_SUBMIT = """mutation($input: RewardsClaimSubmitInput!) { rewardsClaimSubmit(input: $input) {
   errors { field code message } claim { id } } }"""
@@ -39,7 +42,7 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
     withdrawal_id = asked["data"]["rewardsWithdrawalRequest"]["withdrawal"]["id"]
 
     # when staff approve it in the queue
-    console = open_console("withdrawals")
+    console = open_console("withdrawals", channel=EUR)
     frame = console.frame
     row = frame.locator(f'[data-testid="withdrawal-row"][data-id="{withdrawal_id}"]')
     row.get_by_test_id("withdrawal-approve").click()
@@ -68,13 +71,16 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
 
 def test_O4_staff_approve_a_claim_within_its_ceiling(shop, open_console):
     _require(shop, "rewardsClaims", "rewardsClaimSubmit", "rewardsClaimProcess")
-    # given the customer's claim on the coffee they received
+    # given the customer's claim on the coffee they received, its evidence uploaded
+    # through Saleor's own fileUpload (staff or App token, as a storefront's server does)
+    uploader = types.SimpleNamespace(saleor=shop.saleor, staff=shop.staff_token)
+    evidence = demo_claims.upload(uploader, "seal")
     claim = {
         "orderId": shop.order_id,
         "lineIds": [shop.order_line_id],
         "type": "COUNTERFEIT",
         "description": "The seal was broken and the beans are not the brand's.",
-        "evidenceUrls": [f"{shop.base}/media/file_upload/seal.jpg"],
+        "evidenceUrls": [evidence],
     }
     submitted = shop.rewards(CLAIM_SUBMIT, {"input": claim}, shop.customer_token)
     assert not submitted["data"]["rewardsClaimSubmit"]["errors"], submitted
@@ -85,6 +91,8 @@ def test_O4_staff_approve_a_claim_within_its_ceiling(shop, open_console):
     card = console.frame.locator(f'[data-testid="claim"][data-id="{claim_id}"]')
     card.wait_for()
     card.get_by_test_id("claim-compensation").fill("5")
+    # less than the ceiling needs a reason (C2)
+    card.get_by_test_id("claim-note").fill("Goodwill for the broken seal; the beans are fine.")
     card.get_by_test_id("claim-approve").click()
     console.frame.get_by_test_id("claim-status-value").get_by_text("APPROVED").wait_for()
     console.screenshot("claims-approved")

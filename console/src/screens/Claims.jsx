@@ -31,7 +31,7 @@ function ClaimQueue() {
   const paged = usePaged(
     (after) =>
       channel
-        ? rewards(query, { channel, status: status || null, first: orderId ? 100 : 20, after }).then((d) => d[FIELD])
+        ? rewards(query, { channel, status: status || null, first: 20, after }).then((d) => d[FIELD])
         : Promise.resolve(null),
     [channel, status],
   );
