@@ -199,7 +199,7 @@ def _seed(shop: Shop, variant_id: int, warehouse_id: str) -> None:
     saleor = shop.saleor
     staff = shop.token("staff@example.com")
     shop.staff_token = staff
-    channel_id = saleor.graphql(demo.CHANNEL_ID, token=staff)["channel"]["id"]
+    channel_id = saleor.graphql(demo.CHANNEL_ID, {"slug": demo.CHANNEL}, staff)["channel"]["id"]
     saleor.graphql(
         demo.PLUGIN_UPDATE,
         {"id": "saleor_rewards", "channel": None, "input": {"active": True}},
