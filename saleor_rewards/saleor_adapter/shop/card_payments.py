@@ -192,32 +192,21 @@ def void_checkout_authorisations(card_id: int, *, on_checkout=None) -> int:
     return voided
 
 
-def _foreign(checkout_token) -> Q:
-    """A rewards card issued for another checkout than ``checkout_token``'s."""
-    issued_for = Q(metadata__contains={METADATA_KEY: str(checkout_token)})
-    return Q(metadata__has_key=METADATA_KEY) & ~issued_for
-
-
-def foreign_cards(checkout) -> tuple[list[int], list[int]]:
-    """(rewards cards of other checkouts on this checkout as promo codes, those
-    authorised on it through the gateway)."""
-    attached = GiftCard.objects.filter(_foreign(checkout.token), checkouts=checkout.token)
-    authorised = _gateway(checkout_id=checkout.token, authorized_value__gt=0).filter(
-        gift_card__in=GiftCard.objects.filter(_foreign(checkout.token))
-    )
-    return (
-        list(attached.values_list("pk", flat=True)),
-        list(authorised.values_list("gift_card_id", flat=True).distinct()),
-    )
-
-
 def take_off_foreign_cards(checkout_token) -> bool:
     """Take rewards cards of other checkouts off this one (their authorisations
-    cancelled); whether there was any. Locks the checkout's row first."""
-    checkout = Checkout.objects.filter(token=checkout_token).first()
-    if checkout is None:
-        return False
-    return _take_off(checkout.token, *foreign_cards(checkout))
+    cancelled); whether there was any. Locks the checkout's row first. Runs after
+    every checkout update in the customer's request: two queries when there is none."""
+    return _take_off(checkout_token, *_foreign_of(checkout_token, checkout_cards(checkout_token)))
+
+
+def _foreign_of(checkout_token, cards) -> tuple[list[int], list[int]]:
+    """(rewards cards of other checkouts on this checkout as promo codes, those
+    authorised on it through the gateway), from the checkout's ``checkout_cards``."""
+    foreign = [card for card in cards if card.foreign_to(checkout_token)]
+    return (
+        sorted({card.card_id for card in foreign if card.attached}),
+        sorted({card.card_id for card in foreign if not card.attached and card.authorized > 0}),
+    )
 
 
 def _take_off(checkout_token, attached, authorised) -> bool:
@@ -277,12 +266,7 @@ def refuse_foreign_rewards_card(checkout, cards: list[CheckoutCard] | None = Non
     ``cards``: the checkout's ``checkout_cards``, when read already."""
     if cards is None:
         cards = checkout_cards(checkout.token)
-    foreign = [card for card in cards if card.foreign_to(checkout.token)]
-    attached = sorted({card.card_id for card in foreign if card.attached})
-    authorised = sorted(
-        {card.card_id for card in foreign if not card.attached and card.authorized > 0}
-    )
-    if _take_off(checkout.token, attached, authorised):
+    if _take_off(checkout.token, *_foreign_of(checkout.token, cards)):
         raise ValidationError(
             {
                 "gift_cards": ValidationError(
