@@ -30,7 +30,11 @@ from .shop import (
     vouchers,
     withdrawal_mail,
 )
-from .shop.card_payments import refuse_foreign_rewards_card, take_off_foreign_cards
+from .shop.card_payments import (
+    checkout_cards,
+    refuse_foreign_rewards_card,
+    take_off_foreign_cards,
+)
 from .shop.tier_discounts import refuse_foreign_tier_code
 from .tasks import tiers as tier_tasks
 from .tasks.accounts import enqueue_email_verified_bonus
@@ -147,11 +151,11 @@ def _default_configuration() -> list[dict]:
     ]
 
 
-def _refuse_foreign_card(checkout_info) -> None:
+def _refuse_foreign_card(checkout_info, cards) -> None:
     """S6 at completion; a refusal gives back the voucher use Saleor's legacy flow
     counted before it asked (as the cap's refusal does)."""
     try:
-        refuse_foreign_rewards_card(checkout_info.checkout)
+        refuse_foreign_rewards_card(checkout_info.checkout, cards=cards)
     except ValidationError:
         give_back_voucher_use(checkout_info)
         raise
@@ -406,11 +410,17 @@ class RewardsPlugin(BasePlugin):
         # T4: a member's tier code; S6: a rewards card of another checkout (before the
         # cap, which counts the cards on the checkout); S1: the rewards gift cards pay
         # at most the member's cap of the checkout's products as it is completed,
-        # whatever changed since the points were applied.
+        # whatever changed since the points were applied. The checkout's gift cards
+        # are read once for both card checks (None: each reads them itself).
+        try:
+            cards = checkout_cards(checkout_info.checkout.token)
+        except Exception:  # noqa: BLE001 - only the refusal may stop Saleor
+            logger.exception("saleor-rewards could not read the checkout's gift cards")
+            cards = None
         for refuse, what in (
             (refuse_foreign_tier_code, "tier discount code"),
-            (lambda checkout: _refuse_foreign_card(checkout_info), "rewards gift cards"),
-            (lambda checkout: refuse_above_cap(checkout_info, lines), "redemption cap"),
+            (lambda checkout: _refuse_foreign_card(checkout_info, cards), "rewards gift cards"),
+            (lambda checkout: refuse_above_cap(checkout_info, lines, cards), "redemption cap"),
         ):
             try:
                 refuse(checkout_info.checkout)

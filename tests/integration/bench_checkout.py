@@ -43,8 +43,13 @@ from .storefront import TRANSACTION_CREATE, _data, gid, points
 
 ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "12"))
 TARGET = 0.10
-# REWARDS_BENCH_PROFILE=path: cProfile of the timed mutations (both sides) to ``path``.
-PROFILE = cProfile.Profile() if os.environ.get("REWARDS_BENCH_PROFILE") else None
+# REWARDS_BENCH_PROFILE=path: cProfile of the timed mutations, one file per mutation and
+# side (``<path>.complete.active``, ``<path>.complete.inactive``, ``<path>.add.active``, ...).
+PROFILE = (
+    {(name, side): cProfile.Profile() for name in ("add", "complete") for side in (True, False)}
+    if os.environ.get("REWARDS_BENCH_PROFILE")
+    else None
+)
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
 LINES_ADD = """
@@ -103,15 +108,17 @@ task_prerun.connect(_Tasks.prerun, weak=False)
 task_postrun.connect(_Tasks.postrun, weak=False)
 
 
-def _timed(call, tasks: list) -> float:
-    """Milliseconds of ``call`` without the Celery tasks it ran (appended to ``tasks``)."""
+def _timed(call, tasks: list, profile: tuple) -> float:
+    """Milliseconds of ``call`` without the Celery tasks it ran (appended to ``tasks``);
+    ``profile`` (mutation, active) names its cProfile when REWARDS_BENCH_PROFILE is set."""
+    profiler = PROFILE[profile] if PROFILE is not None else None
     before = _Tasks.ms
     started = time.perf_counter()
-    if PROFILE is not None:
-        PROFILE.enable()
+    if profiler is not None:
+        profiler.enable()
     call()
-    if PROFILE is not None:
-        PROFILE.disable()
+    if profiler is not None:
+        profiler.disable()
     total = (time.perf_counter() - started) * 1000
     tasks.append(_Tasks.ms - before)
     return total - tasks[-1]
@@ -130,7 +137,7 @@ def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> 
             "checkoutLinesAdd",
         )
 
-    add_ms = _timed(add, tasks)
+    add_ms = _timed(add, tasks, ("add", active))
     if active:
         body = rewards_api.execute(
             REDEEM, {"id": checkout, "points": 500}, token=create_access_token(customer)
@@ -161,7 +168,7 @@ def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> 
         with store.capture(execute=True):
             store._complete(checkout)
 
-    complete_ms = _timed(complete, tasks)
+    complete_ms = _timed(complete, tasks, ("complete", active))
     # the plugin did its work when active, and none when switched off
     assert (points(customer)["pending"] > pending) is active
     return add_ms, complete_ms
@@ -250,7 +257,9 @@ def test_checkout_overhead(
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     if PROFILE is not None:
-        PROFILE.dump_stats(os.environ["REWARDS_BENCH_PROFILE"])
+        for (name, active), profiler in PROFILE.items():
+            side = "active" if active else "inactive"
+            profiler.dump_stats(f"{os.environ['REWARDS_BENCH_PROFILE']}.{name}.{side}")
     path = RESULTS / f"checkout_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
 

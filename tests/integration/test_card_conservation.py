@@ -276,7 +276,7 @@ def refusal_missed(monkeypatch):
     for refusal in ("refuse_foreign_rewards_card", "take_off_foreign_cards"):
         monkeypatch.setattr(
             f"saleor_rewards.saleor_adapter.plugin.{refusal}",
-            lambda checkout: None,
+            lambda checkout, **kwargs: None,
             raising=False,
         )
 

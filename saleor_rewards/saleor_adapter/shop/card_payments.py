@@ -19,6 +19,7 @@ and refuses a card on a checkout it was not issued for
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import uuid4
 
@@ -191,48 +192,81 @@ def void_checkout_authorisations(card_id: int, *, on_checkout=None) -> int:
     return voided
 
 
-def _foreign(checkout_token) -> Q:
-    """A rewards card issued for another checkout than ``checkout_token``'s."""
-    issued_for = Q(metadata__contains={METADATA_KEY: str(checkout_token)})
-    return Q(metadata__has_key=METADATA_KEY) & ~issued_for
-
-
-def foreign_cards(checkout) -> tuple[list[int], list[int]]:
-    """(rewards cards of other checkouts on this checkout as promo codes, those
-    authorised on it through the gateway)."""
-    attached = GiftCard.objects.filter(_foreign(checkout.token), checkouts=checkout.token)
-    authorised = _gateway(checkout_id=checkout.token, authorized_value__gt=0).filter(
-        gift_card__in=GiftCard.objects.filter(_foreign(checkout.token))
-    )
-    return (
-        list(attached.values_list("pk", flat=True)),
-        list(authorised.values_list("gift_card_id", flat=True).distinct()),
-    )
-
-
 def take_off_foreign_cards(checkout_token) -> bool:
     """Take rewards cards of other checkouts off this one (their authorisations
-    cancelled); whether there was any. Locks the checkout's row first."""
-    checkout = Checkout.objects.filter(token=checkout_token).first()
-    if checkout is None:
-        return False
-    attached, authorised = foreign_cards(checkout)
+    cancelled); whether there was any. Locks the checkout's row first. Runs after
+    every checkout update in the customer's request: two queries when there is none."""
+    return _take_off(checkout_token, *_foreign_of(checkout_token, checkout_cards(checkout_token)))
+
+
+def _foreign_of(checkout_token, cards) -> tuple[list[int], list[int]]:
+    """(rewards cards of other checkouts on this checkout as promo codes, those
+    authorised on it through the gateway), from the checkout's ``checkout_cards``."""
+    foreign = [card for card in cards if card.foreign_to(checkout_token)]
+    return (
+        sorted({card.card_id for card in foreign if card.attached}),
+        sorted({card.card_id for card in foreign if not card.attached and card.authorized > 0}),
+    )
+
+
+def _take_off(checkout_token, attached, authorised) -> bool:
     if not attached and not authorised:
         return False
     with transaction.atomic():
-        locks.checkouts().filter(token=checkout.token).first()
+        locks.checkouts().filter(token=checkout_token).first()
         for card_id in attached:
-            detach(card_id, checkout.token)
+            detach(card_id, checkout_token)
         for card_id in authorised:
-            void_checkout_authorisations(card_id, on_checkout=checkout.token)
+            void_checkout_authorisations(card_id, on_checkout=checkout_token)
     return True
 
 
-def refuse_foreign_rewards_card(checkout) -> None:
+@dataclass(frozen=True)
+class CheckoutCard:
+    """A gift card on a checkout, one row per way it is there: as a promo code
+    (``attached``), or one gateway authorisation of it on the checkout."""
+
+    card_id: int
+    metadata: dict
+    balance: Decimal
+    attached: bool
+    authorized: Decimal = ZERO
+    charged: Decimal = ZERO
+
+    def foreign_to(self, checkout_token) -> bool:
+        """A rewards card issued for another checkout (``_foreign`` in Python)."""
+        metadata = self.metadata or {}
+        return METADATA_KEY in metadata and metadata[METADATA_KEY] != str(checkout_token)
+
+
+def checkout_cards(checkout_token) -> list[CheckoutCard]:
+    """Every gift card on the checkout, as a promo code or authorised through the
+    gateway, read once for the checks at completion (two queries, whatever the
+    number of cards)."""
+    attached = GiftCard.objects.filter(checkouts=checkout_token).values_list(
+        "pk", "metadata", "current_balance_amount"
+    )
+    gateway = _gateway(checkout_id=checkout_token, gift_card__isnull=False).values_list(
+        "gift_card_id",
+        "gift_card__metadata",
+        "gift_card__current_balance_amount",
+        "authorized_value",
+        "charged_value",
+    )
+    return [CheckoutCard(pk, metadata, balance, True) for pk, metadata, balance in attached] + [
+        CheckoutCard(pk, metadata, balance, False, authorized, charged)
+        for pk, metadata, balance, authorized, charged in gateway
+    ]
+
+
+def refuse_foreign_rewards_card(checkout, cards: list[CheckoutCard] | None = None) -> None:
     """At completion (``preprocess_order_creation``): a rewards card pays only the
     checkout it was issued for (S6). One of another checkout is taken off this one
-    and the completion refused, so the customer sees the real total and pays it."""
-    if take_off_foreign_cards(checkout.token):
+    and the completion refused, so the customer sees the real total and pays it.
+    ``cards``: the checkout's ``checkout_cards``, when read already."""
+    if cards is None:
+        cards = checkout_cards(checkout.token)
+    if _take_off(checkout.token, *_foreign_of(checkout.token, cards)):
         raise ValidationError(
             {
                 "gift_cards": ValidationError(

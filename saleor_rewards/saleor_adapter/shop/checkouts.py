@@ -5,14 +5,12 @@ from uuid import UUID
 
 from saleor.checkout import calculations
 from saleor.checkout.models import Checkout
-from saleor.giftcard.const import GIFT_CARD_PAYMENT_GATEWAY_ID
-from saleor.giftcard.models import GiftCard
-from saleor.payment.models import TransactionItem
 
 from ... import money
 from ...programs.redemption.models import Redemption
 from ...programs.redemption.ports import CheckoutFacts
 from ...programs.vouchers.models import VoucherConversion
+from .card_payments import CheckoutCard, checkout_cards
 from .gift_cards import checkout_context
 
 ZERO = Decimal(0)
@@ -66,27 +64,38 @@ def payment_started(found: Checkout) -> bool:
     return found.payments.filter(is_active=True).exists() or found.payment_transactions.exists()
 
 
-def rewards_cards_value(found: Checkout) -> Decimal:
+def rewards_cards_value(found: Checkout, cards: list[CheckoutCard] | None = None) -> Decimal:
     """What the plugin's gift cards will pay of the checkout (S1), in both flows.
 
     A card on the checkout (legacy gift card use, either payment flow) pays its
     balance at completion; a card authorised through Saleor's gift card payment
     gateway pays what was authorised, charged at confirmation. A card pays at most
-    its balance, whichever way it is used.
+    its balance, whichever way it is used. ``cards``: the checkout's
+    ``checkout_cards``, when read already.
     """
-    cards = set(found.gift_cards.values_list("pk", flat=True))
+    if cards is None:
+        cards = checkout_cards(found.pk)
+    if not cards:
+        return _in_currency(ZERO, found.currency)
+    attached = set()
     authorised = {}
-    for card_id, amount, charged in TransactionItem.objects.filter(
-        checkout_id=found.pk,
-        app_identifier=GIFT_CARD_PAYMENT_GATEWAY_ID,
-        gift_card_id__isnull=False,
-    ).values_list("gift_card_id", "authorized_value", "charged_value"):
-        authorised[card_id] = authorised.get(card_id, ZERO) + amount + charged
-    ours = Redemption.objects.filter(gift_card_id__in=cards | set(authorised)).values_list(
-        "gift_card_id", flat=True
+    balances = {}
+    for card in cards:
+        balances[card.card_id] = card.balance
+        if card.attached:
+            attached.add(card.card_id)
+        else:
+            authorised[card.card_id] = (
+                authorised.get(card.card_id, ZERO) + card.authorized + card.charged
+            )
+    ours = set(
+        Redemption.objects.filter(gift_card_id__in=set(balances)).values_list(
+            "gift_card_id", flat=True
+        )
     )
     total = ZERO
-    for card in GiftCard.objects.filter(pk__in=set(ours)):
-        attached = card.current_balance_amount if card.pk in cards else ZERO
-        total += min(card.current_balance_amount, attached + authorised.get(card.pk, ZERO))
+    for card_id in ours:
+        balance = balances[card_id]
+        on_checkout = balance if card_id in attached else ZERO
+        total += min(balance, on_checkout + authorised.get(card_id, ZERO))
     return _in_currency(total, found.currency)

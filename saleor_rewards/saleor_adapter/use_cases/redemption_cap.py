@@ -36,12 +36,13 @@ from ..settings import program_settings
 from ..shop import channels, checkouts, gift_cards
 
 
-def refuse_above_cap(checkout_info, lines) -> None:
+def refuse_above_cap(checkout_info, lines, cards=None) -> None:
     """Saleor's ``preprocess_order_creation``: raise Saleor's ``ValidationError``
     when the checkout's rewards gift cards carry more than the member's cap of its
-    products now (``giftCards``, ``GIFT_CARD_NOT_APPLICABLE``)."""
+    products now (``giftCards``, ``GIFT_CARD_NOT_APPLICABLE``). ``cards``: the
+    checkout's ``card_payments.checkout_cards``, when read already."""
     found = checkout_info.checkout
-    value = checkouts.rewards_cards_value(found)
+    value = checkouts.rewards_cards_value(found, cards)
     if value <= 0:
         return
     program = channels.program(checkout_info.channel.slug)
