@@ -62,7 +62,7 @@ export function tokenPermissions(token) {
 const INTROSPECTION = `{ __schema {
   queryType { name } mutationType { name }
   types { name kind enumValues { name }
-    fields { name args { name type { kind name ofType { kind name ofType { kind name } } } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`;
+    fields { name args { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`;
 
 function namedType(type) {
   let t = type;

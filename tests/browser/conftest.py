@@ -351,6 +351,13 @@ def open_console(shop, browser, dashboard, request):
         )
         contexts.append(context)
         page = context.new_page()
+        # What the page said and threw: printed, so a failing test shows it.
+        page.on("console", lambda message: print(f"console {message.type}: {message.text}"))
+        page.on("pageerror", lambda error: print(f"page error: {error}"))
+        page.on(
+            "requestfailed",
+            lambda request: print(f"request failed: {request.url} {request.failure}"),
+        )
         html = HARNESS % {"src": src, "token": json.dumps(token), "height": 1480}
         path = f"/dashboard/{len(_Dashboard.pages)}"
         _Dashboard.pages[path] = html

@@ -52,15 +52,17 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
     frame.get_by_test_id("withdrawal-status").select_option("APPROVED")
     row.get_by_test_id("withdrawal-select").click()
     frame.get_by_test_id("payout-format").select_option("SEPA_XML")
+    frame.get_by_test_id("payout-download").click()
     with console.page.expect_download() as download:
-        frame.get_by_test_id("payout-download").click()
+        frame.get_by_test_id("payout-save").click()
     sepa = pathlib.Path(download.value.path()).read_text()
     assert download.value.suggested_filename.endswith(".xml")
     assert IBAN in sepa and "20.00" in sepa
     console.screenshot("withdrawals-approved")
     frame.get_by_test_id("payout-reference").fill("BATCH-2026-12-06")
     frame.get_by_test_id("mark-paid").click()
-    frame.get_by_test_id("success").wait_for()
+    # (the message of the prepared file is on the page already: wait for this one)
+    frame.get_by_test_id("success").filter(has_text="MARK_PAID done").wait_for()
 
     # then the API says it is paid
     nodes = shop.rewards(WITHDRAWALS, token=shop.staff_token)["data"]["rewardsWithdrawals"]

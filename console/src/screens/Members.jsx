@@ -99,7 +99,6 @@ export function Member() {
   const { schema, rewards, saleor, channel, route, navigate, can } = useConsole();
   const userId = route.userId;
   const [kind, setKind] = useState("");
-  const [version, setVersion] = useState(0);
   const [customer, setCustomer] = useState(null);
   const paged = usePaged(async (after) => {
     if (!userId || !channel) return null;
@@ -109,11 +108,13 @@ export function Member() {
     ]);
     setCustomer(who.user);
     return data.rewardsMember && { ...data.rewardsMember, ...data.rewardsMember.history };
-  }, [userId, channel, kind, version]);
+  }, [userId, channel, kind]);
 
   if (!userId) return <Text>Choose a member on the Members screen.</Text>;
   const member = paged.page;
-  const refresh = () => setVersion((v) => v + 1);
+  // The same page again, its figures kept on screen until the new ones arrive (the
+  // actions below keep their messages).
+  const refresh = paged.reload;
   return (
     <Box data-testid="member-screen">
       <Card

@@ -24,16 +24,12 @@ function payoutSelection(schema) {
   return holder ? { path: holder.name, fields: `${holder.name} { filename contentType content }` } : null;
 }
 
-function download({ filename, contentType, content }) {
+// The file as a link the operator clicks to save: a download started by the page
+// itself after the API answered would no longer count as the operator's click, and
+// Chromium refuses such downloads in a framed App (the Dashboard frames the console).
+function savedFile({ filename, contentType, content }) {
   const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: contentType }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return { filename, url: URL.createObjectURL(new Blob([bytes], { type: contentType })) };
 }
 
 function WithdrawalQueue() {
@@ -44,6 +40,7 @@ function WithdrawalQueue() {
   const [reference, setReference] = useState("");
   const [format, setFormat] = useState("SEPA_XML");
   const [result, setResult] = useState({ error: null, ok: null });
+  const [file, setFile] = useState(null);
   const node = schema.nodeType(schema.rootType("query", FIELD));
   const statusArg = schema.argType("query", FIELD, "status");
   const query = `query Withdrawals($channel: String!, $status: ${statusArg}, $first: Int, $after: String) {
@@ -85,8 +82,9 @@ function WithdrawalQueue() {
       const data = await rewards(mutation, { ids: selected, format });
       const answer = data.rewardsWithdrawalPayoutFile;
       const error = mutationErrors(answer);
-      if (!error) download(payout.path ? answer[payout.path] : answer);
-      setResult({ error, ok: error ? null : `Payout file for ${selected.length} withdrawal(s) downloaded.` });
+      if (file) URL.revokeObjectURL(file.url);
+      setFile(error ? null : savedFile(payout.path ? answer[payout.path] : answer));
+      setResult({ error, ok: error ? null : `Payout file for ${selected.length} withdrawal(s) ready: save it, upload it to the bank or PayPal, then mark the batch paid.` });
     } catch (error) {
       setResult({ error: error.message, ok: null });
     }
@@ -156,8 +154,13 @@ function WithdrawalQueue() {
             <>
               <Choice label="File" value={format} onChange={setFormat} testId="payout-format" options={[["SEPA_XML", "SEPA credit transfer (XML)"], ["PAYPAL_CSV", "PayPal payouts (CSV)"]]} />
               <Button size="small" variant="secondary" disabled={!selected.length} onClick={payoutFile} data-testid="payout-download">
-                Download payout file
+                Prepare payout file
               </Button>
+              {file && (
+                <a href={file.url} download={file.filename} data-testid="payout-save">
+                  Save {file.filename}
+                </a>
+              )}
             </>
           )}
           <Field label="Payout reference" value={reference} onChange={setReference} testId="payout-reference" />
