@@ -5,18 +5,29 @@ Not part of the suite (no ``test_`` file name); ``make bench-checkout`` runs it:
     pytest --ds=saleor.tests.settings tests/integration/bench_checkout.py --reuse-db -s
 
 Same shop, same data, same run: a member with a tier (Regular, 0.5 % off) and
-points. Each round builds one checkout with the plugin active and one with it
-switched off (its PluginConfiguration ``active`` false, as ``pluginUpdate`` leaves
-it), alternately, and times Saleor's ``checkoutLinesAdd`` and ``checkoutComplete``
-(with the after-commit hooks and tasks they trigger, as a request runs them). With
-the plugin active the member first applies points (``rewardsCheckoutRedeem``, not
-timed: Saleor's mutations are what the shop waits on), so completion pays part with
-the points' gift card and the order earns points. The time of the Celery tasks a
-mutation queues (eager in tests; a worker's job in a shop) is taken out and printed
-apart. The median of each side gives
-the overhead; the target is at most 10 % on each mutation. ``rewardsMe`` is counted
-in SQL queries for a member with 10 and with 1,000 history entries: the count must
-not grow. Figures go to ``bench/results/checkout_<time>.json``.
+points. Each round builds three checkouts of the same lines, in an order that
+rotates from round to round, and times Saleor's ``checkoutLinesAdd`` and
+``checkoutComplete`` (with the after-commit hooks they trigger, as a request runs
+them):
+
+- **active**: the plugin on. Its hook puts the member's tier code on the checkout;
+  the member applies points (``rewardsCheckoutRedeem``, not timed: Saleor's
+  mutations are what the shop waits on), so completion pays part with the points'
+  gift card and the order earns points.
+- **by hand**: the plugin switched off (its PluginConfiguration ``active`` false, as
+  ``pluginUpdate`` leaves it), and the same discount and card put on by hand, as a
+  shop without the plugin does it today: the member's tier code and a gift card of
+  the same amount, both through Saleor's ``checkoutAddPromoCode`` (not timed). Same
+  checkout, same total, same payment: the difference is the plugin's own work. The
+  target (at most 10 % on each mutation) is checked against this side.
+- **plain**: the plugin switched off and nothing put on: no discount, no card. The
+  difference to it is printed too: it adds what Saleor's own voucher and gift card
+  handling costs a checkout that carries them.
+
+The time of the Celery tasks a mutation queues (eager in tests; a worker's job in a
+shop) is taken out and printed apart. The median of each side gives the overhead.
+``rewardsMe`` is counted in SQL queries for a member with 10 and with 1,000 history
+entries: the count must not grow. Figures go to ``bench/results/checkout_<time>.json``.
 """
 
 import cProfile
@@ -30,23 +41,29 @@ from pathlib import Path
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from saleor.checkout.models import Checkout
 from saleor.core.jwt import create_access_token
+from saleor.giftcard.models import GiftCard
+from saleor.graphql.core.utils import from_global_id_or_error
 from saleor.plugins.models import PluginConfiguration
 
 from saleor_rewards import ledger
 from saleor_rewards.ledger import Kind, LotSource
 from saleor_rewards.programs.tiers import services as tiers
 from saleor_rewards.saleor_adapter.settings import program_settings
+from saleor_rewards.saleor_adapter.shop.tier_discounts import sync_member_discount
 
 from .helpers import PLUGIN_ID
-from .storefront import TRANSACTION_CREATE, _data, gid, points
+from .storefront import PROMO_CODE, TRANSACTION_CREATE, _data, gid, points
 
 ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "12"))
 TARGET = 0.10
+ACTIVE, BY_HAND, PLAIN = "active", "by hand", "plain"
+SIDES = (ACTIVE, BY_HAND, PLAIN)
 # REWARDS_BENCH_PROFILE=path: cProfile of the timed mutations, one file per mutation and
-# side (``<path>.complete.active``, ``<path>.complete.inactive``, ``<path>.add.active``, ...).
+# side (``<path>.complete.active``, ``<path>.complete.by_hand``, ``<path>.add.plain``, ...).
 PROFILE = (
-    {(name, side): cProfile.Profile() for name in ("add", "complete") for side in (True, False)}
+    {(name, side): cProfile.Profile() for name in ("add", "complete") for side in SIDES}
     if os.environ.get("REWARDS_BENCH_PROFILE")
     else None
 )
@@ -124,11 +141,37 @@ def _timed(call, tasks: list, profile: tuple) -> float:
     return total - tasks[-1]
 
 
-def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> tuple:
-    """One checkout: (ms of checkoutLinesAdd, ms of checkoutComplete), each without
-    the Celery tasks it queued (their ms go to ``tasks``)."""
+def _promo(store, checkout, code) -> None:
+    _data(
+        store.customer.post_graphql(PROMO_CODE, {"id": checkout, "code": code}),
+        "checkoutAddPromoCode",
+    )
+
+
+def _card_by_hand(customer, amount, currency) -> str:
+    """A gift card for the member, as staff issue one in the Dashboard (Saleor's
+    model, the fields the plugin's card has; no plugin involved)."""
+    card = GiftCard.objects.create(
+        code=f"BENCH-{GiftCard.objects.count() + 1:06d}",
+        currency=currency,
+        initial_balance_amount=amount,
+        current_balance_amount=amount,
+        assigned_to=customer,
+        assigned_to_email=customer.email,
+        is_active=True,
+    )
+    return card.code
+
+
+def _round(store, rewards_api, customer, variant, side: str, tasks: list, shared: dict):
+    """One checkout: (ms of checkoutLinesAdd, ms of checkoutComplete, amount paid by
+    the transaction), each time without the Celery tasks it queued (their ms go to
+    ``tasks``). ``shared``: the tier code and the last active side's card amount."""
+    active = side == ACTIVE
     _switch(active)
     checkout = store.checkout([(variant, 2)])
+    if side == BY_HAND:
+        _promo(store, checkout, shared["tier_code"])
     lines = [{"variantId": gid("ProductVariant", variant.pk), "quantity": 1}]
 
     def add():
@@ -137,12 +180,21 @@ def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> 
             "checkoutLinesAdd",
         )
 
-    add_ms = _timed(add, tasks, ("add", active))
+    add_ms = _timed(add, tasks, ("add", side))
+    token = from_global_id_or_error(checkout, "Checkout")[1]
     if active:
         body = rewards_api.execute(
             REDEEM, {"id": checkout, "points": 500}, token=create_access_token(customer)
         )
         assert body["data"]["rewardsCheckoutRedeem"]["errors"] == [], body
+        (card,) = Checkout.objects.get(token=token).gift_cards.all()
+        shared["card_amount"] = card.initial_balance_amount
+    elif side == BY_HAND:
+        code = _card_by_hand(customer, shared["card_amount"], store.channel.currency_code)
+        _promo(store, checkout, code)
+    saleor_checkout = Checkout.objects.get(token=token)
+    carries = (saleor_checkout.voucher_code is not None, saleor_checkout.gift_cards.count())
+    assert carries == ((False, 0) if side == PLAIN else (True, 1)), (side, carries)
     amount = store.total(checkout)
     _data(
         store.app.post_graphql(
@@ -168,10 +220,10 @@ def _round(store, rewards_api, customer, variant, active: bool, tasks: list) -> 
         with store.capture(execute=True):
             store._complete(checkout)
 
-    complete_ms = _timed(complete, tasks, ("complete", active))
+    complete_ms = _timed(complete, tasks, ("complete", side))
     # the plugin did its work when active, and none when switched off
     assert (points(customer)["pending"] > pending) is active
-    return add_ms, complete_ms
+    return add_ms, complete_ms, amount
 
 
 def _rewards_me_queries(rewards_api, program, user, channel, entries: int) -> dict:
@@ -211,31 +263,43 @@ def test_checkout_overhead(
     )
     assert tier.tier is not None
 
-    times = {True: {"add": [], "complete": []}, False: {"add": [], "complete": []}}
-    tasks = {True: [], False: []}
+    code = sync_member_discount(program, customer_user.pk)  # what the hook would do first
+    assert code is not None and code.is_active
+    shared = {"tier_code": code.code}
+    times = {side: {"add": [], "complete": []} for side in SIDES}
+    tasks = {side: [] for side in SIDES}
+    paid = {side: [] for side in SIDES}
     load_before = _loadavg()
     for number in range(ROUNDS + 1):
-        for active in (True, False) if number % 2 else (False, True):
-            add_ms, complete_ms = _round(
-                store, rewards_api, customer_user, variant, active, tasks[active]
+        # the active side first in the warm-up round: the by-hand side copies its card
+        order = SIDES[number % 3 :] + SIDES[: number % 3]
+        for side in order:
+            add_ms, complete_ms, amount = _round(
+                store, rewards_api, customer_user, variant, side, tasks[side], shared
             )
+            paid[side].append(amount)
             if number:  # the first round warms Saleor's and the plugin's caches
-                times[active]["add"].append(add_ms)
-                times[active]["complete"].append(complete_ms)
+                times[side]["add"].append(add_ms)
+                times[side]["complete"].append(complete_ms)
     load_after = _loadavg()
     _switch(True)
+    # like for like: the by-hand checkouts paid what the active ones did
+    assert sorted(paid[ACTIVE]) == sorted(paid[BY_HAND]), paid
+    assert not set(paid[PLAIN]) & set(paid[ACTIVE]), paid
 
     mutations = {}
     for name, mutation in (("add", "checkoutLinesAdd"), ("complete", "checkoutComplete")):
-        on = statistics.median(times[True][name])
-        off = statistics.median(times[False][name])
+        on = statistics.median(times[ACTIVE][name])
+        by_hand = statistics.median(times[BY_HAND][name])
+        plain = statistics.median(times[PLAIN][name])
         mutations[mutation] = {
             "active_ms": on,
-            "inactive_ms": off,
-            "overhead": on / off - 1,
-            "pass": on / off - 1 <= TARGET,
-            "active_all_ms": times[True][name],
-            "inactive_all_ms": times[False][name],
+            "by_hand_ms": by_hand,
+            "plain_ms": plain,
+            "overhead": on / by_hand - 1,
+            "overhead_vs_plain": on / plain - 1,
+            "pass": on / by_hand - 1 <= TARGET,
+            **{f"{side.replace(' ', '_')}_all_ms": times[side][name] for side in SIDES},
         }
     me = [
         _rewards_me_queries(rewards_api, program, customer_user2, channel_USD, 10),
@@ -248,31 +312,37 @@ def test_checkout_overhead(
         "target_overhead": TARGET,
         "loadavg": {"before": load_before, "after": load_after},
         "mutations": mutations,
-        "celery_tasks_ms_median": {
-            "active": statistics.median(tasks[True]),
-            "inactive": statistics.median(tasks[False]),
-        },
+        "paid": {side: [str(amount) for amount in paid[side]] for side in SIDES},
+        "celery_tasks_ms_median": {side: statistics.median(tasks[side]) for side in SIDES},
         "rewards_me": me,
         "rewards_me_bounded": me[0]["queries"] == me[1]["queries"],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     if PROFILE is not None:
-        for (name, active), profiler in PROFILE.items():
-            side = "active" if active else "inactive"
+        for (name, side), profiler in PROFILE.items():
+            side = side.replace(" ", "_")
             profiler.dump_stats(f"{os.environ['REWARDS_BENCH_PROFILE']}.{name}.{side}")
     path = RESULTS / f"checkout_{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
 
-    print(f"\ncheckout overhead, medians of {ROUNDS} rounds (load {load_before} -> {load_after})")
+    print(
+        f"\ncheckout overhead, medians of {ROUNDS} rounds (load {load_before} -> {load_after});"
+        f" paid by the transaction: {', '.join(sorted(set(summary['paid'][ACTIVE])))} active and"
+        f" by hand, {', '.join(sorted(set(summary['paid'][PLAIN])))} plain"
+    )
     for mutation, m in mutations.items():
         print(
-            f"  {mutation:<18} active {m['active_ms']:8.1f} ms  inactive {m['inactive_ms']:8.1f}"
+            f"  {mutation:<18} active {m['active_ms']:7.1f} ms  by hand {m['by_hand_ms']:7.1f}"
             f" ms  overhead {m['overhead']:+6.1%} (target <= {TARGET:.0%}): "
             f"{'PASS' if m['pass'] else 'FAIL'}"
         )
+        print(
+            f"  {'':<18} plain  {m['plain_ms']:7.1f} ms (no discount, no card): active"
+            f" {m['overhead_vs_plain']:+6.1%}, Saleor's voucher and gift card included"
+        )
     print(
         "  (Celery tasks, run after the request by a worker in a shop, not counted: "
-        f"median {summary['celery_tasks_ms_median']['active']:.1f} ms per mutation active)"
+        f"median {summary['celery_tasks_ms_median'][ACTIVE]:.1f} ms per mutation active)"
     )
     for row in me:
         print(
