@@ -6,8 +6,12 @@
    with the ledger audit clean after each;
 2. the checkout overhead through Saleor's API (``tests/integration/bench_checkout.py``,
    needs Saleor and the integration test database of ``DATABASE_URL``), <= 10 %
-   on ``checkoutLinesAdd`` and ``checkoutComplete``, ``rewardsMe`` queries bounded;
-3. the jobs at 10k, 100k and 1M lots (``bench/jobs_bench.py``), each <= 60 s.
+   on ``checkoutLinesAdd`` and ``checkoutComplete`` against the same checkout with
+   the plugin off and the same tier code and gift card put on by hand (the time
+   against a plain checkout, no discount and no card, is printed beside it),
+   ``rewardsMe`` queries bounded;
+3. the jobs at 10k, 100k and 1M lots (``bench/jobs_bench.py``), each <= 60 s,
+   the liability report <= 2 s.
 
 The machine's load (``/proc/loadavg``) is printed with every figure: other work on
 the machine slows both sides of a ratio, but only one side of a time. Options:
@@ -111,9 +115,19 @@ def main() -> int:
                     (
                         mutation,
                         "<= 10 % overhead",
-                        f"{m['active_ms']:.0f} ms active vs {m['inactive_ms']:.0f} ms off = "
-                        f"{m['overhead']:+.1%}",
+                        f"{m['active_ms']:.0f} ms active vs {m['by_hand_ms']:.0f} ms off, same "
+                        f"code and card by hand = {m['overhead']:+.1%}",
                         "PASS" if m["pass"] else "FAIL",
+                        load,
+                    )
+                )
+                rows.append(
+                    (
+                        f"{mutation} (plain)",
+                        "information",
+                        f"vs {m['plain_ms']:.0f} ms off, no discount, no card = "
+                        f"{m['overhead_vs_plain']:+.1%}",
+                        "",
                         load,
                     )
                 )

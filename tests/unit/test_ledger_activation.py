@@ -350,3 +350,26 @@ def test_O2_rewards_expire_now_option_sets_the_clock(points):
 
     assert "Expired 1 lot(s) of 1 account(s) in 1 batch(es)" in out
     assert columns(points) == Columns(0, 0, 0)
+
+
+def test_O1_a_large_pass_refreshes_the_planners_statistics(program, new_member, monkeypatch):
+    """Issue 14: a pass that changed many lots ANALYZEs the ledger's tables, so the
+    reports that read the last days' entries do not plan for the old picture; a small
+    pass leaves it to autovacuum."""
+    from saleor_rewards.ledger import batches
+
+    monkeypatch.setattr(batches, "ANALYZE_AFTER_LOTS", 3)
+    account = open_account(program, new_member(), Kind.POINTS)
+    for number in range(3):
+        pending_lot(account, 10, f"stats:{number}", available_at=at(1))
+    settle()
+
+    def analyzed(now) -> bool:
+        with CaptureQueriesContext(connection) as captured:
+            activate_due_lots(now)
+        return any(q["sql"].startswith("ANALYZE ") for q in captured.captured_queries)
+
+    assert analyzed(at(2))  # 3 lots activated
+    pending_lot(account, 10, "stats:small", available_at=at(3))
+    settle()
+    assert not analyzed(at(4))  # 1 lot

@@ -135,33 +135,81 @@ def _balances_by_day(program, ends) -> dict[tuple[date, str], tuple[Decimal, Dec
     return result
 
 
+_EXPIRING_LOTS = """
+    SELECT width_bucket(l.expires_at, %(expiry_bounds)s::timestamptz[]),
+           width_bucket(l.available_at, %(ends)s::timestamptz[]), SUM(l.remaining)
+    FROM rewards_lot l JOIN rewards_account a ON a.id = l.account_id
+    WHERE a.program_id = %(program)s AND a.kind = %(kind)s AND l.status <> %(void)s
+      AND l.expires_at > %(first_end)s AND l.expires_at <= %(last_window_end)s
+      AND l.available_at < %(last_end)s
+    GROUP BY 1, 2
+"""
+
+_ALLOCATED_SINCE = """
+    SELECT width_bucket(l.expires_at, %(expiry_bounds)s::timestamptz[]),
+           width_bucket(l.available_at, %(ends)s::timestamptz[]),
+           width_bucket(e.created_at, %(ends)s::timestamptz[]), SUM(x.amount)
+    FROM rewards_allocation x
+    JOIN rewards_entry e ON e.id = x.entry_id
+    JOIN rewards_lot l ON l.id = x.lot_id
+    JOIN rewards_account a ON a.id = l.account_id
+    WHERE a.program_id = %(program)s AND a.kind = %(kind)s AND l.status <> %(void)s
+      AND l.expires_at > %(first_end)s AND l.expires_at <= %(last_window_end)s
+      AND l.available_at < %(last_end)s AND e.created_at >= %(first_end)s
+    GROUP BY 1, 2, 3
+"""
+
+
 def _expiring_by_day(program, ends) -> dict[date, int]:
     """day -> points that, at the day's end, sat in available lots expiring within
-    30 days: a lot's remainder then is its amount plus its allocations up to then."""
+    30 days: a lot's remainder then is its amount plus its allocations up to then,
+    which is what it has left now less what was allocated to it since (the audit
+    holds every lot to ``remaining = amount + its allocations``).
+
+    Two queries, each grouped into a small grid instead of a row per lot and day:
+    the remainders of the lots that expire in some day's window, by the bucket of
+    their expiry and of their ``available_at``; and the allocations to those lots
+    since the first day's end, by the same buckets and the bucket of their entry's
+    time. The buckets' bounds are the days' ends and the ends plus 30 days, so each
+    day's window is a set of whole buckets, summed here."""
+    day_ends = [end for _day, end in ends]
+    # width_bucket counts the bounds <= the value; "expires after the end, by the end
+    # plus 30 days" needs the bounds < the value: the same bounds, a microsecond on.
+    bounds = sorted({end for end in day_ends} | {end + EXPIRING_WINDOW for end in day_ends})
+    position = {bound: index for index, bound in enumerate(bounds)}
+    params = {
+        "expiry_bounds": [bound + timedelta(microseconds=1) for bound in bounds],
+        "ends": day_ends,
+        "program": program.id,
+        "kind": Kind.POINTS,
+        "void": LotStatus.VOID,
+        "first_end": day_ends[0],
+        "last_end": day_ends[-1],
+        "last_window_end": day_ends[-1] + EXPIRING_WINDOW,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT d.day, COALESCE(SUM(l.amount + COALESCE((
-                SELECT SUM(x.amount) FROM rewards_allocation x
-                JOIN rewards_entry e ON e.id = x.entry_id
-                WHERE x.lot_id = l.id AND e.created_at < d.day_end), 0)), 0)
-            FROM unnest(%s::date[], %s::timestamptz[]) AS d(day, day_end)
-            JOIN rewards_lot l ON l.expires_at > d.day_end
-                AND l.expires_at <= d.day_end + interval '30 days'
-                AND l.available_at < d.day_end
-            JOIN rewards_account a ON a.id = l.account_id
-            WHERE a.program_id = %s AND a.kind = %s AND l.status <> %s
-            GROUP BY d.day
-            """,
-            [
-                [day for day, _ in ends],
-                [end for _, end in ends],
-                program.id,
-                Kind.POINTS,
-                LotStatus.VOID,
-            ],
+        cursor.execute(_EXPIRING_LOTS, params)
+        lots = cursor.fetchall()
+        cursor.execute(_ALLOCATED_SINCE, params)
+        allocated = cursor.fetchall()
+    result = {}
+    for index, (day, end) in enumerate(ends):
+        # expiry bucket c: bounds[c-1] < expires_at <= bounds[c]; available_at bucket
+        # k: ends[k-1] <= available_at < ends[k]; likewise the entry's time.
+        low, high = position[end] + 1, position[end + EXPIRING_WINDOW]
+        total = sum(
+            remaining
+            for expiry, available, remaining in lots
+            if low <= expiry <= high and available <= index
         )
-        return {day: int(total) for day, total in cursor.fetchall()}
+        total -= sum(
+            amount
+            for expiry, available, created, amount in allocated
+            if low <= expiry <= high and available <= index and created > index
+        )
+        if total:
+            result[day] = int(total)
+    return result
 
 
 def series(program: Program, days: int, now: datetime) -> list[Day]:
