@@ -56,6 +56,9 @@ def main() -> int:
     ap.add_argument("--members", type=int, default=2000)
     ap.add_argument("--seconds", type=int, default=20)
     args = ap.parse_args()
+    # The ledger's and the jobs' databases are the bench's own (REWARDS_BENCH_DB, default
+    # rewards_bench): never the DATABASE_URL the checkout step shares with the test suite.
+    os.environ.setdefault("REWARDS_BENCH_DB", "rewards_bench")
     skip = set(filter(None, args.skip.split(",")))
     rows: list[tuple[str, str, str, str, str]] = []
 
