@@ -278,6 +278,48 @@ def test_U5_trigger_rejects_moving_a_lot_to_another_account(points, program, new
     assert f"rewards account {points.id}" in message
 
 
+def test_U5_a_drift_after_a_rolled_back_operation_is_still_refused(points):
+    """Issue 14: the writes of an operation mark its account once, remembered in a
+    transaction-local setting. A savepoint that rolls back takes its mark away, and
+    the setting with it: a drift of the same account later is still checked."""
+    credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0))
+    settle()
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        with transaction.atomic():
+            credit(points, 5, key="b", source=LotSource.LOYALTY, now=at(0))
+            raise Undo
+
+    message = _rejected_at_settle(
+        ("UPDATE rewards_account SET available = available + 1 WHERE id = %s", [points.id]),
+    )
+    assert "does not balance" in message
+    assert columns(points).available == 100
+
+
+def test_U5_a_drift_after_an_operation_of_another_account_is_refused(points, program, new_member):
+    """The setting remembers one account: A, then B, then a drift of A in the same
+    transaction still finds A marked (and A is checked)."""
+    other = open_account(program, new_member(), Kind.POINTS)
+    credit(points, 100, key="a", source=LotSource.LOYALTY, now=at(0))
+    settle()
+
+    with pytest.raises(IntegrityError, match=f"rewards account {points.id} "):
+        with transaction.atomic(), connection.cursor() as cursor:
+            credit(points, 5, key="b", source=LotSource.LOYALTY, now=at(0))
+            credit(other, 5, key="c", source=LotSource.LOYALTY, now=at(0))
+            cursor.execute(
+                "UPDATE rewards_account SET available = available + 1 WHERE id = %s",
+                [points.id],
+            )
+            settle()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def test_U5_points_balances_must_be_whole_numbers(points):
     # when raw SQL puts half a point on an account
     with pytest.raises(IntegrityError, match="rewards_account_points_are_whole"):
