@@ -28,6 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.backends.utils import CursorDebugWrapper
 
 from .errors import NotFound
 from .locks import LockedAccount
@@ -60,7 +61,7 @@ def _execute(cursor, sql: str, params) -> tuple:
         # never prepare.
         connection.prepare_threshold = _ONLY_WHEN_ASKED
     raw = _PreparedCursor(connection)
-    wrapped = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+    wrapped = _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
     with wrapped:
         wrapped.execute(sql, params)
         return wrapped.fetchone()
@@ -79,6 +80,16 @@ def _prepared_cursor_class():
 
 
 _PreparedCursor = _prepared_cursor_class()
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query log (DEBUG, ``CaptureQueriesContext``) for the prepared calls:
+    psycopg keeps no text of a prepared statement's run, where Django would read it,
+    so the statement is logged with its parameters composed in."""
+
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        return super().debug_sql(self.db.ops.compose_sql(sql, params), params, False, many)
+
 
 _OPEN_SQL = (
     "SELECT * FROM rewards_ledger_open(%s::bigint, %s::text, %s::bigint, %s::text, "
