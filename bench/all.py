@@ -108,7 +108,7 @@ def main() -> int:
                 "-s",
             ],
             rows,
-            env={"REWARDS_BENCH_CHECKOUT_ROUNDS": "4" if args.quick else "12"},
+            env={"REWARDS_BENCH_CHECKOUT_ROUNDS": "4" if args.quick else "24"},
         )
         run = newest("checkout_*.json", since)
         if run:

@@ -59,7 +59,7 @@ from saleor_rewards.saleor_adapter.shop.tier_discounts import sync_member_discou
 from .helpers import PLUGIN_ID
 from .storefront import PROMO_CODE, TRANSACTION_CREATE, _data, gid, points
 
-ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "12"))
+ROUNDS = int(os.environ.get("REWARDS_BENCH_CHECKOUT_ROUNDS", "24"))
 TARGET = 0.10
 ACTIVE, BY_HAND, PLAIN = "active", "by hand", "plain"
 SIDES = (ACTIVE, BY_HAND, PLAIN)
