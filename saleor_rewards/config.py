@@ -363,6 +363,15 @@ SETTINGS: tuple[Setting, ...] = (
         _int(1, 3650),
     ),
     _s(
+        "claim_evidence_retention_days",
+        "Claim evidence kept after the decision (days)",
+        "A guarantee claim's evidence documents are deleted from private storage this "
+        "many days after the claim was approved or rejected; the claim, its decision and "
+        "its amounts stay (C1, P3).",
+        365,
+        _int(1, 3650),
+    ),
+    _s(
         "allow_negative_deposit",
         "Allow a negative merchant deposit",
         "Approve guarantee claims even when the channel's security deposit cannot "

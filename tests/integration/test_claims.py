@@ -7,13 +7,17 @@ part of an approval is Saleor's own: a refund fulfillment with the gateway's ref
 or a granted refund for the lines.
 """
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
+from graphql_relay import to_global_id
+from saleor.core import private_storage
 from saleor.core.jwt import create_access_token
 from saleor.graphql.tests.utils import get_multipart_request_body
 from saleor.order import FulfillmentStatus, OrderEvents, OrderGrantedRefundStatus
@@ -23,8 +27,8 @@ from saleor.product.tests.utils import create_image
 
 from saleor_rewards.events.models import AuditEvent
 from saleor_rewards.ledger import Kind, LotSource, credit, open_account
-from saleor_rewards.ledger.models import Account
-from saleor_rewards.programs.claims.models import Claim
+from saleor_rewards.ledger.models import Account, Program
+from saleor_rewards.programs.claims.models import Claim, ClaimDocument
 
 from .storefront import _data, points, run
 
@@ -583,3 +587,145 @@ def test_C3_buyer_sees_the_compensation_in_cash(claims_store, rewards_api, produ
     ]
     assert me["cash"]["available"] == {"amount": 85.0, "currency": "USD"}
     assert me["claims"]["edges"][0]["node"]["status"] == "APPROVED"
+
+
+# --- retention of evidence (C1, P3, O2) ----------------------------------------------
+# The purge runs as ``rewards_purge`` runs it; a claim's decision time is set back in
+# the database to stand for the days that passed.
+
+PURGE = "claim-evidence"
+
+
+def purge(*args) -> str:
+    out = io.StringIO()
+    call_command("rewards_purge", "--only", PURGE, *args, stdout=out)
+    return out.getvalue()
+
+
+def file_claim(store, api, product, buyer) -> Claim:
+    order = fulfilled_order(store, product.variants.get())
+    result = submit(api, store, buyer, order)
+    assert result["errors"] == [], result
+    return Claim.objects.latest("id")
+
+
+def decided(store, api, product, buyer, staff, action, *, days_ago) -> Claim:
+    """A claim approved (at its ceiling) or rejected, ``days_ago`` days ago."""
+    claim = file_claim(store, api, product, buyer)
+    result = process(api, staff, gid(claim), action, note="Decided")
+    assert result["errors"] == [], result
+    Claim.objects.filter(id=claim.id).update(decided_at=timezone.now() - timedelta(days=days_ago))
+    claim.refresh_from_db()
+    return claim
+
+
+def gid(claim: Claim) -> str:
+    return to_global_id("RewardsClaim", claim.id)
+
+
+def files_of(claim: Claim) -> list[str]:
+    return list(ClaimDocument.objects.filter(claim=claim).values_list("storage_name", flat=True))
+
+
+def stored(names) -> list[bool]:
+    return [private_storage.exists(name) for name in names]
+
+
+def test_P3_evidence_of_a_claim_decided_over_365_days_ago_is_purged_the_decision_stays(
+    claims_store, rewards_api, product, customer_user, buyer, staff
+):
+    top_up(rewards_api, staff)
+    claim = decided(claims_store, rewards_api, product, buyer, staff, "APPROVE", days_ago=366)
+    names = files_of(claim)
+    assert len(names) == 1 and stored(names) == [True]
+    before = (cash_of(customer_user), deposit_of())
+
+    output = purge()
+
+    assert f"{PURGE}: 1 row(s) removed." in output
+    assert stored(names) == [False]  # the file left Saleor's private storage
+    assert not ClaimDocument.objects.filter(claim=claim).exists()
+    kept = Claim.objects.get(id=claim.id)
+    assert (kept.status, kept.decided_at, kept.member_id) == (
+        "approved",
+        claim.decided_at,
+        claim.member_id,
+    )
+    assert (kept.granted, kept.refund_amount, kept.compensation_amount, kept.ceiling) == (
+        D("105.00"),
+        D("20.00"),
+        D("85.00"),
+        D("105.00"),
+    )
+    assert (cash_of(customer_user), deposit_of()) == before == (D("85.00"), D("415.00"))
+    # Staff still read the claim, its story and its amounts; no document is offered.
+    body = rewards_api.execute(CLAIMS, {"channel": "main"}, token=staff)
+    node = body["data"]["rewardsClaims"]["edges"][0]["node"]
+    assert (node["status"], node["evidence"]) == ("APPROVED", [])
+    assert amount(node["compensationAmount"]) == D("85.00")
+    assert [event["type"] for event in node["events"]] == ["SUBMITTED", "APPROVED"]
+
+    # A second run finds nothing more.
+    assert f"{PURGE}: 0 row(s) removed." in purge()
+
+
+def test_P3_recently_decided_and_open_claims_keep_their_evidence(
+    claims_store, rewards_api, product, buyer, staff
+):
+    recent = decided(claims_store, rewards_api, product, buyer, staff, "REJECT", days_ago=364)
+    submitted = file_claim(claims_store, rewards_api, product, buyer)
+    asked = file_claim(claims_store, rewards_api, product, buyer)
+    assert (
+        process(rewards_api, staff, gid(asked), "REQUEST_INFO", note="Which lab?")["errors"] == []
+    )
+    # Open claims filed long ago (and one with a stray decision time) are still open.
+    long_ago = timezone.now() - timedelta(days=800)
+    Claim.objects.filter(id__in=[submitted.id, asked.id]).update(
+        created_at=long_ago, decided_at=long_ago
+    )
+    names = {claim.id: files_of(claim) for claim in (recent, submitted, asked)}
+
+    output = purge()
+
+    assert f"{PURGE}: 0 row(s) removed." in output
+    for claim in (recent, submitted, asked):
+        assert files_of(claim) == names[claim.id]
+        assert stored(names[claim.id]) == [True]
+
+
+def test_P3_a_dry_run_counts_and_changes_nothing(claims_store, rewards_api, product, buyer, staff):
+    claim = decided(claims_store, rewards_api, product, buyer, staff, "REJECT", days_ago=400)
+    names = files_of(claim)
+
+    output = purge("--dry-run")
+
+    assert f"{PURGE}: 1 row(s) would remove." in output
+    assert files_of(claim) == names and stored(names) == [True]
+
+
+def test_P3_a_file_already_gone_does_not_fail_the_purge(
+    claims_store, rewards_api, product, buyer, staff
+):
+    gone = decided(claims_store, rewards_api, product, buyer, staff, "REJECT", days_ago=400)
+    there = decided(claims_store, rewards_api, product, buyer, staff, "REJECT", days_ago=400)
+    private_storage.delete(files_of(gone)[0])
+    names = files_of(there)
+
+    output = purge("--batch-size", "1")
+
+    assert f"{PURGE}: 2 row(s) removed." in output
+    assert not ClaimDocument.objects.exists()
+    assert stored(names) == [False]
+
+
+def test_P3_retention_is_a_channel_setting(claims_store, rewards_api, product, buyer, staff):
+    claim = decided(claims_store, rewards_api, product, buyer, staff, "REJECT", days_ago=31)
+    names = files_of(claim)
+    assert f"{PURGE}: 0 row(s) removed." in purge()  # the default: 365 days
+
+    program = Program.objects.get(channel_slug="main")
+    program.settings = {**program.settings, "claim_evidence_retention_days": "30"}
+    program.save(update_fields=["settings"])
+
+    assert f"{PURGE}: 1 row(s) removed." in purge()
+    assert stored(names) == [False] and not ClaimDocument.objects.exists()

@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,8 +28,15 @@ from saleor_rewards.programs.channel.members import Member
 from saleor_rewards.programs.claims import privacy, rules
 from saleor_rewards.programs.claims.deposit import adjust_deposit, deposit_balance
 from saleor_rewards.programs.claims.evidence import document_of_token, evidence_token
-from saleor_rewards.programs.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
+from saleor_rewards.programs.claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimLine,
+    ClaimStatus,
+    ClaimType,
+)
 from saleor_rewards.programs.claims.ports import ClaimedLineFacts, ClaimOrder
+from saleor_rewards.programs.claims.retention import purge_claim_evidence
 from saleor_rewards.programs.claims.return_addresses import (
     delete_return_address,
     return_address_for,
@@ -40,6 +49,7 @@ from saleor_rewards.programs.claims.services import (
     submit_claim,
 )
 from saleor_rewards.programs.loyalty.earning import OrderLine, OrderSnapshot
+from saleor_rewards.programs.retention import discover
 
 from ..fakes import FakeClaims
 from .helpers import settle
@@ -414,3 +424,64 @@ def test_P1_P2_export_and_erase_claims(program, member, shop, claim_settings, se
         "claim_messages": 0,
     }
     assert privacy.export_member(member) == {"claims": []}
+
+
+class StrictStorage(FileSystemStorage):
+    """A private storage that refuses to delete a missing file (as some object stores
+    do) and, for the names in ``refuse``, any file at all (a storage that is down)."""
+
+    refuse: frozenset = frozenset()
+
+    def delete(self, name):
+        if name in self.refuse:
+            raise OSError("the storage is not answering")
+        if not self.exists(name):
+            raise FileNotFoundError(name)
+        super().delete(name)
+
+
+def test_P3_evidence_purge_skips_a_file_it_cannot_delete_and_tries_it_next_run(
+    program, member, shop, claim_settings, settings, tmp_path, monkeypatch
+):
+    settings.PRIVATE_FILE_STORAGE = f"{__name__}.StrictStorage"
+    settings.MEDIA_ROOT = str(tmp_path)
+    claims = [
+        file(
+            program,
+            member,
+            shop,
+            claim_settings,
+            order=claim_order(snapshot(line(f"l{i}"), member=member)),
+        )
+        for i in range(3)
+    ]
+    for claim in claims:
+        process_claim(claim.id, "reject", note="Genuine.", settings=claim_settings, shop=shop)
+    Claim.objects.update(decided_at=timezone.now() - timedelta(days=366))
+    missing, refused, present = (ClaimDocument.objects.get(claim=c).storage_name for c in claims)
+    storage = StrictStorage()
+    for name in (refused, present):
+        assert storage.save(name, ContentFile(b"%PDF")) == name
+    monkeypatch.setattr(StrictStorage, "refuse", frozenset({refused}))
+    seen = []
+
+    assert (
+        purge_claim_evidence(timezone.now(), dry_run=False, batch_size=1, progress=seen.append) == 2
+    )
+    assert list(ClaimDocument.objects.values_list("storage_name", flat=True)) == [refused]
+    assert (storage.exists(refused), storage.exists(present)) == (True, False)
+    assert seen == [1, 1, 2]  # one batch per document, the refused one removes nothing
+
+    monkeypatch.setattr(StrictStorage, "refuse", frozenset())
+    assert (
+        purge_claim_evidence(timezone.now(), dry_run=False, batch_size=1, progress=seen.append) == 1
+    )
+    assert not ClaimDocument.objects.exists() and not storage.exists(refused)
+    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.REJECTED}
+
+
+def test_P3_evidence_purge_is_registered_and_the_setting_defaults_to_365_days():
+    assert "claim-evidence" in discover()
+    assert config.parse({})["claim_evidence_retention_days"] == 365
+    with pytest.raises(config.SettingsError):
+        config.parse({"claim_evidence_retention_days": "0"})

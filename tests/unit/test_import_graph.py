@@ -51,7 +51,7 @@ FEATURES = {
     "vouchers": {"channel", "redemption"},  # the member's cap (S5)
     "orders": {"loyalty", "referrals", "tiers", "affiliates"},
     "affiliates": {"channel", "loyalty", "referrals", "retention"},
-    "claims": {"channel", "loyalty"},  # members, the price paid (C2: rewards_share)
+    "claims": {"channel", "loyalty", "retention"},  # the price paid (C2); evidence purge
     "retention": set(),  # the purge registry; features register in their retention.py
     # Export and erasure find the features' privacy.py parts by importlib, not by
     # import; consent reads the restrictions (no mail while restricted, P5); erasure

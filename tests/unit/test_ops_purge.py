@@ -52,6 +52,16 @@ def test_O2_rewards_purge_runs_every_registered_purge_with_progress(dummy_purge)
     assert "closed-lot-reminders: 0 row(s) removed." in output  # discovered, ran too
 
 
+def test_O2_every_features_purge_is_discovered():
+    assert list(retention.discover()) == [
+        "affiliate-visit-hashes",
+        "claim-evidence",
+        "closed-lot-reminders",
+        "expired-invitations",
+        "withdrawal-details",
+    ]
+
+
 def test_O2_only_runs_one_purge_and_dry_run_is_passed_on(dummy_purge):
     output = _purge("--only", "ops-dummy", "--dry-run")
 

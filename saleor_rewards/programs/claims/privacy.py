@@ -1,17 +1,11 @@
 """Claims in the privacy duties (P1, P2): what a member's export shows, and what their
 erasure deletes. Amounts stay for accounting; texts and evidence go."""
 
-import logging
-
-from django.conf import settings
-from django.core.files.storage import default_storage
-from django.utils.module_loading import import_string
-
+from .evidence import delete_files
 from .models import Claim, ClaimDocument, ClaimEvent
 
 NAME = "claims"
 ERASED = "(erased)"
-logger = logging.getLogger(__name__)
 
 
 def _money(value) -> str:
@@ -62,20 +56,6 @@ def export_member(member_id: int) -> dict:
     }
 
 
-def _delete_files(names: list[str]) -> None:
-    # The private storage Saleor keeps (its PRIVATE_FILE_STORAGE setting); a member
-    # without evidence needs none (and a shop without the setting keeps none there).
-    if not names:
-        return
-    private = getattr(settings, "PRIVATE_FILE_STORAGE", None)
-    storage = import_string(private)() if private else default_storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:  # noqa: BLE001 - a missing file is already erased
-            logger.warning("could not delete claim evidence %s", name)
-
-
 def erase_member(member_id: int, *, email_hash: str | None) -> dict[str, int]:
     """Delete the member's evidence, blank their texts, unlink the claims (P2).
     Idempotent: a second run finds nothing of theirs."""
@@ -87,5 +67,5 @@ def erase_member(member_id: int, *, email_hash: str | None) -> dict[str, int]:
         ClaimEvent.objects.filter(claim__in=claims).exclude(message="").update(message=ERASED)
     )
     erased = claims.update(member_id=None, description=ERASED)
-    _delete_files(names)
+    delete_files(names)
     return {"claims": erased, "claim_documents": deleted_documents, "claim_messages": messages}
