@@ -230,14 +230,17 @@ def member_restricted_event(
     )
 
 
-def member_erased_event(member_id: int, *, actor: Actor, at: datetime | None = None) -> AuditEvent:
-    """That the member's personal data was erased (P2), never what it was."""
+def member_erased_event(
+    member_id: int, *, actor: Actor, at: datetime | None = None, again: bool = False
+) -> AuditEvent:
+    """That the member's personal data was erased (P2), never what it was; ``again``:
+    a repeated request that found everything erased already (before = after)."""
     return _event(
         AuditEventType.MEMBER_ERASED,
         None,
         AuditSubject.MEMBER,
         member_id,
-        {"personal_data": "held"},
+        {"personal_data": "erased" if again else "held"},
         {"personal_data": "erased"},
         actor,
         at,

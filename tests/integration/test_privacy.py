@@ -250,6 +250,17 @@ def test_P2_staff_erasure_is_audited_once_and_needs_every_channel(
         "staff",
         str(staff_user.pk),
     )
+    assert (event.before, event.after) == ({"personal_data": "held"}, {"personal_data": "erased"})
+
+    # asked again: recorded (a staff request always is), but as nothing left to erase
+    body = rewards_api.execute(
+        ERASE,
+        {"user": user_global_id(customer_user), "reason": "asked again"},
+        token=create_access_token(staff_user),
+    )
+    assert body["data"]["rewardsMemberErase"] == {"erased": True, "errors": []}
+    again = AuditEvent.objects.exclude(pk=event.pk).get()
+    assert (again.before, again.after) == ({"personal_data": "erased"}, {"personal_data": "erased"})
     settle_deferred_checks()
 
 

@@ -94,7 +94,8 @@ def erase_member(
             forget_member(member_id)
         for part in discover():
             result.counts[part.NAME] = dict(part.erase_member(member_id, email_hash=email_hash))
-        if actor != SYSTEM or result.erased or not erased_before(member_id):
-            member_erased_event(member_id, actor=actor, at=now)
+        again = not result.erased and erased_before(member_id)
+        if actor != SYSTEM or not again:
+            member_erased_event(member_id, actor=actor, at=now, again=again)
             result.recorded = True
     return result
