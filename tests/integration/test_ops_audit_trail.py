@@ -611,14 +611,18 @@ def test_P4_the_guard_sees_every_decision_of_the_schema():
     )
 
 
-def test_P4_a_refused_decision_writes_no_event(world, rewards_api):
+@pytest.mark.parametrize("amount", ["-1", "1", "999999999"])
+def test_P4_a_refused_decision_writes_no_event(world, rewards_api, amount):
+    # the deposit is not a member's balance: refused as such whatever the amount (a
+    # large credit used to meet the credit limit first and answer LIMIT_EXCEEDED)
     assert {"rewardsBalanceAdjust": {"kind=DEPOSIT"}} == REFUSED
     before = AuditEvent.objects.count()
 
     body = rewards_api.execute(
-        """mutation($user: ID!) { rewardsBalanceAdjust(userId: $user, channel: "main",
-           kind: DEPOSIT, amount: "-1", reason: "Booked twice") { errors { field code } } }""",
-        {"user": user_global_id(world["customer"])},
+        """mutation($user: ID!, $amount: Decimal!) { rewardsBalanceAdjust(userId: $user,
+           channel: "main", kind: DEPOSIT, amount: $amount, reason: "Booked twice") {
+           errors { field code } } }""",
+        {"user": user_global_id(world["customer"]), "amount": amount},
         token=world["token"],
     )
 

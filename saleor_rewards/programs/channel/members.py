@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ...events.events import balance_adjusted_event
 from ...ledger import ActorType, EntryType, Kind, Posting, adjust, open_account
-from ...ledger.errors import Conflict, LimitExceeded, PermissionDenied
+from ...ledger.errors import Conflict, InvalidInput, LimitExceeded, PermissionDenied
 from ...ledger.models import Account, Entry, Program
 from ...ledger.posting import Actor
 from .. import locks
@@ -60,6 +60,12 @@ def adjust_balance(
     if actor.type == ActorType.STAFF and actor.id == str(member.member_id):
         raise PermissionDenied(
             "Nobody adjusts their own balance: ask another staff member.", field="userId"
+        )
+    if kind not in (Kind.POINTS, Kind.CASH):
+        raise InvalidInput(
+            "Staff adjust a member's points or cash; the merchant deposit has "
+            "rewardsDepositAdjust.",
+            field="kind",
         )
     if kind == Kind.CASH:
         expires_in_days = None  # cash never expires
