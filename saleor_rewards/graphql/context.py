@@ -93,8 +93,9 @@ class RewardsContext:
     shop: Shop
     requestor: Requestor = ANONYMOUS
     plugin_settings: Mapping[str, object] = field(default_factory=dict)
-    # The caller's network address as Saleor reads it (``get_client_ip``): only ever
-    # hashed (rate limits, A2), never stored or logged.
+    # The caller's network address as the shop's trusted proxies report it
+    # (``saleor_adapter/client_address.py``): only ever hashed (rate limits, A2),
+    # never stored or logged.
     client_ip: str = field(default="", repr=False)
     dataloaders: dict = field(default_factory=dict, repr=False)
 

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotFound
-from saleor.core.utils import get_client_ip
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from .. import config
@@ -16,6 +15,7 @@ from ..graphql import view
 from ..graphql.context import RewardsContext
 from ..graphql.ports import Shop
 from .auth import requestor_from_request
+from .client_address import client_address
 from .evidence import serve_evidence
 from .shop import affiliates as affiliate_shop
 from .shop import (
@@ -246,7 +246,7 @@ class RewardsPlugin(BasePlugin):
             shop=SALEOR_SHOP,
             requestor=requestor_from_request(request),
             plugin_settings=self.settings(),
-            client_ip=get_client_ip(request) or "",
+            client_ip=client_address(request),
         )
         return view.handle(request, context)
 

@@ -22,8 +22,10 @@ class RewardsApi:
     def __init__(self, client):
         self.client = client
 
-    def post(self, query, variables=None, *, token=None, path=ENDPOINT):
+    def post(self, query, variables=None, *, token=None, path=ENDPOINT, meta=None):
+        """``meta``: more of the request's headers, as Django names them."""
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        headers.update(meta or {})
         return self.client.post(
             path,
             data=json.dumps({"query": query, "variables": variables or {}}),
@@ -31,9 +33,9 @@ class RewardsApi:
             **headers,
         )
 
-    def execute(self, query, variables=None, *, token=None) -> dict:
+    def execute(self, query, variables=None, *, token=None, meta=None) -> dict:
         """The JSON body of a request the endpoint answered with 200."""
-        response = self.post(query, variables, token=token)
+        response = self.post(query, variables, token=token, meta=meta)
         assert response.status_code == 200, (response.status_code, response.content)
         return response.json()
 

@@ -128,7 +128,7 @@ def affiliate(shop_program, customer_user2):
     return approve(shop_program, customer_user2)
 
 
-def track(rewards_api, code, product, checkout_id=None, token=None) -> dict:
+def track(rewards_api, code, product, checkout_id=None, token=None, meta=None) -> dict:
     body = rewards_api.execute(
         TRACK,
         {
@@ -137,6 +137,7 @@ def track(rewards_api, code, product, checkout_id=None, token=None) -> dict:
             "checkout": checkout_id,
             "token": token,
         },
+        meta=meta,
     )
     assert "errors" not in body, body
     return body["data"]["rewardsAffiliateTrackVisit"]
@@ -499,6 +500,32 @@ def test_A2_visits_are_rate_limited_per_client_and_keep_no_raw_address(
     hashes = set(AffiliateVisit.objects.values_list("client_hash", flat=True))
     assert hashes == {services.client_hash("127.0.0.1")}
     assert "127.0.0.1" not in next(iter(hashes))
+
+
+def test_A2_behind_one_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_limit(
+    store, rewards_api, affiliate, product, settings
+):
+    # SALEOR_REWARDS_TRUSTED_PROXIES=1: the proxy appends the address it saw; whatever
+    # the client wrote before it changes with every request.
+    settings.SALEOR_REWARDS_TRUSTED_PROXIES = "1"
+
+    def forwarded(forged, client="203.0.113.7"):
+        return {"HTTP_X_FORWARDED_FOR": f"{forged}, {client}"}
+
+    for n in range(services.VISITS_PER_WINDOW):
+        visit = track(rewards_api, affiliate.code, product, meta=forwarded(f"198.51.100.{n}"))
+        assert visit["errors"] == []
+
+    refused = track(rewards_api, affiliate.code, product, meta=forwarded("198.51.100.250"))
+    other_client = track(
+        rewards_api, affiliate.code, product, meta=forwarded("198.51.100.251", "203.0.113.8")
+    )
+
+    assert codes(refused) == ["LIMIT_EXCEEDED"]
+    assert other_client["errors"] == []
+    hashes = list(AffiliateVisit.objects.values_list("client_hash", flat=True))
+    assert hashes.count(services.client_hash("203.0.113.7")) == services.VISITS_PER_WINDOW
+    assert hashes.count(services.client_hash("203.0.113.8")) == 1
 
 
 def test_A2_a_forged_token_or_unknown_code_attributes_nothing(
