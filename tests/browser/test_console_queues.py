@@ -8,6 +8,7 @@ import types
 
 import demo_claims  # scripts/ (the conftest puts it on the path): Saleor's fileUpload
 import pytest
+from playwright.sync_api import expect
 
 EUR = "demo-eu"  # SEPA files are EUR only: the conftest's EUR channel
 CREDIT_CASH = """mutation($userId: ID!) { rewardsBalanceAdjust(userId: $userId, channel: "demo-eu",
@@ -63,6 +64,8 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
     frame.get_by_test_id("mark-paid").click()
     # (the message of the prepared file is on the page already: wait for this one)
     frame.get_by_test_id("success").filter(has_text="MARK_PAID done").wait_for()
+    # and the paid batch's file is no longer offered for saving
+    expect(frame.get_by_test_id("payout-save")).to_have_count(0)
 
     # then the API says it is paid
     nodes = shop.rewards(WITHDRAWALS, token=shop.staff_token)["data"]["rewardsWithdrawals"]
