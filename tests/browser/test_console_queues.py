@@ -5,9 +5,13 @@ its reason, while its API is not in the plugin's schema (it comes from another b
 import json
 import pathlib
 import types
+import urllib.parse
 
 import demo_claims  # scripts/ (the conftest puts it on the path): Saleor's fileUpload
 import pytest
+from playwright.sync_api import expect
+
+from .conftest import SCREENSHOTS
 
 EUR = "demo-eu"  # SEPA files are EUR only: the conftest's EUR channel
 CREDIT_CASH = """mutation($userId: ID!) { rewardsBalanceAdjust(userId: $userId, channel: "demo-eu",
@@ -21,7 +25,16 @@ WITHDRAWALS = (
 CLAIM_SUBMIT = """mutation($input: RewardsClaimSubmitInput!) { rewardsClaimSubmit(input: $input) {
   errors { field code message } claim { id } } }"""
 CLAIMS = """{ rewardsClaims(channel: "demo", first: 10) { edges { node { id status
-  compensationGranted { amount } } } } }"""
+  compensationGranted { amount currency } paid { amount currency }
+  compensationCeiling { amount currency } lines { productName quantity }
+  evidence { filename url } } } } }"""
+ORDER_NUMBER = """query($id: ID!) { order(id: $id) { number } }"""
+
+
+def _money(value) -> str:
+    return f"{float(value['amount']):.2f} {value['currency']}"
+
+
 IBAN = "DE89370400440532013000"
 
 
@@ -63,6 +76,8 @@ def test_O4_staff_approve_and_pay_a_withdrawal_with_its_sepa_file(shop, open_con
     frame.get_by_test_id("mark-paid").click()
     # (the message of the prepared file is on the page already: wait for this one)
     frame.get_by_test_id("success").filter(has_text="MARK_PAID done").wait_for()
+    # and the paid batch's file is no longer offered for saving
+    expect(frame.get_by_test_id("payout-save")).to_have_count(0)
 
     # then the API says it is paid
     nodes = shop.rewards(WITHDRAWALS, token=shop.staff_token)["data"]["rewardsWithdrawals"]
@@ -92,12 +107,49 @@ def test_O4_staff_approve_a_claim_within_its_ceiling(shop, open_console):
     console = open_console("order-claims", params=f"&orderId={shop.order_id}")
     card = console.frame.locator(f'[data-testid="claim"][data-id="{claim_id}"]')
     card.wait_for()
+    nodes = shop.rewards(CLAIMS, token=shop.staff_token)["data"]["rewardsClaims"]["edges"]
+    api = next(e["node"] for e in nodes if e["node"]["id"] == claim_id)
+    number = shop.saleor.graphql(ORDER_NUMBER, {"id": shop.order_id}, shop.staff_token)
+    # the page reads as a claim: its type, buyer, order, lines and labelled amounts
+    expect(card.get_by_test_id("claim-title")).to_have_text("Counterfeit product")
+    expect(card.get_by_test_id("claim-buyer")).to_contain_text(shop.customer_email)
+    expect(card.get_by_test_id("claim-order")).to_contain_text(f"#{number['order']['number']}")
+    line = card.get_by_test_id("claim-line")
+    expect(line).to_have_count(len(api["lines"]))
+    expect(line.first).to_contain_text(api["lines"][0]["productName"])
+    expect(card.get_by_test_id("claim-paid")).to_have_text(
+        f"Paid for the lines{_money(api['paid'])}"
+    )
+    expect(card.get_by_test_id("claim-ceiling")).to_have_text(
+        f"Ceiling{_money(api['compensationCeiling'])}"
+    )
+    expect(card.get_by_test_id("claim-event").first).to_contain_text("Submitted")
+    # its evidence under the heading "Evidence" (not "—"), each a signed link that opens
+    evidence = card.get_by_test_id("claim-evidence")
+    expect(evidence.locator("h3")).to_have_text("Evidence")
+    links = evidence.get_by_test_id("claim-evidence-link")
+    expect(links).to_have_count(len(api["evidence"]))
+    expect(links.first).to_have_text(api["evidence"][0]["filename"])
+    href = links.first.get_attribute("href")
+    assert "/claims/evidence/" in href and "token=" in href, href
+    document = console.page.request.get(urllib.parse.urljoin(f"{shop.base}/", href))
+    assert document.status == 200 and document.headers["content-type"] == "image/jpeg"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SCREENSHOTS / "claim-submitted.png"))
     card.get_by_test_id("claim-compensation").fill("5")
     # less than the ceiling needs a reason (C2)
     card.get_by_test_id("claim-note").fill("Goodwill for the broken seal; the beans are fine.")
     card.get_by_test_id("claim-approve").click()
     console.frame.get_by_test_id("claim-status-value").get_by_text("APPROVED").wait_for()
+    expect(card.get_by_test_id("claim-granted")).to_have_text(
+        f"Granted{_money(dict(api['compensationCeiling'], amount=5))}"
+    )
+    expect(card.get_by_test_id("claim-event").filter(has_text="Approved")).to_contain_text(
+        "Goodwill for the broken seal"
+    )
+    expect(card.get_by_test_id("claim-actions")).to_have_count(0)
     console.screenshot("claims-approved")
+    card.screenshot(path=str(SCREENSHOTS / "claim-approved.png"))
 
     # then the API says approved, with 5.00 granted
     nodes = shop.rewards(CLAIMS, token=shop.staff_token)["data"]["rewardsClaims"]["edges"]

@@ -2,11 +2,11 @@
 // approve up to the ceiling, reject. Opened from an order ("Claims" on Saleor's order
 // page), it shows that order's claims.
 
-import { Box, Button, Text } from "@saleor/macaw-ui";
-import React, { useState } from "react";
+import { Box, Button, Chip, Text } from "@saleor/macaw-ui";
+import React, { useEffect, useState } from "react";
 
 import { mutationErrors, useConsole, usePaged } from "../api.js";
-import { Card, ChannelPicker, Choice, ErrorNote, Field, Figure, NeedsPermission, Pager, SuccessNote, Unavailable, Value, money, when } from "../components.jsx";
+import { Card, ChannelPicker, Choice, ErrorNote, Field, Figure, NeedsPermission, Pager, SuccessNote, Table, Unavailable, money, when } from "../components.jsx";
 
 const FIELD = "rewardsClaims";
 
@@ -52,8 +52,86 @@ function ClaimQueue() {
   );
 }
 
+const STATUS_COLOR = { APPROVED: "success1", REJECTED: "critical1" };
+const TYPE_TITLE = { COUNTERFEIT: "Counterfeit product", NOT_DIRECT_SUPPLY: "Not supplied directly by the brand" };
+const ORDER = `query Order($id: ID!) { order(id: $id) { id number userEmail user { email firstName lastName } } }`;
+
+// An enum value for people: SUBMITTED -> Submitted, NOT_DIRECT_SUPPLY -> Not direct supply.
+function words(value) {
+  if (!value) return "";
+  const text = String(value).toLowerCase().replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// "STAFF:12" -> "Staff #12", "CUSTOMER" -> "Customer".
+function actorOf(actor) {
+  const [type, id] = String(actor || "").split(":");
+  return `${words(type)}${id ? ` #${id}` : ""}`;
+}
+
+function size(bytes) {
+  if (bytes == null) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function Section({ title, children, testId }) {
+  return (
+    <Box data-testid={testId} marginTop={4}>
+      <Text size={4} fontWeight="bold" as="h3" marginBottom={2} display="block">
+        {title}
+      </Text>
+      {children}
+    </Box>
+  );
+}
+
+// The order and its buyer from Saleor (MANAGE_ORDERS, which the Claims screen needs):
+// the claim itself knows only their ids.
+function useOrder(orderId) {
+  const { saleor } = useConsole();
+  const [order, setOrder] = useState(null);
+  useEffect(() => {
+    let live = true;
+    if (orderId) {
+      saleor(ORDER, { id: orderId })
+        .then((d) => live && setOrder(d.order))
+        .catch(() => live && setOrder(null));
+    }
+    return () => {
+      live = false;
+    };
+  }, [orderId]); // eslint-disable-line react-hooks/exhaustive-deps
+  return order;
+}
+
+function buyerOf(claim, order) {
+  const user = order?.user;
+  const name = user ? `${user.firstName || ""} ${user.lastName || ""}`.trim() : "";
+  const email = user?.email || order?.userEmail;
+  if (email) return name ? `${name} <${email}>` : email;
+  return claim.userId || "Guest";
+}
+
+function traceability(line) {
+  const t = line.traceability;
+  if (!t) return "";
+  return [
+    ["Origin", t.originCountry],
+    ["Departure", t.departureCountry],
+    ["Import port", t.importPort],
+    ["Customs declaration", t.customsDeclaration],
+    ["Importer", t.importer],
+  ]
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(" · ");
+}
+
 function Claim({ claim, onDone }) {
   const { schema, rewards } = useConsole();
+  const order = useOrder(claim.orderId);
   const [note, setNote] = useState("");
   const [compensation, setCompensation] = useState("");
   const [result, setResult] = useState({ error: null, ok: null });
@@ -76,46 +154,147 @@ function Claim({ claim, onDone }) {
       setResult({ error: error.message, ok: null });
     }
   };
-  const shown = ["id", "status", "type", "createdAt", "compensationCeiling", "compensationGranted", "lines", "evidenceUrls", "events", "description"];
-  const rest = Object.fromEntries(Object.entries(claim).filter(([k]) => !shown.includes(k)));
+  const lines = claim.lines || [];
+  const evidence = claim.evidence || [];
+  const events = claim.events || [];
+  const address = claim.returnAddress;
+  const amounts = [
+    ["Paid for the lines", claim.paid, "claim-paid"],
+    ["Delivery cost", claim.deliveryCost, "claim-delivery-cost"],
+    ["Logistics cost", claim.logisticsCost, "claim-logistics-cost"],
+    ["Other costs", claim.otherCosts, "claim-other-costs"],
+    ["Ceiling", claim.compensationCeiling, "claim-ceiling"],
+    ["Granted", claim.compensationGranted, "claim-granted"],
+    ["Refund", claim.refundAmount, "claim-refund"],
+    ["Compensation", claim.compensationAmount, "claim-compensation-amount"],
+  ].filter(([, value, testId]) => value != null || ["claim-ceiling", "claim-granted"].includes(testId));
   return (
-    <Box data-testid="claim" data-id={claim.id} borderWidth={1} borderStyle="solid" borderColor="default1" borderRadius={2} padding={3} marginBottom={3}>
-      <Box display="flex" gap={6} flexWrap="wrap" marginBottom={2}>
-        <Figure label="Status" value={claim.status} testId="claim-status-value" />
-        <Figure label="Type" value={claim.type} />
-        <Figure label="Submitted" value={when(claim.createdAt)} />
-        <Figure label="Ceiling" value={money(claim.compensationCeiling)} testId="claim-ceiling" />
-        <Figure label="Granted" value={money(claim.compensationGranted)} testId="claim-granted" />
+    <Box data-testid="claim" data-id={claim.id} borderWidth={1} borderStyle="solid" borderColor="default1" borderRadius={3} padding={4} marginBottom={4}>
+      <Box display="flex" justifyContent="space-between" alignItems="center" gap={3} flexWrap="wrap">
+        <Text size={5} fontWeight="bold" data-testid="claim-title">
+          {TYPE_TITLE[claim.type] || words(claim.type)}
+        </Text>
+        <Chip size="large" backgroundColor={STATUS_COLOR[claim.status] || "default2"} data-testid="claim-status-value" data-status={claim.status}>
+          <Text size={2} fontWeight="bold">
+            {claim.status}
+          </Text>
+        </Chip>
       </Box>
-      {claim.description && <Text size={3}>{claim.description}</Text>}
-      <Box display="flex" gap={6} flexWrap="wrap" marginTop={2}>
-        <Box>
-          <Text size={2} fontWeight="bold">
-            Lines
-          </Text>
-          <Value value={claim.lines} />
-        </Box>
-        <Box data-testid="claim-evidence">
-          <Text size={2} fontWeight="bold">
-            Evidence
-          </Text>
-          <Value value={claim.evidenceUrls} />
-        </Box>
-        <Box>
-          <Text size={2} fontWeight="bold">
-            Events
-          </Text>
-          <Value value={claim.events} />
-        </Box>
-        <Box>
-          <Value value={rest} />
-        </Box>
+      <Box display="flex" gap={6} flexWrap="wrap" marginTop={3}>
+        <Figure label="Type" value={words(claim.type)} testId="claim-type" />
+        <Figure label="Submitted" value={when(claim.createdAt)} testId="claim-submitted" />
+        <Figure label="Decided" value={claim.decidedAt ? when(claim.decidedAt) : "Not yet"} testId="claim-decided" />
+        <Figure label="Buyer" value={buyerOf(claim, order)} testId="claim-buyer" />
+        <Figure label="Order" value={order?.number ? `#${order.number}` : claim.orderId} testId="claim-order" />
+        {claim.channel && <Figure label="Channel" value={claim.channel} />}
       </Box>
-      <ErrorNote error={result.error} />
-      <SuccessNote message={result.ok} />
+
+      <Section title="Lines" testId="claim-lines">
+        <Table
+          testId="claim-lines-table"
+          rowTestId="claim-line"
+          rows={lines.map((l) => ({ ...l, id: l.orderLineId }))}
+          empty="No line."
+          columns={[
+            { key: "productName", title: "Product" },
+            { key: "quantity", title: "Quantity" },
+            { key: "paid", title: "Paid", render: (l) => <Text size={3}>{money(l.paid)}</Text> },
+            { key: "traceability", title: "Traceability", render: (l) => <Text size={2} color="default2">{traceability(l) || "—"}</Text> },
+          ]}
+        />
+      </Section>
+
+      <Section title="Amounts" testId="claim-amounts">
+        <Box display="flex" gap={6} flexWrap="wrap">
+          {amounts.map(([label, value, testId]) => (
+            <Figure key={testId} label={label} value={value == null ? "—" : money(value)} testId={testId} />
+          ))}
+        </Box>
+        {claim.refundReference && (
+          <Text size={2} color="default2" marginTop={2} display="block">
+            Refund reference: {claim.refundReference}
+          </Text>
+        )}
+      </Section>
+
+      <Section title="Story" testId="claim-story">
+        {claim.description && (
+          <Box padding={3} backgroundColor="default2" borderRadius={2} marginBottom={2}>
+            <Text size={3} data-testid="claim-description">
+              {claim.description}
+            </Text>
+          </Box>
+        )}
+        {claim.note && (
+          <Text size={3} display="block" marginBottom={2}>
+            Staff note: {claim.note}
+          </Text>
+        )}
+        <Box display="flex" flexDirection="column" gap={2}>
+          {events.map((e, i) => (
+            <Box key={i} data-testid="claim-event" display="flex" gap={3} alignItems="baseline" flexWrap="wrap">
+              <Text size={2} color="default2" style={{ minWidth: 160 }}>
+                {when(e.createdAt)}
+              </Text>
+              <Text size={3} fontWeight="bold">
+                {words(e.type)}
+              </Text>
+              {e.actor && (
+                <Text size={2} color="default2">
+                  by {actorOf(e.actor)}
+                </Text>
+              )}
+              {e.message && <Text size={3}>{e.message}</Text>}
+            </Box>
+          ))}
+        </Box>
+      </Section>
+
+      <Section title="Evidence" testId="claim-evidence">
+        <Table
+          testId="claim-evidence-table"
+          rowTestId="claim-document"
+          rows={evidence}
+          empty="No evidence."
+          columns={[
+            {
+              key: "filename",
+              title: "File",
+              render: (d) => (
+                <a href={d.url} target="_blank" rel="noreferrer noopener" data-testid="claim-evidence-link" style={{ color: "inherit" }}>
+                  <Text size={3} textDecoration="underline">
+                    {d.filename}
+                  </Text>
+                </a>
+              ),
+            },
+            { key: "contentType", title: "Type" },
+            { key: "size", title: "Size", render: (d) => <Text size={3}>{size(d.size)}</Text> },
+            { key: "createdAt", title: "Uploaded", render: (d) => <Text size={3}>{when(d.createdAt)}</Text> },
+          ]}
+        />
+        <Text size={1} color="default2" display="block" marginTop={1}>
+          The links are signed and expire: reload the page for fresh ones.
+        </Text>
+      </Section>
+
+      {address && (
+        <Section title="Return address" testId="claim-return-address">
+          <Text size={3}>
+            {[address.name, address.company, address.streetAddress1, address.streetAddress2, `${address.postalCode} ${address.city}`.trim(), address.countryArea, address.country, address.phone]
+              .filter(Boolean)
+              .join(", ")}
+          </Text>
+        </Section>
+      )}
+
+      <Box marginTop={4}>
+        <ErrorNote error={result.error} />
+        <SuccessNote message={result.ok} />
+      </Box>
       {canAct && open && (
-        <Box display="flex" gap={2} alignItems="flex-end" marginTop={3} flexWrap="wrap">
-          <Field label="Note to the customer" value={note} onChange={setNote} testId="claim-note" />
+        <Box display="flex" gap={2} alignItems="flex-end" marginTop={2} flexWrap="wrap" data-testid="claim-actions">
+          <Field label="Note to the customer (reason)" value={note} onChange={setNote} testId="claim-note" />
           <Field label={`Compensation (≤ ${money(claim.compensationCeiling)})`} value={compensation} onChange={setCompensation} testId="claim-compensation" />
           <Button size="small" variant="secondary" data-testid="claim-request-info" onClick={() => act("REQUEST_INFO")}>
             Request info

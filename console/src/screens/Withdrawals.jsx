@@ -53,11 +53,17 @@ function WithdrawalQueue() {
   const canAct = can("HANDLE_PAYMENTS") && schema.hasMutation("rewardsWithdrawalProcess");
   const payout = canAct ? payoutSelection(schema) : null;
   const rows = (paged.page?.edges || []).map((e) => e.node);
-  const done = (error, ok) => {
+  const done = (error, ok, action) => {
     setResult({ error, ok: error ? null : ok });
     if (!error) {
       setSelected([]);
       paged.reload();
+    }
+    // The batch is paid: its payout file is spent, and saving it again would invite
+    // paying it twice.
+    if (!error && action === "MARK_PAID" && file) {
+      URL.revokeObjectURL(file.url);
+      setFile(null);
     }
   };
   const process = async (ids, action, extra = {}) => {
@@ -73,7 +79,7 @@ function WithdrawalQueue() {
         errors.push(error.message);
       }
     }
-    done(errors.join("; ") || null, `${action} done for ${ids.length} withdrawal(s).`);
+    done(errors.join("; ") || null, `${action} done for ${ids.length} withdrawal(s).`, action);
   };
   const payoutFile = async () => {
     const mutation = `mutation Payout($ids: ${schema.argType("mutation", "rewardsWithdrawalPayoutFile", "ids")}, $format: ${schema.argType("mutation", "rewardsWithdrawalPayoutFile", "format")}) {
