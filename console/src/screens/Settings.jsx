@@ -14,16 +14,16 @@ const UPDATE = `mutation Update($channel: String!, $input: RewardsProgramInput!)
 
 export function Settings() {
   const { rewards, channel, can } = useConsole();
-  const [values, setValues] = useState({});
+  // The operator's edits belong to the channel they were typed for: another channel
+  // starts afresh, a reload of the same one (a refreshed token, a slow first answer)
+  // never throws them away, and a successful save clears them.
+  const [edits, setEdits] = useState({ channel: null, values: {} });
+  const values = edits.channel === channel ? edits.values : {};
+  const setValues = (update) =>
+    setEdits((all) => ({ channel, values: update(all.channel === channel ? all.values : {}) }));
   const [result, setResult] = useState({ error: null, ok: null });
   const paged = usePaged(
-    () =>
-      channel
-        ? rewards(PROGRAM, { channel }).then((d) => {
-            setValues({});
-            return d.rewardsProgram;
-          })
-        : Promise.resolve(null),
+    () => (channel ? rewards(PROGRAM, { channel }).then((d) => d.rewardsProgram) : Promise.resolve(null)),
     [channel],
   );
   if (!can("MANAGE_PLUGINS")) return <NeedsPermission permission="MANAGE_PLUGINS" />;
@@ -34,7 +34,10 @@ export function Settings() {
       const data = await rewards(UPDATE, { channel, input });
       const error = mutationErrors(data.rewardsProgramUpdate);
       setResult({ error, ok: error ? null : ok });
-      if (!error) paged.reload();
+      if (!error) {
+        setEdits({ channel, values: {} });
+        paged.reload();
+      }
     } catch (error) {
       setResult({ error: error.message, ok: null });
     }
