@@ -75,7 +75,8 @@ def _analyze() -> None:
     of a second at a million lots). Needs the tables' owner, the role that migrated
     them; a role that may not is told by a warning and the job's result stands."""
     try:
-        with connection.cursor() as cursor:
+        # in a savepoint: a job called inside a caller's transaction keeps it usable
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ANALYZED_TABLES}")
     except Exception:  # noqa: BLE001 - statistics are a courtesy, the pass is done
         logger.warning("saleor-rewards could not ANALYZE the ledger's tables", exc_info=True)
