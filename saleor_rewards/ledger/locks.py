@@ -39,6 +39,10 @@ class LockedAccount:
     # The spendable lots, soonest-expiring first, when the operation read them with
     # its lock (``server.open_locked``).
     lots: list[tuple[int, Decimal]] | None = None
+    # The lot, hold or entry the operation names and what that entry can still give
+    # back, read with the lock (``server.Opened.owner`` and ``.back``).
+    owner: tuple | None = None
+    back: list[tuple] | None = None
 
 
 def account_id(account: Account | int) -> int:

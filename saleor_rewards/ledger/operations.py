@@ -139,6 +139,7 @@ def _once(
     *,
     now: datetime | None = None,
     lots: bool = False,
+    back: bool = False,
 ) -> Posting | None:
     """The prologue of every keyed operation, then ``write(cursor, account)``.
 
@@ -148,18 +149,21 @@ def _once(
     ``IdempotencyConflict`` when the key recorded another type of entry (U6).
     Only a new key reaches ``write``. All of this is one round trip
     (``server.open_locked``); with ``lots`` it also reads the spendable lots at
-    ``now`` (``acc.lots``).
+    ``now`` (``acc.lots``), for a lot, hold or entry that row (``acc.owner``) and
+    with ``back`` what that entry can still give back (``acc.back``).
     """
     key = check_key(key)
     with transaction.atomic(), connection.cursor() as cursor:
         if isinstance(account, _OwnerOf):
-            opened = open_locked(cursor, None, owner=account, key=key, now=now, lots=lots)
+            opened = open_locked(
+                cursor, None, owner=account, key=key, now=now, lots=lots, back=back
+            )
         else:
             opened = open_locked(cursor, account_id(account), key=key, now=now, lots=lots)
         if opened.replay is not None:
             return replayed(opened.account.id, opened.replay, key, entry_type)
         locked = opened.account
-        locked.lots = opened.lots
+        locked.lots, locked.owner, locked.back = opened.lots, opened.owner, opened.back
         return write(cursor, locked)
 
 
@@ -238,23 +242,12 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
     key = f"lot:{lot_id}:activate"
 
     def write(cursor, acc):
-        cursor.execute(
-            "SELECT status, remaining, expires_in_days, reference_type, reference_id "
-            "FROM rewards_lot WHERE id = %s",
-            [lot_id],
-        )
-        status, remaining, days, ref_type, ref_id = cursor.fetchone()
+        status, remaining, days, ref_type, ref_id = acc.owner
         if status != LotStatus.PENDING:
             return None
         if remaining == 0:
             cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
             return None
-        expires_at = now + timedelta(days=days) if days is not None else None
-        cursor.execute(
-            "UPDATE rewards_lot SET status = 'available', available_at = %s, "
-            "expires_at = %s WHERE id = %s",
-            [now, expires_at, lot_id],
-        )
         reference = Reference(ref_type, ref_id)
         posting = post(
             cursor,
@@ -266,6 +259,8 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
             d_available=remaining,
             lot_id=lot_id,
             reference=reference,
+            set_lot_status=LotStatus.AVAILABLE,
+            set_lot_expires_at=now + timedelta(days=days) if days is not None else None,
         )
         return _settled(cursor, acc, posting, now, reference)
 
@@ -375,15 +370,15 @@ def hold(
     )
 
 
-def _lock_hold(cursor, hold_id: int):
-    acc = open_locked(cursor, None, owner=_OwnerOf("rewards_hold", hold_id, "Hold")).account
-    cursor.execute(
-        "SELECT h.status, h.amount, h.reference_type, h.reference_id, e.id "
-        "FROM rewards_hold h JOIN rewards_entry e "
-        "ON e.hold_id = h.id AND e.type = 'hold' WHERE h.id = %s",
-        [hold_id],
-    )
-    return acc, cursor.fetchone()
+def _lock_hold(cursor, hold_id: int, *, back: bool):
+    """The hold's locked account, with the hold (``acc.owner``: status, amount,
+    reference type and id, its HOLD entry) and, with ``back``, what its entry can
+    give back to its lots (``acc.back``)."""
+    owner = _OwnerOf("rewards_hold", hold_id, "Hold")
+    opened = open_locked(cursor, None, owner=owner, back=back)
+    acc = opened.account
+    acc.owner, acc.back = opened.owner, opened.back
+    return acc
 
 
 def _closing_entry(cursor, hold_id: int, entry_type: str) -> Posting | None:
@@ -395,8 +390,12 @@ def _closing_entry(cursor, hold_id: int, entry_type: str) -> Posting | None:
     return entry_posting(cursor, row[0]) if row else None
 
 
-def _release_rest(cursor, acc, hold_id, hold_entry_id, rest, now, reference, actor, reason):
-    moves, returned, expired = give_back(cursor, hold_entry_id, rest, now)
+def _release_rest(
+    cursor, acc, hold_id, hold_entry_id, rest, now, reference, actor, reason, *, close=False
+):
+    """Give ``rest`` of the hold back to its lots; with ``close`` the hold closes as
+    released with this entry."""
+    moves, returned, expired = give_back(acc.back, hold_entry_id, rest, now)
     posting = post(
         cursor,
         acc,
@@ -412,6 +411,7 @@ def _release_rest(cursor, acc, hold_id, hold_entry_id, rest, now, reference, act
         reference=reference,
         actor=actor,
         reason=reason,
+        set_hold_status=HoldStatus.RELEASED if close else None,
     )
     return _settled(cursor, acc, posting, now, reference)
 
@@ -432,7 +432,9 @@ def capture(
     """
     now = _now(now)
     with transaction.atomic(), connection.cursor() as cursor:
-        acc, (status, held, ref_type, ref_id, hold_entry) = _lock_hold(cursor, hold_id)
+        # What a smaller amount gives back is read with the lock, in case.
+        acc = _lock_hold(cursor, hold_id, back=amount is not None)
+        status, held, ref_type, ref_id, hold_entry = acc.owner
         if status == HoldStatus.CAPTURED:
             return _closing_entry(cursor, hold_id, EntryType.CAPTURE)
         if status != HoldStatus.OPEN:
@@ -443,11 +445,6 @@ def capture(
                 f"Cannot capture {amount}: hold {hold_id} is {held}.", field="amount"
             )
         reference = Reference(ref_type, ref_id)
-        cursor.execute(
-            "UPDATE rewards_hold SET status = 'captured', captured = %s, closed_at = %s "
-            "WHERE id = %s",
-            [amount, now, hold_id],
-        )
         captured = post(
             cursor,
             acc,
@@ -460,6 +457,8 @@ def capture(
             reference=reference,
             actor=actor,
             reason=reason,
+            set_hold_status=HoldStatus.CAPTURED,
+            set_hold_captured=amount,
         )
         if amount < held:
             _release_rest(
@@ -491,15 +490,12 @@ def release(
     """
     now = _now(now)
     with transaction.atomic(), connection.cursor() as cursor:
-        acc, (status, held, ref_type, ref_id, hold_entry) = _lock_hold(cursor, hold_id)
+        acc = _lock_hold(cursor, hold_id, back=True)
+        status, held, ref_type, ref_id, hold_entry = acc.owner
         if status == HoldStatus.RELEASED:
             return _closing_entry(cursor, hold_id, EntryType.RELEASE)
         if status != HoldStatus.OPEN:
             raise HoldClosed(f"Hold {hold_id} was {status}.", field="hold")
-        cursor.execute(
-            "UPDATE rewards_hold SET status = 'released', closed_at = %s WHERE id = %s",
-            [now, hold_id],
-        )
         return _release_rest(
             cursor,
             acc,
@@ -510,6 +506,7 @@ def release(
             Reference(ref_type, ref_id),
             actor,
             reason,
+            close=True,
         )
 
 
@@ -535,13 +532,7 @@ def return_debit(
     now = _now(now)
 
     def write(cursor, acc):
-        cursor.execute(
-            "SELECT e.type, e.available_delta, e.reference_type, e.reference_id, "
-            "h.status FROM rewards_entry e LEFT JOIN rewards_hold h ON h.id = e.hold_id "
-            "WHERE e.id = %s",
-            [entry_id],
-        )
-        entry_type, d_available, ref_type, ref_id, hold_status = cursor.fetchone()
+        entry_type, d_available, ref_type, ref_id, hold_status = acc.owner
         if entry_type not in _RETURNABLE or d_available >= 0:
             raise InvalidInput(f"Entry {entry_id} is not a debit.", field="entry")
         if entry_type == EntryType.HOLD and hold_status != HoldStatus.CAPTURED:
@@ -550,7 +541,7 @@ def return_debit(
                 field="entry",
             )
         value = None if amount is None else parse_amount(amount, acc.kind)
-        moves, returned, expired = give_back(cursor, entry_id, value, now)
+        moves, returned, expired = give_back(acc.back, entry_id, value, now)
         ref = reference or Reference(ref_type, ref_id)
         posting = post(
             cursor,
@@ -569,7 +560,7 @@ def return_debit(
         return _settled(cursor, acc, posting, now, ref)
 
     owner = _OwnerOf("rewards_entry", entry_id, "Entry")
-    return _once(owner, key, EntryType.RETURN, write)
+    return _once(owner, key, EntryType.RETURN, write, back=True)
 
 
 def revoke(
@@ -631,16 +622,12 @@ def void(
     now = _now(now)
 
     def write(cursor, acc):
-        cursor.execute(
-            "SELECT status, remaining, reference_type, reference_id FROM rewards_lot WHERE id = %s",
-            [lot_id],
-        )
-        status, remaining, ref_type, ref_id = cursor.fetchone()
+        status, remaining, _days, ref_type, ref_id = acc.owner
         if status != LotStatus.PENDING:
             raise InvalidInput(f"Lot {lot_id} is {status}, not pending.", field="lot")
         value = remaining if amount is None else parse_amount(amount, acc.kind)
         take = min(value, remaining)
-        posting = post(
+        return post(
             cursor,
             acc,
             EntryType.VOID,
@@ -653,11 +640,9 @@ def void(
             reference=reference or Reference(ref_type, ref_id),
             actor=actor,
             reason=reason,
+            # After its moves emptied it: a void lot must be empty (CHECK).
+            set_lot_status=LotStatus.VOID if take == remaining else None,
         )
-        if take == remaining:
-            # After the posting emptied it: a void lot must be empty (CHECK).
-            cursor.execute("UPDATE rewards_lot SET status = 'void' WHERE id = %s", [lot_id])
-        return posting
 
     return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.VOID, write)
 

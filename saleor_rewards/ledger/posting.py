@@ -1,9 +1,10 @@
 """Low-level posting: check a key, replay it, write one entry.
 
-The write path runs on the server (``server``, migration 0019): one ledger operation
-is two round trips, one that locks the account and reads its key and lots, one that
-writes the entry, its allocations, the lot remainders and the account, so the
-ledger keeps pace with the database.
+The write path runs on the server (``server``, migrations 0019 and 0021): one ledger
+operation is two round trips, one that locks the account and reads its key, its
+lots and the lot, hold or entry it acts on, one that writes the entry, its
+allocations, the lot remainders, the lot's or hold's new status and the account, so
+the ledger keeps pace with the database.
 
 Everything here runs under the account's row lock (``locks``, U7): lots and holds
 of an account are only written under it.
@@ -226,11 +227,19 @@ def post(
     reference: Reference = NO_REFERENCE,
     actor: Actor = SYSTEM,
     reason: str = "",
+    set_lot_status: str | None = None,
+    set_lot_expires_at: datetime | None = None,
+    set_hold_status: str | None = None,
+    set_hold_captured: Decimal | None = None,
 ) -> Posting:
     """Write one entry with its lot moves and the account's new balances.
 
     ``d_debt`` changes the member's debt; the headline ``amount`` is the change of
-    the balances only (debt is not a balance: no lot covers it).
+    the balances only (debt is not a balance: no lot covers it). After the moves,
+    ``set_lot_status`` makes lot ``lot_id`` 'available' (its expiry, at
+    ``set_lot_expires_at``, counting from ``now``) or 'void';
+    ``set_hold_status`` closes hold ``hold_id`` ('captured' with
+    ``set_hold_captured``, or 'released').
     """
     account.available += d_available
     account.pending += d_pending
@@ -276,6 +285,10 @@ def post(
             "reason": reason,
             "move_lots": [lot for lot, _ in moves],
             "move_amounts": [amount for _, amount in moves],
+            "set_lot_status": set_lot_status,
+            "set_lot_expires_at": set_lot_expires_at,
+            "set_hold_status": set_hold_status,
+            "set_hold_captured": set_hold_captured,
         },
     )
     return Posting(
@@ -295,9 +308,14 @@ def post(
 
 
 def give_back(
-    cursor, original_entry_id: int, amount: Decimal | None, now: datetime
+    rows: list[tuple], original_entry_id: int, amount: Decimal | None, now: datetime
 ) -> tuple[list[tuple[int, Decimal]], Decimal, Decimal]:
     """Moves returning ``amount`` of a debit to the lots it came from (S3).
+
+    ``rows``: per lot of the debit, (lot, status, expiry, what is still open), latest
+    expiry first, as ``server.open_locked(..., back=True)`` reads them under the lock:
+    what the debit took from the lot, less what entries given back since (those
+    whose ``original_id`` is the debit) returned to it.
 
     Latest-expiring lots get theirs back first, so what stays spent is what would
     have expired soonest. A lot that has expired meanwhile gets the amount back and
@@ -306,22 +324,6 @@ def give_back(
     ``amount=None`` returns all that is still returnable. Raises when ``amount`` is
     more than that, or when nothing is left to return.
     """
-    cursor.execute(
-        """
-        SELECT l.id, l.status, l.expires_at,
-               -SUM(a.amount) FILTER (WHERE a.entry_id = %(orig)s)
-               - COALESCE(SUM(a.amount) FILTER (
-                     WHERE a.entry_id <> %(orig)s AND a.amount > 0), 0)
-        FROM rewards_allocation a
-        JOIN rewards_entry e ON e.id = a.entry_id
-        JOIN rewards_lot l ON l.id = a.lot_id
-        WHERE e.id = %(orig)s OR e.original_id = %(orig)s
-        GROUP BY l.id, l.status, l.expires_at
-        ORDER BY l.expires_at DESC NULLS FIRST, l.id DESC
-        """,
-        {"orig": original_entry_id},
-    )
-    rows = cursor.fetchall()
     returnable = sum((r[3] for r in rows if r[3] and r[3] > 0), ZERO)
     if returnable <= 0:
         raise InvalidInput(

@@ -93,7 +93,7 @@ class _LoggedCursor(CursorDebugWrapper):
 
 _OPEN_SQL = (
     "SELECT * FROM rewards_ledger_open(%s::bigint, %s::text, %s::bigint, %s::text, "
-    "%s::timestamptz, %s::boolean)"
+    "%s::timestamptz, %s::boolean, %s::boolean)"
 )
 
 _POST_SQL = (
@@ -135,6 +135,10 @@ _POST_SQL = (
             ("reason", "text"),
             ("move_lots", "bigint[]"),
             ("move_amounts", "numeric[]"),
+            ("set_lot_status", "text"),
+            ("set_lot_expires_at", "timestamptz"),
+            ("set_hold_status", "text"),
+            ("set_hold_captured", "numeric"),
         )
     )
     + ")"
@@ -143,11 +147,22 @@ _POST_SQL = (
 
 @dataclass
 class Opened:
-    """A locked account, the row recorded under the key (or None), its spendable lots."""
+    """A locked account, the row recorded under the key (or None), its spendable lots,
+    the row the operation names (``owner``, read under the lock; None for an account)
+    and what that row's entry can still give back to its lots (``back``, when asked).
+
+    ``owner`` is, for a lot: (status, remaining, expires_in_days, reference type, id);
+    for a hold: (status, amount, reference type, id, its HOLD entry); for an entry:
+    (type, available_delta, reference type, id, its hold's status).
+    ``back``: (lot, lot status, lot expiry, amount still open) per lot, latest expiry
+    first (``posting.give_back``).
+    """
 
     account: LockedAccount
     replay: tuple | None
     lots: list[tuple[int, Decimal]] | None
+    owner: tuple | None = None
+    back: list[tuple] | None = None
 
 
 def open_locked(
@@ -158,11 +173,12 @@ def open_locked(
     key: str | None = None,
     now: datetime | None = None,
     lots: bool = False,
+    back: bool = False,
 ) -> Opened:
     """Lock the account (or the account of ``owner``: table, row id, what) and read
     what the operation needs, in one round trip. Raises ``NotFound``."""
     table, row_id, what = owner or (None, None, None)
-    row = _execute(cursor, _OPEN_SQL, [account_id, table, row_id, key, now, lots])
+    row = _execute(cursor, _OPEN_SQL, [account_id, table, row_id, key, now, lots, back])
     if not row[0]:
         raise NotFound(f"{what} {row_id} does not exist.", field=what.lower())
     if row[1] is None:
@@ -171,7 +187,17 @@ def open_locked(
     account = LockedAccount(*row[1:9])
     replay = row[9:21] if row[9] is not None else None
     spendable = list(zip(row[21], row[22], strict=True)) if row[21] is not None else None
-    return Opened(account, replay, spendable)
+    if replay is not None or table is None:
+        return Opened(account, replay, spendable)
+    status, amount, days, type_, ref_type, ref_id, entry = row[23:30]
+    if table == "rewards_lot":
+        named = (status, amount, days, ref_type, ref_id)
+    elif table == "rewards_hold":
+        named = (status, amount, ref_type, ref_id, entry)
+    else:
+        named = (type_, amount, ref_type, ref_id, status)
+    given = list(zip(*row[30:34], strict=True)) if row[30] is not None else None
+    return Opened(account, replay, spendable, named, given)
 
 
 def post_entry(cursor, params: dict) -> tuple[int, int | None, int | None]:

@@ -7,9 +7,19 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from saleor_rewards.ledger import LotSource, credit
+from saleor_rewards.ledger import (
+    LotSource,
+    activate,
+    capture,
+    credit,
+    debit,
+    hold,
+    release,
+    return_debit,
+    void,
+)
 
-from .helpers import at, settle, sql
+from .helpers import assert_proven, at, settle, sql
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +65,54 @@ def test_the_shop_can_turn_prepared_statements_off(points):
     settle()
 
     assert _prepared_ledger_calls() == set()
+
+
+def _statements(call) -> list[str]:
+    """What ``call`` sends, without the savepoints of the test's transaction."""
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return result, [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_every_operation_is_the_two_calls_of_the_server(points, prepared):
+    """Issue 14: activating or voiding a lot, capturing (in full or in part) or
+    releasing a hold and returning a debit read the row they act on, and what it can
+    give back, in the call that takes the lock, and set its new status in the call
+    that posts: no statement of their own."""
+    with override_settings(SALEOR_REWARDS_LEDGER_PREPARED=prepared):
+        credit(points, 100, key="s:0", source=LotSource.BONUS, now=at(0))
+        pending = credit(points, 40, key="s:1", source=LotSource.BONUS, pending=True, now=at(0))
+        voided = credit(points, 5, key="s:2", source=LotSource.BONUS, pending=True, now=at(0))
+        spent = debit(points, 30, key="s:3", now=at(0))
+        whole = hold(points, 20, key="s:4", now=at(0))
+        part = hold(points, 20, key="s:5", now=at(0))
+        let_go = hold(points, 10, key="s:6", now=at(0))
+        calls = {
+            "activate": lambda: activate(pending.lot_id, now=at(1)),
+            "void": lambda: void(voided.lot_id, key="s:7", now=at(1)),
+            "return_debit": lambda: return_debit(spent.entry_id, 10, key="s:8", now=at(1)),
+            "capture": lambda: capture(whole.hold_id, now=at(1)),
+            "release": lambda: release(let_go.hold_id, now=at(1)),
+        }
+        for name, call in calls.items():
+            _, statements = _statements(call)
+            assert [s.split("(")[0] for s in statements] == [
+                "SELECT * FROM rewards_ledger_open",
+                "SELECT o_entry, o_lot, o_hold FROM rewards_ledger_post",
+            ], name
+        # a partial capture posts twice: the capture, then the release of the rest
+        _, statements = _statements(lambda: capture(part.hold_id, 15, now=at(1)))
+        assert ["rewards_ledger_open" in s for s in statements] == [True, False, False]
+        assert sum("rewards_ledger_post" in s for s in statements) == 2
+    settle()
+
+    assert sql(
+        "SELECT status, captured FROM rewards_hold WHERE id IN (%s, %s, %s) ORDER BY id",
+        [whole.hold_id, part.hold_id, let_go.hold_id],
+    ) == [("captured", 20), ("captured", 15), ("released", 0)]
+    assert sql(
+        "SELECT status, remaining FROM rewards_lot WHERE id IN (%s, %s) ORDER BY id",
+        [pending.lot_id, voided.lot_id],
+    ) == [("available", 40), ("void", 0)]
+    assert_proven(points)
