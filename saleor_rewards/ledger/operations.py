@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
 from .debt import settle
-from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
+from .errors import HoldClosed, InsufficientBalance, InvalidInput, NotFound, UnknownChannel
 from .locks import LockedAccount, account_id
 from .models import Account, Program
 from .posting import (
@@ -41,7 +41,7 @@ from .posting import (
     replayed,
     take_fefo,
 )
-from .server import open_locked
+from .server import Moved, move, open_locked
 
 __all__ = [
     "Actor",
@@ -167,6 +167,102 @@ def _once(
         return write(cursor, locked)
 
 
+def _in_one_call(
+    account,
+    key: str,
+    entry_type: str,
+    amount,
+    *,
+    now: datetime,
+    reference: Reference,
+    actor: Actor,
+    reason: str,
+    credit: bool,
+    pending: bool = False,
+    source: str | None = None,
+    available_at: datetime | None = None,
+    days: int | None = None,
+    hold_expires_at: datetime | None = None,
+) -> Posting | None:
+    """A credit, debit or hold as one server call (``server.move``, migration 0022):
+    the same rules as the long way (``_once`` and the operation's ``write``), on the
+    server. None when the long way must do it: the account owes points (it settles
+    them) or ``amount`` is no amount at all (it refuses it, after the key's replay).
+
+    Outside any transaction the call is the transaction: it commits itself, in one
+    round trip. Inside one it runs in a savepoint, as ``_once`` does, so a refusal
+    leaves the caller's transaction as it was.
+    """
+    key = check_key(key)
+    value = _any_amount(amount)
+    if value is None:
+        return None
+    params = {
+        "account_id": account_id(account),
+        "key": key,
+        "type": entry_type,
+        "now": now,
+        "amount": value,
+        "credit": credit,
+        "pending": pending,
+        "source": source,
+        "available_at": available_at,
+        "days": days,
+        "hold_expires_at": hold_expires_at,
+        "reference_type": reference.type,
+        "reference_id": str(reference.id),
+        "actor_type": actor.type,
+        "actor_id": str(actor.id),
+        "reason": reason,
+    }
+    if connection.get_autocommit():
+        with connection.cursor() as cursor:
+            moved = move(cursor, params)
+        return _moved_posting(moved, key, entry_type, params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _moved_posting(move(cursor, params), key, entry_type, params)
+
+
+def _moved_posting(moved: Moved, key: str, entry_type: str, params: dict) -> Posting | None:
+    """The posting ``move`` wrote, or the refusal the long way would raise."""
+    value = params["amount"]
+    if moved.code is None:
+        held = value if entry_type == EntryType.HOLD else 0
+        return Posting(
+            entry_id=moved.entry,
+            account_id=moved.account_id,
+            type=entry_type,
+            amount=(value if params["credit"] else -value) + held,
+            available=moved.available,
+            pending=moved.pending,
+            held=moved.held,
+            lot_id=moved.lot,
+            hold_id=moved.hold,
+            debt=moved.debt,
+        )
+    if moved.code == "debt":
+        return None
+    if moved.code == "replay":
+        return replayed(moved.account_id, moved.replay, key, entry_type)
+    if moved.code == "missing":
+        raise NotFound(f"Account {params['account_id']} does not exist.", field="account")
+    if moved.code == "fraction":
+        raise InvalidInput("amount must be a whole number of points.", field="amount")
+    if moved.code == "short":
+        raise InsufficientBalance(f"Only {moved.short} of {value} is available.", field="amount")
+    raise AssertionError(f"rewards_ledger_move answered {moved.code!r}")
+
+
+def _any_amount(amount) -> Decimal | None:
+    """``amount`` when it is a valid amount of some kind of account (points are
+    checked on the server, which knows the account's kind); None when it is not,
+    for the long way to refuse it where it always has (after the key's replay)."""
+    try:
+        return parse_amount(amount, Kind.CASH)
+    except InvalidInput:
+        return None
+
+
 def credit(
     account,
     amount,
@@ -192,6 +288,23 @@ def credit(
     if source not in dict(LotSource.CHOICES):
         raise InvalidInput(f"Unknown lot source {source!r}.", field="source")
     expires_in_days = _check_days(expires_in_days, "expires_in_days")
+    posting = _in_one_call(
+        account,
+        key,
+        entry_type,
+        amount,
+        now=now,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+        credit=True,
+        pending=pending,
+        source=source,
+        available_at=available_at,
+        days=expires_in_days,
+    )
+    if posting is not None:
+        return posting
 
     def write(cursor, acc):
         value = parse_amount(amount, acc.kind)
@@ -280,6 +393,20 @@ def _take_available(
     hold_expires_at: datetime | None = None,
 ) -> Posting:
     now = _now(now)
+    posting = _in_one_call(
+        account,
+        key,
+        entry_type,
+        amount,
+        now=now,
+        reference=reference,
+        actor=actor,
+        reason=reason,
+        credit=False,
+        hold_expires_at=hold_expires_at,
+    )
+    if posting is not None:
+        return posting
 
     def write(cursor, acc):
         value = parse_amount(amount, acc.kind)

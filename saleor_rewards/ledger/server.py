@@ -145,6 +145,60 @@ _POST_SQL = (
 )
 
 
+_MOVE_SQL = (
+    "SELECT * FROM rewards_ledger_move("
+    + ", ".join(
+        f"%({name})s::{sql_type}"
+        for name, sql_type in (
+            ("account_id", "bigint"),
+            ("key", "text"),
+            ("now", "timestamptz"),
+            ("type", "text"),
+            ("amount", "numeric"),
+            ("credit", "boolean"),
+            ("pending", "boolean"),
+            ("source", "text"),
+            ("available_at", "timestamptz"),
+            ("days", "integer"),
+            ("hold_expires_at", "timestamptz"),
+            ("reference_type", "text"),
+            ("reference_id", "text"),
+            ("actor_type", "text"),
+            ("actor_id", "text"),
+            ("reason", "text"),
+        )
+    )
+    + ")"
+)
+
+
+@dataclass
+class Moved:
+    """What ``rewards_ledger_move`` did: ``code`` None when it posted (``entry``,
+    ``lot``, ``hold`` and the balances after), else why it wrote nothing: 'missing',
+    'fraction', 'short' (``short``: what was spendable), 'debt' or 'replay'
+    (``replay``: the entry recorded under the key, as ``Opened.replay``)."""
+
+    code: str | None
+    account_id: int | None
+    kind: str | None
+    entry: int | None
+    lot: int | None
+    hold: int | None
+    short: Decimal | None
+    available: Decimal | None
+    pending: Decimal | None
+    held: Decimal | None
+    debt: Decimal | None
+    replay: tuple | None
+
+
+def move(cursor, params: dict) -> Moved:
+    """A credit, debit or hold in one call (migration 0022); see ``Moved``."""
+    row = _execute(cursor, _MOVE_SQL, params)
+    return Moved(*row[:11], replay=row[11:] if row[0] == "replay" else None)
+
+
 @dataclass
 class Opened:
     """A locked account, the row recorded under the key (or None), its spendable lots,

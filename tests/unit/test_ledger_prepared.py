@@ -40,7 +40,7 @@ def _prepared_ledger_calls() -> set[str]:
     return {
         name
         for (statement,) in rows
-        for name in ("rewards_ledger_open", "rewards_ledger_post")
+        for name in ("rewards_ledger_open", "rewards_ledger_post", "rewards_ledger_move")
         if name in statement
     }
 
@@ -50,12 +50,20 @@ def test_the_ledger_calls_are_prepared_and_still_logged_as_django_queries(points
     _forget_prepared_statements()
     assert _prepared_ledger_calls() == set()
     with CaptureQueriesContext(connection) as captured:
-        credit(points, 10, key="p:1", source=LotSource.BONUS, now=at(0))
+        pending = credit(points, 10, key="p:1", source=LotSource.BONUS, pending=True, now=at(0))
+    assert _prepared_ledger_calls() == {"rewards_ledger_move"}
+    with CaptureQueriesContext(connection) as captured_too:
+        activate(pending.lot_id, now=at(1))
     settle()
 
-    assert _prepared_ledger_calls() == {"rewards_ledger_open", "rewards_ledger_post"}
+    assert _prepared_ledger_calls() == {
+        "rewards_ledger_move",
+        "rewards_ledger_open",
+        "rewards_ledger_post",
+    }
     # Django's query log (and its execute wrappers) still see them
-    assert sum("rewards_ledger_" in q["sql"] for q in captured.captured_queries) == 2
+    assert sum("rewards_ledger_" in q["sql"] for q in captured.captured_queries) == 1
+    assert sum("rewards_ledger_" in q["sql"] for q in captured_too.captured_queries) == 2
 
 
 @override_settings(SALEOR_REWARDS_LEDGER_PREPARED=False)
