@@ -41,7 +41,7 @@ from .posting import (
     replayed,
     take_fefo,
 )
-from .server import Moved, move, open_locked
+from .server import Moved, close, move, open_locked
 
 __all__ = [
     "Actor",
@@ -167,6 +167,39 @@ def _once(
         return write(cursor, locked)
 
 
+_LONG_WAY = object()  # the one-call path leaves the operation to the long way
+
+
+def _alone(call, params: dict, answer):
+    """``answer`` to what ``call(cursor, params)`` (one server call) did.
+
+    Outside any transaction the call is the transaction: it commits itself, in one
+    round trip. Inside one it runs in a savepoint, as ``_once`` does, so a refusal
+    leaves the caller's transaction as it was.
+    """
+    if connection.get_autocommit():
+        with connection.cursor() as cursor:
+            moved = call(cursor, params)
+        return answer(moved)
+    with transaction.atomic(), connection.cursor() as cursor:
+        return answer(call(cursor, params))
+
+
+def _posting_of(moved: Moved, entry_type: str, amount) -> Posting:
+    return Posting(
+        entry_id=moved.entry,
+        account_id=moved.account_id,
+        type=entry_type,
+        amount=amount,
+        available=moved.available,
+        pending=moved.pending,
+        held=moved.held,
+        lot_id=moved.lot,
+        hold_id=moved.hold,
+        debt=moved.debt,
+    )
+
+
 def _in_one_call(
     account,
     key: str,
@@ -183,20 +216,17 @@ def _in_one_call(
     available_at: datetime | None = None,
     days: int | None = None,
     hold_expires_at: datetime | None = None,
-) -> Posting | None:
+) -> Posting:
     """A credit, debit or hold as one server call (``server.move``, migration 0022):
     the same rules as the long way (``_once`` and the operation's ``write``), on the
-    server. None when the long way must do it: the account owes points (it settles
-    them) or ``amount`` is no amount at all (it refuses it, after the key's replay).
-
-    Outside any transaction the call is the transaction: it commits itself, in one
-    round trip. Inside one it runs in a savepoint, as ``_once`` does, so a refusal
-    leaves the caller's transaction as it was.
+    server. ``_LONG_WAY`` when the long way must do it: the account owes points (it
+    settles them) or ``amount`` is no amount at all (it refuses it, after the key's
+    replay).
     """
     key = check_key(key)
     value = _any_amount(amount)
     if value is None:
-        return None
+        return _LONG_WAY
     params = {
         "account_id": account_id(account),
         "key": key,
@@ -215,33 +245,17 @@ def _in_one_call(
         "actor_id": str(actor.id),
         "reason": reason,
     }
-    if connection.get_autocommit():
-        with connection.cursor() as cursor:
-            moved = move(cursor, params)
-        return _moved_posting(moved, key, entry_type, params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        return _moved_posting(move(cursor, params), key, entry_type, params)
+    return _alone(move, params, lambda moved: _moved_posting(moved, key, entry_type, params))
 
 
-def _moved_posting(moved: Moved, key: str, entry_type: str, params: dict) -> Posting | None:
+def _moved_posting(moved: Moved, key: str, entry_type: str, params: dict) -> Posting:
     """The posting ``move`` wrote, or the refusal the long way would raise."""
     value = params["amount"]
     if moved.code is None:
         held = value if entry_type == EntryType.HOLD else 0
-        return Posting(
-            entry_id=moved.entry,
-            account_id=moved.account_id,
-            type=entry_type,
-            amount=(value if params["credit"] else -value) + held,
-            available=moved.available,
-            pending=moved.pending,
-            held=moved.held,
-            lot_id=moved.lot,
-            hold_id=moved.hold,
-            debt=moved.debt,
-        )
+        return _posting_of(moved, entry_type, (value if params["credit"] else -value) + held)
     if moved.code == "debt":
-        return None
+        return _LONG_WAY
     if moved.code == "replay":
         return replayed(moved.account_id, moved.replay, key, entry_type)
     if moved.code == "missing":
@@ -249,8 +263,43 @@ def _moved_posting(moved: Moved, key: str, entry_type: str, params: dict) -> Pos
     if moved.code == "fraction":
         raise InvalidInput("amount must be a whole number of points.", field="amount")
     if moved.code == "short":
-        raise InsufficientBalance(f"Only {moved.short} of {value} is available.", field="amount")
+        raise InsufficientBalance(f"Only {moved.amount} of {value} is available.", field="amount")
     raise AssertionError(f"rewards_ledger_move answered {moved.code!r}")
+
+
+def _closed_in_one_call(
+    owner: _OwnerOf, key: str, entry_type: str, amount, *, now, actor: Actor, reason: str
+) -> Posting | None:
+    """A lot's activation or a hold's whole capture as one server call
+    (``server.close``, migration 0023), by the rules of the long way; ``_LONG_WAY``
+    for what only the long way does (a debt to settle, a partial capture, a hold no
+    longer open, an empty lot), None for a lot no longer pending."""
+    params = {
+        "owner": owner.table,
+        "owner_id": owner.row_id,
+        "key": key,
+        "now": now,
+        "amount": amount,
+        "actor_type": actor.type,
+        "actor_id": str(actor.id),
+        "reason": reason,
+    }
+
+    def answer(moved: Moved) -> Posting | None:
+        if moved.code is None:
+            headline = -moved.amount if entry_type == EntryType.CAPTURE else Decimal(0)
+            return _posting_of(moved, entry_type, headline)
+        if moved.code == "long":
+            return _LONG_WAY
+        if moved.code == "not_pending":
+            return None
+        if moved.code == "replay":
+            return replayed(moved.account_id, moved.replay, key, entry_type)
+        if moved.code == "missing":
+            raise NotFound(f"{owner.what} {owner.row_id} does not exist.", field=owner.what.lower())
+        raise AssertionError(f"rewards_ledger_close answered {moved.code!r}")
+
+    return _alone(close, params, answer)
 
 
 def _any_amount(amount) -> Decimal | None:
@@ -303,7 +352,7 @@ def credit(
         available_at=available_at,
         days=expires_in_days,
     )
-    if posting is not None:
+    if posting is not _LONG_WAY:
         return posting
 
     def write(cursor, acc):
@@ -353,6 +402,12 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
     """
     now = _now(now)
     key = f"lot:{lot_id}:activate"
+    owner = _OwnerOf("rewards_lot", lot_id, "Lot")
+    posting = _closed_in_one_call(
+        owner, key, EntryType.ACTIVATE, None, now=now, actor=SYSTEM, reason=""
+    )
+    if posting is not _LONG_WAY:
+        return posting
 
     def write(cursor, acc):
         status, remaining, days, ref_type, ref_id = acc.owner
@@ -377,7 +432,7 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
         )
         return _settled(cursor, acc, posting, now, reference)
 
-    return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.ACTIVATE, write)
+    return _once(owner, key, EntryType.ACTIVATE, write)
 
 
 def _take_available(
@@ -405,7 +460,7 @@ def _take_available(
         credit=False,
         hold_expires_at=hold_expires_at,
     )
-    if posting is not None:
+    if posting is not _LONG_WAY:
         return posting
 
     def write(cursor, acc):
@@ -558,6 +613,19 @@ def capture(
     the captured points are spent; a released rest pays it first (L3).
     """
     now = _now(now)
+    whole = None if amount is None else _any_amount(amount)
+    if amount is None or whole is not None:
+        posting = _closed_in_one_call(
+            _OwnerOf("rewards_hold", hold_id, "Hold"),
+            f"hold:{hold_id}:capture",
+            EntryType.CAPTURE,
+            whole,
+            now=now,
+            actor=actor,
+            reason=reason,
+        )
+        if posting is not _LONG_WAY:
+            return posting
     with transaction.atomic(), connection.cursor() as cursor:
         # What a smaller amount gives back is read with the lock, in case.
         acc = _lock_hold(cursor, hold_id, back=amount is not None)

@@ -172,12 +172,21 @@ _MOVE_SQL = (
 )
 
 
+_CLOSE_SQL = (
+    "SELECT * FROM rewards_ledger_close(%(owner)s::text, %(owner_id)s::bigint, "
+    "%(key)s::text, %(now)s::timestamptz, %(amount)s::numeric, %(actor_type)s::text, "
+    "%(actor_id)s::text, %(reason)s::text)"
+)
+
+
 @dataclass
 class Moved:
-    """What ``rewards_ledger_move`` did: ``code`` None when it posted (``entry``,
-    ``lot``, ``hold`` and the balances after), else why it wrote nothing: 'missing',
-    'fraction', 'short' (``short``: what was spendable), 'debt' or 'replay'
-    (``replay``: the entry recorded under the key, as ``Opened.replay``)."""
+    """What ``rewards_ledger_move`` or ``rewards_ledger_close`` did: ``code`` None
+    when it posted (``entry``, ``lot``, ``hold`` and the balances after), else why it
+    wrote nothing: 'missing', 'fraction', 'short' (``amount``: what was spendable),
+    'debt', 'long' (the long way does it), 'not_pending' or 'replay' (``replay``: the
+    entry recorded under the key, as ``Opened.replay``). From ``close``, ``amount``
+    is the lot's or hold's amount."""
 
     code: str | None
     account_id: int | None
@@ -185,7 +194,7 @@ class Moved:
     entry: int | None
     lot: int | None
     hold: int | None
-    short: Decimal | None
+    amount: Decimal | None
     available: Decimal | None
     pending: Decimal | None
     held: Decimal | None
@@ -195,7 +204,15 @@ class Moved:
 
 def move(cursor, params: dict) -> Moved:
     """A credit, debit or hold in one call (migration 0022); see ``Moved``."""
-    row = _execute(cursor, _MOVE_SQL, params)
+    return _moved(_execute(cursor, _MOVE_SQL, params))
+
+
+def close(cursor, params: dict) -> Moved:
+    """A lot's activation or a hold's whole capture in one call (migration 0023)."""
+    return _moved(_execute(cursor, _CLOSE_SQL, params))
+
+
+def _moved(row) -> Moved:
     return Moved(*row[:11], replay=row[11:] if row[0] == "replay" else None)
 
 

@@ -25,24 +25,46 @@ rules are those of ``operations.credit`` and ``operations._take_available``;
 
 from django.db import migrations
 
-FORWARD = r"""
+# What the one-call functions answer (shared with 0023): the code, the account, what
+# was posted (entry, lot, hold, an amount) and the balances after; or the entry
+# recorded under the key.
+ANSWER = """  OUT o_code text, OUT o_id bigint, OUT o_kind text,
+  OUT o_entry bigint, OUT o_lot bigint, OUT o_hold bigint, OUT o_amount numeric,
+  OUT o_available numeric, OUT o_pending numeric, OUT o_held numeric, OUT o_debt numeric,
+  OUT r_id bigint, OUT r_type text, OUT r_amount numeric, OUT r_available numeric,
+  OUT r_pending numeric, OUT r_held numeric, OUT r_unrecovered numeric,
+  OUT r_expired numeric, OUT r_lot bigint, OUT r_hold bigint, OUT r_debt numeric,
+  OUT r_settled numeric)
+"""
+
+# The account opened (``op``, a row of rewards_ledger_open): its id and kind out, and
+# the entry recorded under the key, if any, returned as is (shared with 0023).
+OPENED = """  o_id := op.o_id;
+  o_kind := op.o_kind;
+  IF op.r_id IS NOT NULL THEN
+    o_code := 'replay';
+    r_id := op.r_id; r_type := op.r_type; r_amount := op.r_amount;
+    r_available := op.r_available; r_pending := op.r_pending; r_held := op.r_held;
+    r_unrecovered := op.r_unrecovered; r_expired := op.r_expired; r_lot := op.r_lot;
+    r_hold := op.r_hold; r_debt := op.r_debt; r_settled := op.r_settled;
+    RETURN;
+  END IF;
+"""
+
+FORWARD = (
+    r"""
 CREATE FUNCTION rewards_ledger_move(
   p_account bigint, p_key text, p_now timestamptz, p_type text, p_amount numeric,
   p_credit boolean, p_pending boolean, p_source text, p_available_at timestamptz,
   p_days integer, p_hold_expires_at timestamptz,
   p_reference_type text, p_reference_id text, p_actor_type text, p_actor_id text,
   p_reason text,
-  -- NULL: posted; 'missing', 'fraction', 'short' (o_short is what was spendable),
+  -- NULL: posted; 'missing', 'fraction', 'short' (o_amount is what was spendable),
   -- 'debt' (nothing written: settle the long way) or 'replay' (r_*: the entry
   -- recorded under the key).
-  OUT o_code text, OUT o_id bigint, OUT o_kind text,
-  OUT o_entry bigint, OUT o_lot bigint, OUT o_hold bigint, OUT o_short numeric,
-  OUT o_available numeric, OUT o_pending numeric, OUT o_held numeric, OUT o_debt numeric,
-  OUT r_id bigint, OUT r_type text, OUT r_amount numeric, OUT r_available numeric,
-  OUT r_pending numeric, OUT r_held numeric, OUT r_unrecovered numeric,
-  OUT r_expired numeric, OUT r_lot bigint, OUT r_hold bigint, OUT r_debt numeric,
-  OUT r_settled numeric)
-LANGUAGE plpgsql AS $$
+"""
+    + ANSWER
+    + r"""LANGUAGE plpgsql AS $$
 DECLARE
   op record;
   moves bigint[] := '{}';
@@ -63,17 +85,9 @@ BEGIN
     o_code := 'missing';
     RETURN;
   END IF;
-  o_id := op.o_id;
-  o_kind := op.o_kind;
-  IF op.r_id IS NOT NULL THEN
-    o_code := 'replay';
-    r_id := op.r_id; r_type := op.r_type; r_amount := op.r_amount;
-    r_available := op.r_available; r_pending := op.r_pending; r_held := op.r_held;
-    r_unrecovered := op.r_unrecovered; r_expired := op.r_expired; r_lot := op.r_lot;
-    r_hold := op.r_hold; r_debt := op.r_debt; r_settled := op.r_settled;
-    RETURN;
-  END IF;
-  IF op.o_kind = 'points' AND p_amount <> trunc(p_amount) THEN
+"""
+    + OPENED
+    + r"""  IF op.o_kind = 'points' AND p_amount <> trunc(p_amount) THEN
     o_code := 'fraction';
     RETURN;
   END IF;
@@ -102,7 +116,7 @@ BEGIN
     END LOOP;
     IF left_over > 0 THEN
       o_code := 'short';
-      o_short := p_amount - left_over;
+      o_amount := p_amount - left_over;
       RETURN;
     END IF;
     d_available := -p_amount;
@@ -125,6 +139,7 @@ BEGIN
       moves, amounts, NULL, NULL, NULL, NULL) p;
 END $$;
 """
+)
 
 BACKWARD = r"""
 DROP FUNCTION rewards_ledger_move(bigint, text, timestamptz, text, numeric, boolean,

@@ -40,7 +40,12 @@ def _prepared_ledger_calls() -> set[str]:
     return {
         name
         for (statement,) in rows
-        for name in ("rewards_ledger_open", "rewards_ledger_post", "rewards_ledger_move")
+        for name in (
+            "rewards_ledger_open",
+            "rewards_ledger_post",
+            "rewards_ledger_move",
+            "rewards_ledger_close",
+        )
         if name in statement
     }
 
@@ -53,7 +58,7 @@ def test_the_ledger_calls_are_prepared_and_still_logged_as_django_queries(points
         pending = credit(points, 10, key="p:1", source=LotSource.BONUS, pending=True, now=at(0))
     assert _prepared_ledger_calls() == {"rewards_ledger_move"}
     with CaptureQueriesContext(connection) as captured_too:
-        activate(pending.lot_id, now=at(1))
+        void(pending.lot_id, key="p:2", now=at(1))
     settle()
 
     assert _prepared_ledger_calls() == {
@@ -83,11 +88,12 @@ def _statements(call) -> list[str]:
 
 
 @pytest.mark.parametrize("prepared", [True, False])
-def test_every_operation_is_the_two_calls_of_the_server(points, prepared):
-    """Issue 14: activating or voiding a lot, capturing (in full or in part) or
-    releasing a hold and returning a debit read the row they act on, and what it can
-    give back, in the call that takes the lock, and set its new status in the call
-    that posts: no statement of their own."""
+def test_every_operation_is_one_or_two_calls_of_the_server(points, prepared):
+    """Issue 14: a credit, debit or hold (``rewards_ledger_move``), an activation or a
+    whole capture (``rewards_ledger_close``) is one call; voiding a lot, capturing in
+    part, releasing a hold and returning a debit read the row they act on, and what
+    it can give back, in the call that takes the lock, and set its new status in the
+    call that posts: no statement of their own."""
     with override_settings(SALEOR_REWARDS_LEDGER_PREPARED=prepared):
         credit(points, 100, key="s:0", source=LotSource.BONUS, now=at(0))
         pending = credit(points, 40, key="s:1", source=LotSource.BONUS, pending=True, now=at(0))
@@ -96,22 +102,38 @@ def test_every_operation_is_the_two_calls_of_the_server(points, prepared):
         whole = hold(points, 20, key="s:4", now=at(0))
         part = hold(points, 20, key="s:5", now=at(0))
         let_go = hold(points, 10, key="s:6", now=at(0))
+        two_calls = [
+            "SELECT * FROM rewards_ledger_open",
+            "SELECT o_entry, o_lot, o_hold FROM rewards_ledger_post",
+        ]
         calls = {
-            "activate": lambda: activate(pending.lot_id, now=at(1)),
-            "void": lambda: void(voided.lot_id, key="s:7", now=at(1)),
-            "return_debit": lambda: return_debit(spent.entry_id, 10, key="s:8", now=at(1)),
-            "capture": lambda: capture(whole.hold_id, now=at(1)),
-            "release": lambda: release(let_go.hold_id, now=at(1)),
+            "activate": (
+                lambda: activate(pending.lot_id, now=at(1)),
+                ["SELECT * FROM rewards_ledger_close"],
+            ),
+            "void": (lambda: void(voided.lot_id, key="s:7", now=at(1)), two_calls),
+            "return_debit": (
+                lambda: return_debit(spent.entry_id, 10, key="s:8", now=at(1)),
+                two_calls,
+            ),
+            "capture": (
+                lambda: capture(whole.hold_id, now=at(1)),
+                ["SELECT * FROM rewards_ledger_close"],
+            ),
+            "release": (lambda: release(let_go.hold_id, now=at(1)), two_calls),
+            "debit": (
+                lambda: debit(points, 1, key="s:9", now=at(1)),
+                ["SELECT * FROM rewards_ledger_move"],
+            ),
         }
-        for name, call in calls.items():
+        for name, (call, expected) in calls.items():
             _, statements = _statements(call)
-            assert [s.split("(")[0] for s in statements] == [
-                "SELECT * FROM rewards_ledger_open",
-                "SELECT o_entry, o_lot, o_hold FROM rewards_ledger_post",
-            ], name
-        # a partial capture posts twice: the capture, then the release of the rest
+            assert [s.split("(")[0] for s in statements] == expected, name
+        # a partial capture is the long way (the one call declines it, writing nothing),
+        # and posts twice: the capture, then the release of the rest
         _, statements = _statements(lambda: capture(part.hold_id, 15, now=at(1)))
-        assert ["rewards_ledger_open" in s for s in statements] == [True, False, False]
+        assert ["rewards_ledger_open" in s for s in statements] == [False, True, False, False]
+        assert "rewards_ledger_close" in statements[0]
         assert sum("rewards_ledger_post" in s for s in statements) == 2
     settle()
 
