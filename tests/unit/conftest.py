@@ -28,6 +28,9 @@ def pytest_configure(config):
     import django
 
     django.setup()
+    from tests import fast_flush
+
+    fast_flush.install()
 
 
 _member_ids = itertools.count(1001)
