@@ -1,7 +1,10 @@
 """The ledger's public operations (SPEC U1-U8).
 
 Each operation is one database transaction that either writes everything or
-nothing. The keyed ones (credit, activate, debit and hold, return_debit, revoke,
+nothing. A credit, debit or hold, an activation and a whole capture are one server
+call (``_in_one_call``, ``_closed_in_one_call``: the same rules, on the server), and
+outside a transaction that call is the transaction; the rest take the long way
+below, two calls (``server``). The keyed ones (credit, activate, debit and hold, return_debit, revoke,
 void; adjust through credit or debit) share one prologue, ``_once``: check the
 idempotency key, lock the one account touched (first, U7), and return the first
 posting again when the key was used before (U6). Capture and release are once per

@@ -1,4 +1,10 @@
-"""Calls of the ledger's server functions (migration 0019): one round trip each.
+"""Calls of the ledger's server functions (migrations 0019-0023): one round trip each.
+
+The commonest operations are one call: ``move`` (``rewards_ledger_move``) credits,
+debits or holds, ``close`` (``rewards_ledger_close``) activates a lot or captures a
+whole hold, with the posting rules on the server (``operations._in_one_call``).
+The others, and whatever those decline (a debt to settle first, a partial capture),
+are two calls with the rules in Python between them:
 
 ``open_locked`` is the prologue of an operation: it takes the account's row lock
 (the ledger's one lock, ``locks``, U7), first finding the account from a lot, hold or
@@ -7,7 +13,8 @@ under the key (after the lock: under READ COMMITTED it then sees whatever a
 concurrent holder of the same key committed before us, U6) and, when asked, the
 spendable lots soonest-expiring first (``posting.spendable_lots``).
 ``post_entry`` writes one entry with its new lot or hold, the lot moves, their
-allocations and the account's new balances (what ``posting.post`` computed).
+allocations, the lot's or hold's new status and the account's new balances (what
+``posting.post`` computed).
 
 PL/pgSQL keeps the plans of the functions' statements for the session, so the long
 statements are not parsed again on every call. The two calls themselves are
