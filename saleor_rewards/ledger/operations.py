@@ -4,12 +4,12 @@ Each operation is one database transaction that either writes everything or
 nothing. A credit, debit or hold, an activation and a whole capture are one server
 call (``_in_one_call``, ``_closed_in_one_call``: the same rules, on the server), and
 outside a transaction that call is the transaction; the rest take the long way
-below, two calls (``server``). The keyed ones (credit, activate, debit and hold, return_debit, revoke,
-void; adjust through credit or debit) share one prologue, ``_once``: check the
-idempotency key, lock the one account touched (first, U7), and return the first
-posting again when the key was used before (U6). Capture and release are once per
-hold instead: the hold's state says whether they happened. Amounts are
-``Decimal``; points are whole.
+below, two calls (``server``). On the long way the keyed ones (credit, activate,
+debit and hold, return_debit, revoke, void; adjust through credit or debit) share
+one prologue, ``_once``: check the idempotency key, lock the one account touched
+(first, U7), and return the first posting again when the key was used before (U6).
+Capture and release are once per hold instead: the hold's state says whether they
+happened. Amounts are ``Decimal``; points are whole.
 
 What a take-back cannot recover becomes the member's debt, and every operation that
 makes points spendable (an available credit, an activation, a release, a return)
