@@ -2,7 +2,7 @@
 
 Each operation is one database transaction that either writes everything or
 nothing. A credit, debit or hold, an activation and a whole capture are one server
-call (``_in_one_call``, ``_closed_in_one_call``: the same rules, on the server), and
+call (``one_call``: the same rules, on the server), and
 outside a transaction that call is the transaction; the rest take the long way
 below, two calls (``server``). On the long way the keyed ones (credit, activate,
 debit and hold, return_debit, revoke, void; adjust through credit or debit) share
@@ -20,16 +20,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .constants import EntryType, HoldStatus, Kind, LotSource, LotStatus
 from .debt import settle
-from .errors import HoldClosed, InsufficientBalance, InvalidInput, NotFound, UnknownChannel
+from .errors import HoldClosed, InsufficientBalance, InvalidInput, UnknownChannel
 from .locks import LockedAccount, account_id
 from .models import Account, Program
+from .one_call import LONG_WAY, Owner, any_amount, closed_in_one_call, in_one_call
 from .posting import (
     NO_REFERENCE,
     SYSTEM,
@@ -44,7 +44,7 @@ from .posting import (
     replayed,
     take_fefo,
 )
-from .server import Moved, close, move, open_locked
+from .server import open_locked
 
 __all__ = [
     "Actor",
@@ -123,19 +123,11 @@ def open_deposit(program: Program) -> Account:
     return Account.objects.get(program=program, kind=Kind.DEPOSIT)
 
 
-class _OwnerOf(NamedTuple):
-    """The account of a lot, hold or entry, read inside the operation's transaction."""
-
-    table: str
-    row_id: int
-    what: str
-
-
 Write = Callable[[object, LockedAccount], Posting | None]
 
 
 def _once(
-    account: Account | int | _OwnerOf,
+    account: Account | int | Owner,
     key: str,
     entry_type: str,
     write: Write,
@@ -157,7 +149,7 @@ def _once(
     """
     key = check_key(key)
     with transaction.atomic(), connection.cursor() as cursor:
-        if isinstance(account, _OwnerOf):
+        if isinstance(account, Owner):
             opened = open_locked(
                 cursor, None, owner=account, key=key, now=now, lots=lots, back=back
             )
@@ -168,151 +160,6 @@ def _once(
         locked = opened.account
         locked.lots, locked.owner, locked.back = opened.lots, opened.owner, opened.back
         return write(cursor, locked)
-
-
-_LONG_WAY = object()  # the one-call path leaves the operation to the long way
-
-
-def _alone(call, params: dict, answer):
-    """``answer`` to what ``call(cursor, params)`` (one server call) did.
-
-    Outside any transaction the call is the transaction: it commits itself, in one
-    round trip. Inside one it runs in a savepoint, as ``_once`` does, so a refusal
-    leaves the caller's transaction as it was.
-    """
-    if connection.get_autocommit():
-        with connection.cursor() as cursor:
-            moved = call(cursor, params)
-        return answer(moved)
-    with transaction.atomic(), connection.cursor() as cursor:
-        return answer(call(cursor, params))
-
-
-def _posting_of(moved: Moved, entry_type: str, amount) -> Posting:
-    return Posting(
-        entry_id=moved.entry,
-        account_id=moved.account_id,
-        type=entry_type,
-        amount=amount,
-        available=moved.available,
-        pending=moved.pending,
-        held=moved.held,
-        lot_id=moved.lot,
-        hold_id=moved.hold,
-        debt=moved.debt,
-    )
-
-
-def _in_one_call(
-    account,
-    key: str,
-    entry_type: str,
-    amount,
-    *,
-    now: datetime,
-    reference: Reference,
-    actor: Actor,
-    reason: str,
-    credit: bool,
-    pending: bool = False,
-    source: str | None = None,
-    available_at: datetime | None = None,
-    days: int | None = None,
-    hold_expires_at: datetime | None = None,
-) -> Posting:
-    """A credit, debit or hold as one server call (``server.move``, migration 0022):
-    the same rules as the long way (``_once`` and the operation's ``write``), on the
-    server. ``_LONG_WAY`` when the long way must do it: the account owes points (it
-    settles them) or ``amount`` is no amount at all (it refuses it, after the key's
-    replay).
-    """
-    key = check_key(key)
-    value = _any_amount(amount)
-    if value is None:
-        return _LONG_WAY
-    params = {
-        "account_id": account_id(account),
-        "key": key,
-        "type": entry_type,
-        "now": now,
-        "amount": value,
-        "credit": credit,
-        "pending": pending,
-        "source": source,
-        "available_at": available_at,
-        "days": days,
-        "hold_expires_at": hold_expires_at,
-        "reference_type": reference.type,
-        "reference_id": str(reference.id),
-        "actor_type": actor.type,
-        "actor_id": str(actor.id),
-        "reason": reason,
-    }
-    return _alone(move, params, lambda moved: _moved_posting(moved, key, entry_type, params))
-
-
-def _moved_posting(moved: Moved, key: str, entry_type: str, params: dict) -> Posting:
-    """The posting ``move`` wrote, or the refusal the long way would raise."""
-    value = params["amount"]
-    if moved.code is None:
-        held = value if entry_type == EntryType.HOLD else 0
-        return _posting_of(moved, entry_type, (value if params["credit"] else -value) + held)
-    if moved.code == "debt":
-        return _LONG_WAY
-    if moved.code == "replay":
-        return replayed(moved.account_id, moved.replay, key, entry_type)
-    if moved.code == "missing":
-        raise NotFound(f"Account {params['account_id']} does not exist.", field="account")
-    if moved.code == "fraction":
-        raise InvalidInput("amount must be a whole number of points.", field="amount")
-    if moved.code == "short":
-        raise InsufficientBalance(f"Only {moved.amount} of {value} is available.", field="amount")
-    raise AssertionError(f"rewards_ledger_move answered {moved.code!r}")
-
-
-def _closed_in_one_call(
-    owner: _OwnerOf, key: str, entry_type: str, amount, *, now, actor: Actor, reason: str
-) -> Posting | None:
-    """A lot's activation or a hold's whole capture as one server call
-    (``server.close``, migration 0023), by the rules of the long way; ``_LONG_WAY``
-    for what only the long way does (a debt to settle, a partial capture, a hold no
-    longer open, an empty lot), None for a lot no longer pending."""
-    params = {
-        "owner": owner.table,
-        "owner_id": owner.row_id,
-        "key": key,
-        "now": now,
-        "amount": amount,
-        "actor_type": actor.type,
-        "actor_id": str(actor.id),
-        "reason": reason,
-    }
-
-    def answer(moved: Moved) -> Posting | None:
-        if moved.code is None:
-            headline = -moved.amount if entry_type == EntryType.CAPTURE else Decimal(0)
-            return _posting_of(moved, entry_type, headline)
-        if moved.code == "long":
-            return _LONG_WAY
-        if moved.code == "not_pending":
-            return None
-        if moved.code == "replay":
-            return replayed(moved.account_id, moved.replay, key, entry_type)
-        if moved.code == "missing":
-            raise NotFound(f"{owner.what} {owner.row_id} does not exist.", field=owner.what.lower())
-        raise AssertionError(f"rewards_ledger_close answered {moved.code!r}")
-
-    return _alone(close, params, answer)
-
-
-def _any_amount(amount) -> Decimal | None:
-    """``amount`` when it is a valid amount of some kind of account (points are
-    checked on the server, which knows the account's kind); None when it is not,
-    for the long way to refuse it where it always has (after the key's replay)."""
-    try:
-        return parse_amount(amount, Kind.CASH)
-    except InvalidInput:
-        return None
 
 
 def credit(
@@ -340,7 +187,7 @@ def credit(
     if source not in dict(LotSource.CHOICES):
         raise InvalidInput(f"Unknown lot source {source!r}.", field="source")
     expires_in_days = _check_days(expires_in_days, "expires_in_days")
-    posting = _in_one_call(
+    posting = in_one_call(
         account,
         key,
         entry_type,
@@ -355,7 +202,7 @@ def credit(
         available_at=available_at,
         days=expires_in_days,
     )
-    if posting is not _LONG_WAY:
+    if posting is not LONG_WAY:
         return posting
 
     def write(cursor, acc):
@@ -405,11 +252,11 @@ def activate(lot_id: int, *, now: datetime | None = None) -> Posting | None:
     """
     now = _now(now)
     key = f"lot:{lot_id}:activate"
-    owner = _OwnerOf("rewards_lot", lot_id, "Lot")
-    posting = _closed_in_one_call(
+    owner = Owner("rewards_lot", lot_id, "Lot")
+    posting = closed_in_one_call(
         owner, key, EntryType.ACTIVATE, None, now=now, actor=SYSTEM, reason=""
     )
-    if posting is not _LONG_WAY:
+    if posting is not LONG_WAY:
         return posting
 
     def write(cursor, acc):
@@ -451,7 +298,7 @@ def _take_available(
     hold_expires_at: datetime | None = None,
 ) -> Posting:
     now = _now(now)
-    posting = _in_one_call(
+    posting = in_one_call(
         account,
         key,
         entry_type,
@@ -463,7 +310,7 @@ def _take_available(
         credit=False,
         hold_expires_at=hold_expires_at,
     )
-    if posting is not _LONG_WAY:
+    if posting is not LONG_WAY:
         return posting
 
     def write(cursor, acc):
@@ -559,7 +406,7 @@ def _lock_hold(cursor, hold_id: int, *, back: bool):
     """The hold's locked account, with the hold (``acc.owner``: status, amount,
     reference type and id, its HOLD entry) and, with ``back``, what its entry can
     give back to its lots (``acc.back``)."""
-    owner = _OwnerOf("rewards_hold", hold_id, "Hold")
+    owner = Owner("rewards_hold", hold_id, "Hold")
     opened = open_locked(cursor, None, owner=owner, back=back)
     acc = opened.account
     acc.owner, acc.back = opened.owner, opened.back
@@ -616,10 +463,10 @@ def capture(
     the captured points are spent; a released rest pays it first (L3).
     """
     now = _now(now)
-    whole = None if amount is None else _any_amount(amount)
+    whole = None if amount is None else any_amount(amount)
     if amount is None or whole is not None:
-        posting = _closed_in_one_call(
-            _OwnerOf("rewards_hold", hold_id, "Hold"),
+        posting = closed_in_one_call(
+            Owner("rewards_hold", hold_id, "Hold"),
             f"hold:{hold_id}:capture",
             EntryType.CAPTURE,
             whole,
@@ -627,7 +474,7 @@ def capture(
             actor=actor,
             reason=reason,
         )
-        if posting is not _LONG_WAY:
+        if posting is not LONG_WAY:
             return posting
     with transaction.atomic(), connection.cursor() as cursor:
         # What a smaller amount gives back is read with the lock, in case.
@@ -757,7 +604,7 @@ def return_debit(
         )
         return _settled(cursor, acc, posting, now, ref)
 
-    owner = _OwnerOf("rewards_entry", entry_id, "Entry")
+    owner = Owner("rewards_entry", entry_id, "Entry")
     return _once(owner, key, EntryType.RETURN, write, back=True)
 
 
@@ -842,7 +689,7 @@ def void(
             set_lot_status=LotStatus.VOID if take == remaining else None,
         )
 
-    return _once(_OwnerOf("rewards_lot", lot_id, "Lot"), key, EntryType.VOID, write)
+    return _once(Owner("rewards_lot", lot_id, "Lot"), key, EntryType.VOID, write)
 
 
 def adjust(

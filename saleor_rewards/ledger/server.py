@@ -2,7 +2,7 @@
 
 The commonest operations are one call: ``move`` (``rewards_ledger_move``) credits,
 debits or holds, ``close`` (``rewards_ledger_close``) activates a lot or captures a
-whole hold, with the posting rules on the server (``operations._in_one_call``).
+whole hold, with the posting rules on the server (``one_call``).
 The others, and whatever those decline (a debt to settle first, a partial capture),
 are two calls with the rules in Python between them:
 

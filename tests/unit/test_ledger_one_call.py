@@ -23,6 +23,7 @@ from saleor_rewards.ledger import (
     credit,
     debit,
     hold,
+    one_call,
     open_account,
     revoke,
 )
@@ -40,8 +41,8 @@ from .helpers import assert_proven, at, settle, sql
 
 def _the_long_way(monkeypatch):
     """Every operation takes the long way (as before migrations 0022 and 0023)."""
-    monkeypatch.setattr(ops, "_any_amount", lambda amount: None)
-    monkeypatch.setattr(ops, "_closed_in_one_call", lambda *args, **kwargs: ops._LONG_WAY)
+    monkeypatch.setattr(one_call, "any_amount", lambda amount: None)
+    monkeypatch.setattr(ops, "closed_in_one_call", lambda *args, **kwargs: one_call.LONG_WAY)
 
 
 def _script(seed: int, kind: str):
